@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* How the connection is protected. There is deliberately no plaintext mode. */
+typedef enum
+{
+  PB_SECURITY_TLS,      /* implicit TLS, default port 995 */
+  PB_SECURITY_STARTTLS, /* STLS on port 110, all or nothing */
+} PbSecurity;
+
+#define PB_DEFAULT_INTERVAL_MINUTES 5
+#define PB_MIN_INTERVAL_MINUTES     1
+
+const char *pb_security_to_string   (PbSecurity  security);   /* "tls" / "starttls" */
+gboolean    pb_security_from_string (const char *text,
+                                     PbSecurity *out);
+guint16     pb_security_default_port (PbSecurity security);  /* 995 / 110 */
+
+#define PB_TYPE_ACCOUNT (pb_account_get_type ())
+G_DECLARE_FINAL_TYPE (PbAccount, pb_account, PB, ACCOUNT, GObject)
+
+/* An account ID is 1-64 characters of [A-Za-z0-9._-], not starting with '.';
+ * it names the GKeyFile group and the state file. */
+gboolean     pb_account_id_is_valid     (const char *id);
+
+PbAccount   *pb_account_new             (const char *id);
+
+const char  *pb_account_get_id           (PbAccount  *self);
+const char  *pb_account_get_display_name (PbAccount  *self); /* falls back to the ID */
+void         pb_account_set_display_name (PbAccount  *self,
+                                          const char *name);
+const char  *pb_account_get_host         (PbAccount  *self);
+void         pb_account_set_host         (PbAccount  *self,
+                                          const char *host);
+guint16      pb_account_get_port         (PbAccount  *self); /* default port when unset */
+void         pb_account_set_port         (PbAccount  *self,
+                                          guint16     port);  /* 0 = the security's default */
+PbSecurity   pb_account_get_security     (PbAccount  *self);
+void         pb_account_set_security     (PbAccount  *self,
+                                          PbSecurity  security);
+const char  *pb_account_get_user         (PbAccount  *self);
+void         pb_account_set_user         (PbAccount  *self,
+                                          const char *user);
+gboolean     pb_account_get_enabled      (PbAccount  *self);
+void         pb_account_set_enabled      (PbAccount  *self,
+                                          gboolean    enabled);
+guint        pb_account_get_interval     (PbAccount  *self); /* minutes, >= 1 */
+void         pb_account_set_interval     (PbAccount  *self,
+                                          guint       minutes);
+const char  *pb_account_get_ca_file      (PbAccount  *self); /* extra trusted CAs, or NULL */
+void         pb_account_set_ca_file      (PbAccount  *self,
+                                          const char *path);
+
+G_END_DECLS

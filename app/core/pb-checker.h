@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pb-account.h"
+#include "pb-message.h"
+#include "pb-tls-trust.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PB_CHECK_LIMIT_NONE   = 0,
+  PB_CHECK_LIMIT_NO_UIDL = 1 << 0, /* new mail counted by the message count alone */
+  PB_CHECK_LIMIT_NO_TOP  = 1 << 1, /* no From/Subject previews */
+  PB_CHECK_LIMIT_TRUNCATED = 1 << 2, /* more new mail than previews fetched */
+} PbCheckLimits;
+
+/* The outcome of one check of one account. */
+typedef struct
+{
+  char                 *account_id;
+  GError               *error;          /* NULL on success */
+  gboolean              first_check;    /* the mailbox was taken as already seen */
+  guint                 total;          /* messages on the server */
+  guint                 new_count;      /* new since the last check */
+  GPtrArray            *messages;       /* PbMessage*, the new ones with previews, newest last */
+  PbCheckLimits         limits;
+
+  /* The connection, when it got that far. */
+  char                 *host;
+  guint16               port;
+  GTlsCertificate      *certificate;    /* the server's, or NULL */
+  GTlsCertificateFlags  certificate_errors;
+  PbTrustVerdict        trust;
+  GTlsProtocolVersion   tls_version;
+  char                 *ciphersuite;
+  guint                 commands_sent;
+  guint                 round_trips;
+  gint64                duration_us;
+} PbCheckResult;
+
+void pb_check_result_free (PbCheckResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbCheckResult, pb_check_result_free)
+
+/* Previews fetched per check at most; the count is always complete. */
+#define PB_CHECK_MAX_PREVIEWS 50
+
+typedef struct
+{
+  PbTrustStore *pins;          /* may be NULL */
+  const char   *state_dir;     /* NULL: $XDG_STATE_HOME/popbell */
+  const char   *password;      /* NULL: look it up in the keyring */
+  gboolean      unlock_keyring; /* may show the keyring's unlock prompt */
+  guint         timeout;       /* seconds, 0: the default */
+} PbCheckOptions;
+
+/* One check of @account: password, connect, verify, log in, list, previews of
+ * new mail, QUIT, then the account's state is updated. A failure leaves the
+ * state untouched. Never fails itself: errors are in the result. */
+void           pb_checker_check_async  (PbAccount            *account,
+                                        const PbCheckOptions *options,
+                                        GCancellable         *cancellable,
+                                        GAsyncReadyCallback   callback,
+                                        gpointer              user_data);
+PbCheckResult *pb_checker_check_finish (GAsyncResult         *result);
+
+G_END_DECLS

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pb-account.h"
+#include "pb-pop3-reader.h"
+#include "pb-tls-trust.h"
+
+G_BEGIN_DECLS
+
+#define PB_POP3_DEFAULT_TIMEOUT 30 /* seconds, for connecting and for each read */
+
+/* One message in the mailbox listing. */
+typedef struct
+{
+  guint  msgnum;
+  char  *uidl;     /* NULL when the server has no UIDL */
+} PbPop3Entry;
+
+typedef struct
+{
+  guint      count;     /* from STAT */
+  guint64    size;
+  GPtrArray *entries;   /* PbPop3Entry*, in server order; NULL when the server has no UIDL */
+} PbPop3Listing;
+
+void pb_pop3_listing_free (PbPop3Listing *listing);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbPop3Listing, pb_pop3_listing_free)
+
+#define PB_TYPE_POP3_CLIENT (pb_pop3_client_get_type ())
+G_DECLARE_FINAL_TYPE (PbPop3Client, pb_pop3_client, PB, POP3_CLIENT, GObject)
+
+/* One POP3 session over TLS. The steps are strictly ordered:
+ * connect → login (which also lists the mailbox) → top (optional) → quit.
+ * Any error ends the session: every later call fails with the same error. */
+PbPop3Client *pb_pop3_client_new (const char *host,
+                                  guint16     port,
+                                  PbSecurity  security);
+
+/* Seconds for connecting and for every wait for the server (default 30). */
+void          pb_pop3_client_set_timeout (PbPop3Client *self,
+                                          guint         seconds);
+/* Pins consulted when verification fails (may be NULL: no pins). */
+void          pb_pop3_client_set_trust_store (PbPop3Client *self,
+                                              PbTrustStore *pins);
+/* Extra CAs trusted for this account besides the system store (may be NULL). */
+void          pb_pop3_client_set_ca_file (PbPop3Client *self,
+                                          const char   *path);
+
+/* TCP, TLS (implicit, or plain greeting + CAPA + STLS + handshake), trust
+ * decision after the handshake, TLS >= 1.2, greeting, CAPA. On an untrusted
+ * certificate fails with PB_POP3_ERROR_UNTRUSTED_CERTIFICATE; the peer
+ * certificate and its problems stay readable through the getters. */
+void          pb_pop3_client_connect_async  (PbPop3Client        *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean      pb_pop3_client_connect_finish (PbPop3Client        *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+/* AUTH PLAIN (initial response) when offered, else USER/PASS; then STAT and
+ * UIDL. Pipelined when the server offers PIPELINING. A rejected login is
+ * PB_POP3_ERROR_AUTH_FAILED with the server's text. The password is copied
+ * and wiped after use. */
+void           pb_pop3_client_login_async  (PbPop3Client        *self,
+                                            const char          *user,
+                                            const char          *password,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+PbPop3Listing *pb_pop3_client_login_finish (PbPop3Client        *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
+/* TOP n 0 for each of @msgnums (pipelined when offered, with a cap on the bytes
+ * in flight). Returns GBytes* header blocks in the same order; a message whose
+ * TOP got -ERR (deleted meanwhile) gives an empty GBytes. Without TOP support
+ * fails with PB_POP3_ERROR_SERVER. */
+void           pb_pop3_client_top_async    (PbPop3Client        *self,
+                                            const guint         *msgnums,
+                                            guint                n_msgnums,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+GPtrArray     *pb_pop3_client_top_finish   (PbPop3Client        *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
+/* Sends QUIT without waiting for the answer and closes the connection. */
+void           pb_pop3_client_quit         (PbPop3Client        *self);
+
+/* ---- What is known about the session ----------------------------------- */
+PbPop3Capabilities    pb_pop3_client_get_capabilities        (PbPop3Client *self);
+GTlsCertificate      *pb_pop3_client_get_peer_certificate    (PbPop3Client *self);
+GTlsCertificateFlags  pb_pop3_client_get_certificate_errors  (PbPop3Client *self);
+PbTrustVerdict        pb_pop3_client_get_trust_verdict       (PbPop3Client *self);
+GTlsProtocolVersion   pb_pop3_client_get_tls_version         (PbPop3Client *self);
+const char           *pb_pop3_client_get_ciphersuite         (PbPop3Client *self);
+const char           *pb_pop3_client_get_host                (PbPop3Client *self);
+guint16               pb_pop3_client_get_port                (PbPop3Client *self);
+/* For benchmarks: commands written, and times the client waited for the server
+ * (greeting included, TLS handshake excluded). */
+guint                 pb_pop3_client_get_commands_sent       (PbPop3Client *self);
+guint                 pb_pop3_client_get_round_trips         (PbPop3Client *self);
+
+G_END_DECLS

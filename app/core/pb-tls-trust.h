@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* ---- Facts about one certificate ------------------------------------- */
+
+/* SHA-256 of the DER encoding, 64 lowercase hex digits. */
+char      *pb_certificate_get_sha256        (GTlsCertificate *certificate);
+/* "AB:CD:…" in upper case, for people; @hex as from pb_certificate_get_sha256. */
+char      *pb_fingerprint_format            (const char      *hex);
+/* Accepts "ab:cd…", "AB CD…", "abcd…": returns 64 lowercase hex digits or NULL. */
+char      *pb_fingerprint_normalize         (const char      *text);
+
+typedef struct
+{
+  char       *subject;      /* RFC 4514 string, as GIO gives it; untrusted text */
+  char       *issuer;
+  GDateTime  *not_before;   /* may be NULL */
+  GDateTime  *not_after;    /* may be NULL */
+  char      **dns_names;    /* NULL-terminated, never NULL */
+  char      **ip_addresses; /* NULL-terminated, never NULL */
+  char       *sha256;       /* lowercase hex */
+} PbCertificateInfo;
+
+PbCertificateInfo *pb_certificate_info_new  (GTlsCertificate   *certificate);
+void               pb_certificate_info_free (PbCertificateInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbCertificateInfo, pb_certificate_info_free)
+
+/* One sentence in plain words per problem bit of @errors ("The certificate
+ * expired on 3 March 2026.", "The certificate is for mail.example.com, not for
+ * pop.example.org.", …). Translatable. NULL-terminated, never NULL. */
+char     **pb_certificate_describe_problems (GTlsCertificateFlags  errors,
+                                             GTlsCertificate      *certificate,
+                                             const char           *host);
+/* Short stable names of the bits for scripts: "unknown-ca", "bad-identity",
+ * "not-activated", "expired", "revoked", "insecure", "generic-error". */
+char     **pb_certificate_problem_names     (GTlsCertificateFlags  errors);
+
+/* Verifies @certificate (with the chain it carries) for @host against the
+ * system trust store and, when @extra_ca_file is set, against those CAs too
+ * (accepted if either accepts). Returns the problems, 0 when trusted. Runs in a
+ * thread; never prompts. */
+void                 pb_tls_verify_async    (GTlsCertificate      *certificate,
+                                             const char           *host,
+                                             guint16               port,
+                                             const char           *extra_ca_file,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+GTlsCertificateFlags pb_tls_verify_finish   (GAsyncResult         *result,
+                                             GError              **error);
+
+/* ---- Pins: certificates the user chose to trust (trust.ini) ----------- */
+
+/* "host:port", lower-cased; IPv6 literals in brackets. */
+char      *pb_trust_key                     (const char *host,
+                                             guint16     port);
+
+#define PB_TYPE_TRUST_STORE (pb_trust_store_get_type ())
+G_DECLARE_FINAL_TYPE (PbTrustStore, pb_trust_store, PB, TRUST_STORE, GObject)
+
+/* @path: trust.ini; NULL means $XDG_CONFIG_HOME/popbell/trust.ini. */
+PbTrustStore    *pb_trust_store_new             (const char    *path);
+/* A missing file is an empty store; a corrupt one is set aside
+ * (PB_STORE_ERROR_CORRUPT) and the store is empty. A group whose PEM does not
+ * match its fingerprint is ignored. */
+gboolean         pb_trust_store_load            (PbTrustStore  *self,
+                                                 GError       **error);
+gboolean         pb_trust_store_save            (PbTrustStore  *self,
+                                                 GError       **error);
+
+/* TRUE when exactly @certificate is pinned for exactly @host:@port. */
+gboolean         pb_trust_store_is_pinned       (PbTrustStore    *self,
+                                                 const char      *host,
+                                                 guint16          port,
+                                                 GTlsCertificate *certificate);
+/* The pinned fingerprint (hex) for @host:@port, or NULL. */
+const char      *pb_trust_store_get_fingerprint (PbTrustStore  *self,
+                                                 const char    *host,
+                                                 guint16        port);
+/* (transfer full) the pinned certificate, or NULL. */
+GTlsCertificate *pb_trust_store_get_certificate (PbTrustStore  *self,
+                                                 const char    *host,
+                                                 guint16        port);
+/* When the pin was made, or NULL. (transfer none) */
+GDateTime       *pb_trust_store_get_pinned_at   (PbTrustStore  *self,
+                                                 const char    *host,
+                                                 guint16        port);
+/* Replaces any pin for @host:@port with @certificate. Does not save. */
+void             pb_trust_store_add             (PbTrustStore    *self,
+                                                 const char      *host,
+                                                 guint16          port,
+                                                 GTlsCertificate *certificate);
+/* FALSE with PB_STORE_ERROR_NOT_FOUND when there was no pin. Does not save. */
+gboolean         pb_trust_store_remove          (PbTrustStore  *self,
+                                                 const char    *host,
+                                                 guint16        port,
+                                                 GError       **error);
+/* (transfer full) the "host:port" keys, sorted. */
+char           **pb_trust_store_list_keys       (PbTrustStore  *self);
+
+/* ---- The decision ------------------------------------------------------ */
+
+typedef enum
+{
+  PB_TRUST_REJECTED,      /* problems, and no pin for exactly this certificate */
+  PB_TRUST_SYSTEM,        /* verified by the system trust store (or the account's CA file) */
+  PB_TRUST_PINNED,        /* not verified, but pinned by the user for this host:port */
+} PbTrustVerdict;
+
+/* @errors as from pb_tls_verify_finish. A revoked certificate is always
+ * rejected, pinned or not. @pins may be NULL. */
+PbTrustVerdict   pb_trust_decide                (PbTrustStore         *pins,
+                                                 const char           *host,
+                                                 guint16               port,
+                                                 GTlsCertificate      *certificate,
+                                                 GTlsCertificateFlags  errors);
+
+G_END_DECLS

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <locale.h>
+#include <glib/gi18n.h>
+
+#include "pb-cli.h"
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = g_application_new (APP_ID, G_APPLICATION_DEFAULT_FLAGS);
+  pb_cli_add_options (app);
+
+  return g_application_run (app, argc, argv);
+}
