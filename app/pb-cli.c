@@ -1,9 +1,1178 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-cli"
+
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "pb-account-store.h"
+#include "pb-checker.h"
 #include "pb-cli.h"
+#include "pb-error.h"
+#include "pb-files.h"
+#include "pb-pop3-client.h"
+#include "pb-secret-store.h"
+#include "pb-seen-store.h"
+#include "pb-tls-trust.h"
+
+#define EXIT_USAGE 2
+#define MAX_PARALLEL_CHECKS 4
+#define MAX_PASSWORD 4096
+
+static const GOptionEntry cli_entries[] = {
+  { "check", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Check the configured accounts once and print what is new"), NULL },
+  { "account", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --check: only this account"), N_("ID") },
+  { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("With --check or --list-accounts: print JSON"), NULL },
+  { "add-account", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Add an account (password from standard input or a prompt)"), N_("ID") },
+  { "host", 0, 0, G_OPTION_ARG_STRING, NULL, N_("With --add-account: the POP3 server"), N_("HOST") },
+  { "port", 0, 0, G_OPTION_ARG_INT, NULL, N_("With --add-account: the port (995 or 110 by default)"), N_("N") },
+  { "security", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --add-account: tls (implicit TLS) or starttls (STLS)"), N_("MODE") },
+  { "user", 0, 0, G_OPTION_ARG_STRING, NULL, N_("With --add-account: the user name"), N_("USER") },
+  { "name", 0, 0, G_OPTION_ARG_STRING, NULL, N_("With --add-account: a display name"), N_("TEXT") },
+  { "interval", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("With --add-account: minutes between checks (default 5)"), N_("MINUTES") },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --add-account: also trust the CAs in this PEM file"), N_("PEM") },
+  { "set-password", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Store a new password for an account"), N_("ID") },
+  { "list-accounts", 0, 0, G_OPTION_ARG_NONE, NULL, N_("List the configured accounts"), NULL },
+  { "remove-account", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Remove an account with its password and state"), N_("ID") },
+  { "trust", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Trust the certificate a server presents (needs --fingerprint)"), N_("HOST:PORT") },
+  { "fingerprint", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --trust: the certificate's SHA-256 fingerprint"), N_("SHA256") },
+  { "certificate", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --trust: the certificate as a PEM file, instead of asking the server"), N_("FILE") },
+  { "forget-trust", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Forget the certificate trusted for a server"), N_("HOST:PORT") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version"), NULL },
+  { NULL }
+};
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+/* Text from servers and certificates may hold terminal escapes: show them as '?'. */
+static char *
+safe_text (const char *text)
+{
+  GString *out;
+
+  if (text == NULL)
+    return g_strdup ("");
+
+  out = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_c (out, '?');
+          continue;
+        }
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (out, c == '\t' ? ' ' : '?');
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+print_error (const char *format,
+             ...) G_GNUC_PRINTF (1, 2);
+
+static void
+print_error (const char *format,
+             ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+  g_autofree char *safe = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  safe = safe_text (message);
+  g_printerr ("popbell: %s\n", safe);
+}
+
+static char *
+format_date (GDateTime *date)
+{
+  g_autoptr(GDateTime) local = NULL;
+
+  if (date == NULL)
+    return g_strdup ("");
+  local = g_date_time_to_local (date);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
+static char *
+format_iso8601 (GDateTime *date)
+{
+  return date ? g_date_time_format_iso8601 (date) : NULL;
+}
+
+static gboolean
+parse_host_port (const char  *text,
+                 char       **host,
+                 guint16     *port)
+{
+  const char *colon;
+  g_autofree char *h = NULL;
+  guint64 p = 0;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+      if (end == NULL || end[1] != ':')
+        return FALSE;
+      h = g_strndup (text + 1, end - text - 1);
+      colon = end + 1;
+    }
+  else
+    {
+      colon = strrchr (text, ':');
+      if (colon == NULL)
+        return FALSE;
+      h = g_strndup (text, colon - text);
+    }
+
+  if (*h == '\0' || !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &p, NULL))
+    return FALSE;
+
+  *host = g_steal_pointer (&h);
+  *port = (guint16) p;
+  return TRUE;
+}
+
+/* Reads a password from standard input when it is not a terminal (one line),
+ * else prompts on the terminal without echo. NULL with @error on failure. */
+static char *
+read_password (const char  *prompt,
+               GError     **error)
+{
+  char buffer[MAX_PASSWORD + 2];
+  gboolean interactive = isatty (STDIN_FILENO);
+  struct termios saved, quiet;
+  gboolean restored = TRUE;
+  size_t len;
+  char *result;
+
+  if (interactive)
+    {
+      g_printerr ("%s", prompt);
+      if (tcgetattr (STDIN_FILENO, &saved) == 0)
+        {
+          quiet = saved;
+          quiet.c_lflag &= ~(ECHO);
+          quiet.c_lflag |= ECHONL;
+          restored = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) != 0;
+        }
+    }
+
+  if (fgets (buffer, sizeof buffer, stdin) == NULL)
+    buffer[0] = '\0';
+
+  if (interactive && !restored)
+    tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+
+  len = strlen (buffer);
+  if (len > MAX_PASSWORD)
+    {
+      explicit_bzero (buffer, sizeof buffer);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _("The password is too long."));
+      return NULL;
+    }
+  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
+    buffer[--len] = '\0';
+
+  if (len == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           interactive ? _("No password was entered.")
+                                       : _("No password was given on standard input."));
+      return NULL;
+    }
+
+  result = g_strndup (buffer, len);
+  explicit_bzero (buffer, sizeof buffer);
+  return result;
+}
+
+static void
+free_password (char *password)
+{
+  if (password == NULL)
+    return;
+  explicit_bzero (password, strlen (password));
+  g_free (password);
+}
+
+static PbAccountStore *
+load_accounts (void)
+{
+  g_autoptr(PbAccountStore) store = pb_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!pb_account_store_load (store, &error))
+    {
+      print_error ("%s", error->message);
+      /* A corrupt file has been set aside: the store is empty but usable. */
+      if (!g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT))
+        return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+static PbTrustStore *
+load_pins (void)
+{
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!pb_trust_store_load (pins, &error))
+    {
+      print_error ("%s", error->message);
+      if (!g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT))
+        return NULL;
+    }
+  return g_steal_pointer (&pins);
+}
+
+static void
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* ---- --check ------------------------------------------------------------ */
+
+typedef struct
+{
+  GPtrArray      *accounts;   /* PbAccount* to check */
+  PbCheckResult **results;    /* one per account */
+  PbTrustStore   *pins;
+  guint           next;
+  guint           running;
+  gboolean        unlock;
+} CheckRun;
+
+static void start_next_check (CheckRun *run);
+
+static void
+on_check_done (GObject      *source,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  CheckRun *run = user_data;
+  PbCheckResult *result = pb_checker_check_finish (res);
+
+  for (guint i = 0; i < run->accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (run->accounts, i);
+      if (run->results[i] == NULL && g_strcmp0 (pb_account_get_id (account), result->account_id) == 0)
+        {
+          run->results[i] = result;
+          break;
+        }
+    }
+  run->running--;
+  start_next_check (run);
+}
+
+static void
+start_next_check (CheckRun *run)
+{
+  while (run->running < MAX_PARALLEL_CHECKS && run->next < run->accounts->len)
+    {
+      PbCheckOptions options = { 0 };
+
+      options.pins = run->pins;
+      options.unlock_keyring = run->unlock;
+      run->running++;
+      pb_checker_check_async (g_ptr_array_index (run->accounts, run->next++), &options,
+                              NULL, on_check_done, run);
+    }
+}
+
+static char *
+certificate_trust_command (PbCheckResult *result)
+{
+  g_autofree char *key = pb_trust_key (result->host, result->port);
+  g_autofree char *sha = pb_certificate_get_sha256 (result->certificate);
+
+  return g_strdup_printf ("popbell --trust=%s --fingerprint=%s", key, sha);
+}
+
+static void
+print_certificate_text (PbCheckResult *result)
+{
+  g_autoptr(PbCertificateInfo) info = pb_certificate_info_new (result->certificate);
+  g_auto(GStrv) problems = pb_certificate_describe_problems (result->certificate_errors,
+                                                             result->certificate, result->host);
+  g_autofree char *fingerprint = pb_fingerprint_format (info->sha256);
+  g_autofree char *subject = safe_text (info->subject);
+  g_autofree char *issuer = safe_text (info->issuer);
+  g_autofree char *from = format_date (info->not_before);
+  g_autofree char *until = format_date (info->not_after);
+  g_autofree char *names = g_strjoinv (", ", info->dns_names);
+  g_autofree char *safe_names = safe_text (names);
+
+  for (guint i = 0; problems[i] != NULL; i++)
+    {
+      g_autofree char *line = safe_text (problems[i]);
+      g_print ("  - %s\n", line);
+    }
+  g_print ("  %s %s\n", _("Subject:"), subject);
+  g_print ("  %s %s\n", _("Issuer:"), issuer);
+  g_print ("  %s %s – %s\n", _("Valid:"), from, until);
+  if (*safe_names != '\0')
+    g_print ("  %s %s\n", _("Names:"), safe_names);
+  g_print ("  %s %s\n", _("SHA-256:"), fingerprint);
+
+  if (!(result->certificate_errors & G_TLS_CERTIFICATE_REVOKED))
+    {
+      g_autofree char *command = certificate_trust_command (result);
+      g_print ("  %s\n    %s\n",
+               _("Only if you are sure this is your server's certificate, trust it with:"),
+               command);
+    }
+}
+
+static void
+print_result_text (PbAccount     *account,
+                   PbCheckResult *result)
+{
+  g_autofree char *name = safe_text (pb_account_get_display_name (account));
+  g_autofree char *where = g_strdup_printf ("%s:%u", pb_account_get_host (account),
+                                            pb_account_get_port (account));
+
+  if (result->notice != NULL)
+    print_error ("%s", result->notice);
+
+  if (result->error != NULL)
+    {
+      g_autofree char *message = safe_text (result->error->message);
+
+      g_print ("%s (%s): %s\n", name, where, message);
+      if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE) &&
+          result->certificate != NULL)
+        print_certificate_text (result);
+      return;
+    }
+
+  if (result->first_check)
+    {
+      g_print (g_dngettext (GETTEXT_PACKAGE,
+                            "%s (%s): %u message on the server, taken as already seen (first check)\n",
+                            "%s (%s): %u messages on the server, taken as already seen (first check)\n",
+                            result->total),
+               name, where, result->total);
+    }
+  else
+    {
+      g_print (g_dngettext (GETTEXT_PACKAGE,
+                            "%s (%s): %u new, %u on the server\n",
+                            "%s (%s): %u new, %u on the server\n",
+                            result->new_count),
+               name, where, result->new_count, result->total);
+    }
+
+  for (guint i = 0; i < result->messages->len; i++)
+    {
+      PbMessage *message = g_ptr_array_index (result->messages, i);
+      g_autofree char *from = safe_text (message->from);
+      g_autofree char *subject = safe_text (message->subject);
+      g_autofree char *date = format_date (message->date);
+
+      g_print ("  %s  %s — %s\n", date, from, subject);
+    }
+
+  if (result->limits & PB_CHECK_LIMIT_TRUNCATED)
+    g_print (_("  (previews of the newest %u only)\n"), result->messages->len);
+  if (result->limits & PB_CHECK_LIMIT_NO_UIDL)
+    g_print ("  %s\n", _("(the server does not support UIDL: new mail is counted from the number of messages)"));
+  if (result->limits & PB_CHECK_LIMIT_NO_TOP)
+    g_print ("  %s\n", _("(the server does not support TOP: no senders or subjects)"));
+}
+
+static const char *
+tls_version_name (GTlsProtocolVersion version)
+{
+  switch (version)
+    {
+    case G_TLS_PROTOCOL_VERSION_TLS_1_2:
+      return "TLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_3:
+      return "TLS 1.3";
+    case G_TLS_PROTOCOL_VERSION_UNKNOWN:
+    case G_TLS_PROTOCOL_VERSION_SSL_3_0:
+    case G_TLS_PROTOCOL_VERSION_TLS_1_0:
+    case G_TLS_PROTOCOL_VERSION_TLS_1_1:
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_0:
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_2:
+    default:
+      return NULL;
+    }
+}
+
+static void
+add_certificate_json (JsonBuilder   *builder,
+                      PbCheckResult *result)
+{
+  g_autoptr(PbCertificateInfo) info = pb_certificate_info_new (result->certificate);
+  g_auto(GStrv) problems = pb_certificate_describe_problems (result->certificate_errors,
+                                                             result->certificate, result->host);
+  g_auto(GStrv) problem_names = pb_certificate_problem_names (result->certificate_errors);
+  g_autofree char *not_before = format_iso8601 (info->not_before);
+  g_autofree char *not_after = format_iso8601 (info->not_after);
+
+  json_builder_set_member_name (builder, "certificate");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "host");
+  json_builder_add_string_value (builder, result->host);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, result->port);
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, info->sha256);
+  json_builder_set_member_name (builder, "subject");
+  json_builder_add_string_value (builder, info->subject);
+  json_builder_set_member_name (builder, "issuer");
+  json_builder_add_string_value (builder, info->issuer);
+  json_builder_set_member_name (builder, "not_before");
+  json_builder_add_string_value (builder, not_before);
+  json_builder_set_member_name (builder, "not_after");
+  json_builder_add_string_value (builder, not_after);
+  json_builder_set_member_name (builder, "problems");
+  json_builder_begin_array (builder);
+  for (guint i = 0; problems[i] != NULL; i++)
+    json_builder_add_string_value (builder, problems[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "problem_codes");
+  json_builder_begin_array (builder);
+  for (guint i = 0; problem_names[i] != NULL; i++)
+    json_builder_add_string_value (builder, problem_names[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+add_result_json (JsonBuilder   *builder,
+                 PbCheckResult *result)
+{
+  const char *tls = tls_version_name (result->tls_version);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, result->account_id);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, result->error ? "error" : "ok");
+  json_builder_set_member_name (builder, "total");
+  json_builder_add_int_value (builder, result->total);
+  json_builder_set_member_name (builder, "new_count");
+  json_builder_add_int_value (builder, result->new_count);
+  json_builder_set_member_name (builder, "first_check");
+  json_builder_add_boolean_value (builder, result->first_check);
+
+  json_builder_set_member_name (builder, "messages");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < result->messages->len; i++)
+    {
+      PbMessage *message = g_ptr_array_index (result->messages, i);
+      g_autofree char *date = format_iso8601 (message->date);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "uidl");
+      json_builder_add_string_value (builder, message->uidl);
+      json_builder_set_member_name (builder, "from");
+      json_builder_add_string_value (builder, message->from);
+      json_builder_set_member_name (builder, "subject");
+      json_builder_add_string_value (builder, message->subject);
+      json_builder_set_member_name (builder, "date");
+      json_builder_add_string_value (builder, date);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "limits");
+  json_builder_begin_array (builder);
+  if (result->limits & PB_CHECK_LIMIT_NO_UIDL)
+    json_builder_add_string_value (builder, "no-uidl");
+  if (result->limits & PB_CHECK_LIMIT_NO_TOP)
+    json_builder_add_string_value (builder, "no-top");
+  if (result->limits & PB_CHECK_LIMIT_TRUNCATED)
+    json_builder_add_string_value (builder, "previews-truncated");
+  json_builder_end_array (builder);
+
+  if (tls != NULL)
+    {
+      json_builder_set_member_name (builder, "tls_version");
+      json_builder_add_string_value (builder, tls);
+      json_builder_set_member_name (builder, "trust");
+      json_builder_add_string_value (builder, result->trust == PB_TRUST_PINNED ? "pinned" :
+                                              result->trust == PB_TRUST_SYSTEM ? "verified" : "rejected");
+    }
+  json_builder_set_member_name (builder, "commands_sent");
+  json_builder_add_int_value (builder, result->commands_sent);
+  json_builder_set_member_name (builder, "round_trips");
+  json_builder_add_int_value (builder, result->round_trips);
+
+  if (result->error != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, pb_error_kind (result->error));
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, result->error->message);
+      json_builder_end_object (builder);
+
+      if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE) &&
+          result->certificate != NULL)
+        add_certificate_json (builder, result);
+    }
+  json_builder_end_object (builder);
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+static int
+run_check (const char *only_account,
+           gboolean    json)
+{
+  g_autoptr(PbAccountStore) store = load_accounts ();
+  g_autoptr(PbTrustStore) pins = NULL;
+  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_object_unref);
+  CheckRun run = { 0 };
+  int status = 0;
+
+  if (store == NULL)
+    return 1;
+  pins = load_pins ();
+  if (pins == NULL)
+    return 1;
+
+  if (only_account != NULL)
+    {
+      PbAccount *account = pb_account_store_lookup (store, only_account);
+      if (account == NULL)
+        {
+          print_error (_("There is no account “%s”. See popbell --list-accounts."), only_account);
+          return 1;
+        }
+      g_ptr_array_add (accounts, g_object_ref (account));
+    }
+  else
+    {
+      GPtrArray *all = pb_account_store_get_accounts (store);
+
+      for (guint i = 0; i < all->len; i++)
+        if (pb_account_get_enabled (g_ptr_array_index (all, i)))
+          g_ptr_array_add (accounts, g_object_ref (g_ptr_array_index (all, i)));
+
+      if (accounts->len == 0 && !json)
+        {
+          print_error (_("No account is configured. Add one with: "
+                         "popbell --add-account=ID --host=HOST --user=USER"));
+          return 1;
+        }
+    }
+
+  run.accounts = accounts;
+  run.results = g_new0 (PbCheckResult *, accounts->len);
+  run.pins = pins;
+  run.unlock = isatty (STDIN_FILENO);
+  start_next_check (&run);
+  while (run.running > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "accounts");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < accounts->len; i++)
+        add_result_json (builder, run.results[i]);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      if (!json)
+        print_result_text (g_ptr_array_index (accounts, i), run.results[i]);
+      if (run.results[i]->error != NULL)
+        status = 1;
+      pb_check_result_free (run.results[i]);
+    }
+  g_free (run.results);
+
+  return status;
+}
+
+/* ---- Accounts ------------------------------------------------------------ */
+
+static gboolean
+store_password (PbAccount *account,
+                char      *password)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = pb_secret_store_sync (account, password, NULL, &error);
+
+  free_password (password);
+  if (!ok)
+    print_error (_("Could not store the password in the keyring: %s"), error->message);
+  return ok;
+}
+
+static int
+run_add_account (GVariantDict *options,
+                 const char   *id)
+{
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prompt = NULL;
+  const char *host = NULL, *user = NULL, *security = NULL, *name = NULL, *ca_file = NULL;
+  gint32 port = 0, interval = PB_DEFAULT_INTERVAL_MINUTES;
+  PbSecurity mode = PB_SECURITY_TLS;
+  char *password;
+
+  g_variant_dict_lookup (options, "host", "&s", &host);
+  g_variant_dict_lookup (options, "user", "&s", &user);
+  g_variant_dict_lookup (options, "security", "&s", &security);
+  g_variant_dict_lookup (options, "name", "&s", &name);
+  g_variant_dict_lookup (options, "ca-file", "^&ay", &ca_file);
+  g_variant_dict_lookup (options, "port", "i", &port);
+  g_variant_dict_lookup (options, "interval", "i", &interval);
+
+  if (!pb_account_id_is_valid (id))
+    {
+      print_error (_("“%s” is not a valid account ID: use 1–64 letters, digits, '.', '_' or '-'."), id);
+      return EXIT_USAGE;
+    }
+  if (host == NULL || *host == '\0' || user == NULL || *user == '\0')
+    {
+      print_error (_("--add-account needs --host and --user."));
+      return EXIT_USAGE;
+    }
+  if (security != NULL && !pb_security_from_string (security, &mode))
+    {
+      print_error (_("--security must be “tls” (implicit TLS) or “starttls” (STLS); "
+                     "Popbell never sends a password without TLS."));
+      return EXIT_USAGE;
+    }
+  if (port < 0 || port > 65535)
+    {
+      print_error (_("--port must be between 1 and 65535."));
+      return EXIT_USAGE;
+    }
+  if (interval < PB_MIN_INTERVAL_MINUTES)
+    {
+      print_error (_("--interval must be at least %d minute."), PB_MIN_INTERVAL_MINUTES);
+      return EXIT_USAGE;
+    }
+  if (ca_file != NULL)
+    {
+      g_autoptr(GList) certs = g_tls_certificate_list_new_from_file (ca_file, &error);
+      if (certs == NULL)
+        {
+          print_error (_("Could not read certificates from %s: %s"), ca_file,
+                       error ? error->message : _("no certificate in the file"));
+          return EXIT_USAGE;
+        }
+      g_list_free_full (g_steal_pointer (&certs), g_object_unref);
+    }
+
+  store = load_accounts ();
+  if (store == NULL)
+    return 1;
+  if (pb_account_store_lookup (store, id) != NULL)
+    {
+      print_error (_("An account “%s” exists already."), id);
+      return 1;
+    }
+
+  account = pb_account_new (id);
+  pb_account_set_host (account, host);
+  pb_account_set_user (account, user);
+  pb_account_set_security (account, mode);
+  pb_account_set_port (account, (guint16) port);
+  pb_account_set_interval (account, (guint) interval);
+  if (name != NULL)
+    pb_account_set_display_name (account, name);
+  if (ca_file != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (ca_file);
+      g_autofree char *absolute = g_file_get_path (file);
+      pb_account_set_ca_file (account, absolute);
+    }
+
+  if (!pb_account_store_add (store, account, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+
+  prompt = g_strdup_printf (_("Password for %s on %s: "), user, host);
+  password = read_password (prompt, &error);
+  if (password == NULL)
+    {
+      print_error (_("%s The account was not added."), error->message);
+      return 1;
+    }
+
+  /* The password first: an account without one would only fail later. */
+  if (!store_password (account, password))
+    {
+      print_error (_("The account was not added."));
+      return 1;
+    }
+
+  if (!pb_account_store_save (store, &error))
+    {
+      print_error (_("Could not save the account: %s"), error->message);
+      pb_secret_delete_sync (id, NULL, NULL);
+      return 1;
+    }
+
+  g_print (_("Added the account “%s” (%s@%s:%u, %s).\n"), id, user, pb_account_get_host (account),
+           pb_account_get_port (account), pb_security_to_string (mode));
+  return 0;
+}
+
+static int
+run_set_password (const char *id)
+{
+  g_autoptr(PbAccountStore) store = load_accounts ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prompt = NULL;
+  PbAccount *account;
+  char *password;
+
+  if (store == NULL)
+    return 1;
+  account = pb_account_store_lookup (store, id);
+  if (account == NULL)
+    {
+      print_error (_("There is no account “%s”. See popbell --list-accounts."), id);
+      return 1;
+    }
+
+  prompt = g_strdup_printf (_("Password for %s on %s: "), pb_account_get_user (account),
+                            pb_account_get_host (account));
+  password = read_password (prompt, &error);
+  if (password == NULL)
+    {
+      print_error ("%s", error->message);
+      return 1;
+    }
+  if (!store_password (account, password))
+    return 1;
+
+  g_print (_("Stored the new password of “%s”.\n"), id);
+  return 0;
+}
+
+static int
+run_list_accounts (gboolean json)
+{
+  g_autoptr(PbAccountStore) store = load_accounts ();
+  GPtrArray *accounts;
+
+  if (store == NULL)
+    return 1;
+  accounts = pb_account_store_get_accounts (store);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "accounts");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < accounts->len; i++)
+        {
+          PbAccount *account = g_ptr_array_index (accounts, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_string_value (builder, pb_account_get_id (account));
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, pb_account_get_display_name (account));
+          json_builder_set_member_name (builder, "host");
+          json_builder_add_string_value (builder, pb_account_get_host (account));
+          json_builder_set_member_name (builder, "port");
+          json_builder_add_int_value (builder, pb_account_get_port (account));
+          json_builder_set_member_name (builder, "security");
+          json_builder_add_string_value (builder, pb_security_to_string (pb_account_get_security (account)));
+          json_builder_set_member_name (builder, "user");
+          json_builder_add_string_value (builder, pb_account_get_user (account));
+          json_builder_set_member_name (builder, "enabled");
+          json_builder_add_boolean_value (builder, pb_account_get_enabled (account));
+          json_builder_set_member_name (builder, "interval");
+          json_builder_add_int_value (builder, pb_account_get_interval (account));
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      print_json (builder);
+      return 0;
+    }
+
+  if (accounts->len == 0)
+    {
+      g_print ("%s\n", _("No account is configured."));
+      return 0;
+    }
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (accounts, i);
+      g_autofree char *name = safe_text (pb_account_get_display_name (account));
+      /* TRANSLATORS: the interval between checks */
+      g_autofree char *every = g_strdup_printf (_("every %u min"), pb_account_get_interval (account));
+
+      g_print ("%s\t%s\t%s@%s:%u\t%s\t%s\t%s\n",
+               pb_account_get_id (account), name,
+               pb_account_get_user (account), pb_account_get_host (account),
+               pb_account_get_port (account),
+               pb_security_to_string (pb_account_get_security (account)),
+               pb_account_get_enabled (account) ? _("enabled") : _("disabled"),
+               every);
+    }
+  return 0;
+}
+
+static gboolean
+pin_used_elsewhere (PbAccountStore *store,
+                    const char     *host,
+                    guint16         port)
+{
+  GPtrArray *accounts = pb_account_store_get_accounts (store);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *other = g_ptr_array_index (accounts, i);
+      if (g_ascii_strcasecmp (pb_account_get_host (other), host) == 0 &&
+          pb_account_get_port (other) == port)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static int
+run_remove_account (const char *id)
+{
+  g_autoptr(PbAccountStore) store = load_accounts ();
+  g_autoptr(PbAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  int status = 0;
+
+  if (store == NULL)
+    return 1;
+  if (pb_account_store_lookup (store, id) == NULL)
+    {
+      print_error (_("There is no account “%s”. See popbell --list-accounts."), id);
+      return 1;
+    }
+  account = g_object_ref (pb_account_store_lookup (store, id));
+
+  if (!pb_account_store_remove (store, id, &error) || !pb_account_store_save (store, &error))
+    {
+      print_error (_("Could not remove the account: %s"), error->message);
+      return 1;
+    }
+
+  if (!pb_secret_delete_sync (id, NULL, &error))
+    {
+      print_error (_("The account was removed, but its password could not be deleted "
+                     "from the keyring: %s"), error->message);
+      g_clear_error (&error);
+      status = 1;
+    }
+
+  state = pb_seen_store_path_for_account (id);
+  if (g_unlink (state) != 0 && errno != ENOENT)
+    {
+      print_error (_("Could not delete %s: %s"), state, g_strerror (errno));
+      status = 1;
+    }
+
+  /* The pin belongs to the server; keep it while another account uses it. */
+  if (!pin_used_elsewhere (store, pb_account_get_host (account), pb_account_get_port (account)))
+    {
+      g_autoptr(PbTrustStore) pins = load_pins ();
+
+      if (pins != NULL &&
+          pb_trust_store_remove (pins, pb_account_get_host (account),
+                                 pb_account_get_port (account), NULL) &&
+          !pb_trust_store_save (pins, &error))
+        {
+          print_error ("%s", error->message);
+          status = 1;
+        }
+    }
+
+  g_print (_("Removed the account “%s”.\n"), id);
+  return status;
+}
+
+/* ---- Trust --------------------------------------------------------------- */
+
+/* Connects to @host:@port to see the certificate it presents now. */
+static GTlsCertificate *
+fetch_certificate (PbAccountStore  *store,
+                   const char      *host,
+                   guint16          port,
+                   GError         **error)
+{
+  g_autoptr(PbPop3Client) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  PbSecurity security = port == 110 ? PB_SECURITY_STARTTLS : PB_SECURITY_TLS;
+  const char *ca_file = NULL;
+  GPtrArray *accounts = pb_account_store_get_accounts (store);
+  GTlsCertificate *certificate;
+
+  /* An account for that server says how to reach it. */
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (accounts, i);
+      if (g_ascii_strcasecmp (pb_account_get_host (account), host) == 0 &&
+          pb_account_get_port (account) == port)
+        {
+          security = pb_account_get_security (account);
+          ca_file = pb_account_get_ca_file (account);
+          break;
+        }
+    }
+
+  client = pb_pop3_client_new (host, port, security);
+  pb_pop3_client_set_ca_file (client, ca_file);
+  pb_pop3_client_connect_async (client, NULL, store_result, &result);
+  wait_for (&result);
+  pb_pop3_client_connect_finish (client, result, &local_error);
+  pb_pop3_client_quit (client);
+
+  certificate = pb_pop3_client_get_peer_certificate (client);
+  if (certificate == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                    _("Could not get the certificate of %s:%u: "), host, port);
+      else
+        g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_TLS,
+                     _("%s:%u presented no certificate."), host, port);
+      return NULL;
+    }
+
+  if (pb_pop3_client_get_certificate_errors (client) & G_TLS_CERTIFICATE_REVOKED)
+    {
+      g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE,
+                   _("The certificate of %s:%u has been revoked; it can't be trusted."), host, port);
+      return NULL;
+    }
+
+  return g_object_ref (certificate);
+}
+
+static int
+run_trust (GVariantDict *options,
+           const char   *target)
+{
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbTrustStore) pins = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *wanted = NULL;
+  g_autofree char *actual = NULL;
+  g_autofree char *key = NULL;
+  const char *fingerprint = NULL, *pem_file = NULL;
+  guint16 port;
+
+  g_variant_dict_lookup (options, "fingerprint", "&s", &fingerprint);
+  g_variant_dict_lookup (options, "certificate", "^&ay", &pem_file);
+
+  if (!parse_host_port (target, &host, &port))
+    {
+      print_error (_("--trust takes HOST:PORT, for example pop.example.com:995."));
+      return EXIT_USAGE;
+    }
+  if (fingerprint == NULL)
+    {
+      print_error (_("--trust needs --fingerprint=SHA256, as shown by popbell --check."));
+      return EXIT_USAGE;
+    }
+  wanted = pb_fingerprint_normalize (fingerprint);
+  if (wanted == NULL)
+    {
+      print_error (_("“%s” is not a SHA-256 fingerprint (64 hexadecimal digits)."), fingerprint);
+      return EXIT_USAGE;
+    }
+
+  store = load_accounts ();
+  pins = load_pins ();
+  if (store == NULL || pins == NULL)
+    return 1;
+
+  if (pem_file != NULL)
+    certificate = g_tls_certificate_new_from_file (pem_file, &error);
+  else
+    certificate = fetch_certificate (store, host, port, &error);
+  if (certificate == NULL)
+    {
+      print_error ("%s", error->message);
+      return 1;
+    }
+
+  actual = pb_certificate_get_sha256 (certificate);
+  if (g_strcmp0 (actual, wanted) != 0)
+    {
+      g_autofree char *shown = pb_fingerprint_format (actual);
+      print_error (_("The certificate of %s:%u has a different fingerprint:\n  %s\n"
+                     "Nothing was trusted. Check again with popbell --check."),
+                   host, port, shown);
+      return 1;
+    }
+
+  pb_trust_store_add (pins, host, port, certificate);
+  if (!pb_trust_store_save (pins, &error))
+    {
+      print_error (_("Could not save the trusted certificate: %s"), error->message);
+      return 1;
+    }
+
+  key = pb_trust_key (host, port);
+  g_print (_("Trusted this certificate for %s only.\n"), key);
+  return 0;
+}
+
+static int
+run_forget_trust (const char *target)
+{
+  g_autoptr(PbTrustStore) pins = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *key = NULL;
+  guint16 port;
+
+  if (!parse_host_port (target, &host, &port))
+    {
+      print_error (_("--forget-trust takes HOST:PORT, for example pop.example.com:995."));
+      return EXIT_USAGE;
+    }
+
+  pins = load_pins ();
+  if (pins == NULL)
+    return 1;
+
+  key = pb_trust_key (host, port);
+  if (!pb_trust_store_remove (pins, host, port, &error))
+    {
+      print_error (_("No certificate is trusted for %s."), key);
+      return 1;
+    }
+  if (!pb_trust_store_save (pins, &error))
+    {
+      print_error ("%s", error->message);
+      return 1;
+    }
+
+  g_print (_("Forgot the certificate trusted for %s.\n"), key);
+  return 0;
+}
+
+/* ---- Dispatch ------------------------------------------------------------ */
+
+static int
+on_handle_local_options (GApplication *app,
+                         GVariantDict *options,
+                         gpointer      user_data)
+{
+  const char *id = NULL;
+  gboolean json = g_variant_dict_contains (options, "json");
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("popbell %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_lookup (options, "add-account", "&s", &id))
+    return run_add_account (options, id);
+  if (g_variant_dict_lookup (options, "set-password", "&s", &id))
+    return run_set_password (id);
+  if (g_variant_dict_lookup (options, "remove-account", "&s", &id))
+    return run_remove_account (id);
+  if (g_variant_dict_contains (options, "list-accounts"))
+    return run_list_accounts (json);
+  if (g_variant_dict_lookup (options, "trust", "&s", &id))
+    return run_trust (options, id);
+  if (g_variant_dict_lookup (options, "forget-trust", "&s", &id))
+    return run_forget_trust (id);
+  if (g_variant_dict_contains (options, "check"))
+    {
+      g_variant_dict_lookup (options, "account", "&s", &id);
+      return run_check (id, json);
+    }
+
+  /* No one-shot option. Until the desktop applet exists, that means one check. */
+  return run_check (NULL, FALSE);
+}
 
 void
 pb_cli_add_options (GApplication *app)
 {
+  g_application_add_main_option_entries (app, cli_entries);
+  g_application_set_option_context_parameter_string (app, NULL);
+  g_application_set_option_context_summary (app,
+    _("Watches POP3 mailboxes over TLS and tells you when new mail arrives.\n"
+      "\n"
+      "Without options, checks every configured account once."));
+  g_signal_connect (app, "handle-local-options", G_CALLBACK (on_handle_local_options), NULL);
 }

@@ -1,6 +1,453 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-checker"
+
 #include "config.h"
 
-#include "pb-checker.h"
+#include <string.h>
+#include <glib/gi18n.h>
 
-/* Not written yet. */
+#include "pb-checker.h"
+#include "pb-error.h"
+#include "pb-files.h"
+#include "pb-pop3-client.h"
+#include "pb-secret-store.h"
+#include "pb-seen-store.h"
+
+void
+pb_check_result_free (PbCheckResult *result)
+{
+  if (result == NULL)
+    return;
+
+  g_free (result->account_id);
+  g_clear_error (&result->error);
+  g_clear_pointer (&result->messages, g_ptr_array_unref);
+  g_free (result->host);
+  g_clear_object (&result->certificate);
+  g_free (result->ciphersuite);
+  g_free (result->notice);
+  g_free (result);
+}
+
+typedef struct
+{
+  PbAccount     *account;
+  PbTrustStore  *pins;
+  char          *state_dir;
+  char          *password;
+  gboolean       password_is_secret; /* from the keyring: pb_secret_free */
+  gboolean       unlock_keyring;
+  guint          timeout;
+
+  PbPop3Client  *client;
+  PbSeenStore   *seen;
+  PbPop3Listing *listing;
+  GPtrArray     *new_entries;    /* PbPop3Entry* (transfer none, owned by listing) */
+  PbCheckResult *result;
+  gint64         started;
+} CheckData;
+
+static void
+clear_password (CheckData *data)
+{
+  if (data->password == NULL)
+    return;
+  if (data->password_is_secret)
+    pb_secret_free (g_steal_pointer (&data->password));
+  else
+    {
+      explicit_bzero (data->password, strlen (data->password));
+      g_clear_pointer (&data->password, g_free);
+    }
+}
+
+static void
+check_data_free (CheckData *data)
+{
+  g_clear_object (&data->account);
+  g_clear_object (&data->pins);
+  g_free (data->state_dir);
+  clear_password (data);
+  if (data->client != NULL)
+    pb_pop3_client_quit (data->client);
+  g_clear_object (&data->client);
+  g_clear_object (&data->seen);
+  g_clear_pointer (&data->listing, pb_pop3_listing_free);
+  g_clear_pointer (&data->new_entries, g_ptr_array_unref);
+  g_clear_pointer (&data->result, pb_check_result_free);
+  g_free (data);
+}
+
+/* The client knows what the connection looked like, whether it failed or not. */
+static void
+collect_connection_facts (CheckData *data)
+{
+  PbCheckResult *result = data->result;
+  PbPop3Client *client = data->client;
+
+  if (client == NULL)
+    return;
+
+  g_clear_object (&result->certificate);
+  if (pb_pop3_client_get_peer_certificate (client) != NULL)
+    result->certificate = g_object_ref (pb_pop3_client_get_peer_certificate (client));
+  result->certificate_errors = pb_pop3_client_get_certificate_errors (client);
+  result->trust = pb_pop3_client_get_trust_verdict (client);
+  result->tls_version = pb_pop3_client_get_tls_version (client);
+  g_free (result->ciphersuite);
+  result->ciphersuite = g_strdup (pb_pop3_client_get_ciphersuite (client));
+  result->commands_sent = pb_pop3_client_get_commands_sent (client);
+  result->round_trips = pb_pop3_client_get_round_trips (client);
+}
+
+static void
+finish (GTask  *task,
+        GError *error)
+{
+  CheckData *data = g_task_get_task_data (task);
+  PbCheckResult *result = data->result;
+
+  collect_connection_facts (data);
+  if (data->client != NULL)
+    pb_pop3_client_quit (data->client);
+
+  if (error != NULL)
+    {
+      g_debug ("Check of %s failed: %s", result->account_id, error->message);
+      result->error = error;
+      /* A failed check reports nothing new. */
+      result->new_count = 0;
+      g_ptr_array_set_size (result->messages, 0);
+    }
+
+  result->duration_us = g_get_monotonic_time () - data->started;
+  data->result = NULL;
+  g_task_return_pointer (task, result, (GDestroyNotify) pb_check_result_free);
+  g_object_unref (task);
+}
+
+static void
+record_and_finish (GTask *task)
+{
+  CheckData *data = g_task_get_task_data (task);
+  PbCheckResult *result = data->result;
+  g_autoptr(GPtrArray) uidls = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (data->listing->entries != NULL)
+    {
+      uidls = g_ptr_array_sized_new (data->listing->entries->len);
+      for (guint i = 0; i < data->listing->entries->len; i++)
+        {
+          PbPop3Entry *entry = g_ptr_array_index (data->listing->entries, i);
+          if (entry->uidl != NULL)
+            g_ptr_array_add (uidls, entry->uidl);
+        }
+    }
+
+  pb_seen_store_record_check (data->seen,
+                              uidls ? (const char * const *) uidls->pdata : NULL,
+                              uidls ? uidls->len : 0,
+                              result->total,
+                              result->messages);
+
+  if (!pb_seen_store_save (data->seen, &error))
+    {
+      g_prefix_error (&error, _("Could not save what was seen: "));
+      finish (task, g_steal_pointer (&error));
+      return;
+    }
+
+  finish (task, NULL);
+}
+
+static void
+on_top (GObject      *source,
+        GAsyncResult *res,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  PbCheckResult *result = data->result;
+  g_autoptr(GPtrArray) headers = NULL;
+  g_autoptr(GError) error = NULL;
+  guint first;
+
+  headers = pb_pop3_client_top_finish (data->client, res, &error);
+  if (headers == NULL)
+    {
+      if (!g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_SERVER))
+        {
+          finish (g_steal_pointer (&task), g_steal_pointer (&error));
+          return;
+        }
+      /* The server has no TOP: the count is still right, only previews are missing. */
+      g_debug ("No previews for %s: %s", result->account_id, error->message);
+      result->limits |= PB_CHECK_LIMIT_NO_TOP;
+      pb_pop3_client_quit (data->client);
+      record_and_finish (g_steal_pointer (&task));
+      return;
+    }
+
+  pb_pop3_client_quit (data->client);
+
+  /* Previews were fetched for the newest entries only, which are the last
+   * ones of result->messages. */
+  g_assert (headers->len <= result->messages->len);
+  first = result->messages->len - headers->len;
+  for (guint i = 0; i < headers->len; i++)
+    {
+      GBytes *block = g_ptr_array_index (headers, i);
+      PbMessage *old = g_ptr_array_index (result->messages, first + i);
+      gsize len = 0;
+      const char *bytes = g_bytes_get_data (block, &len);
+      PbMessage *message;
+
+      if (len == 0)
+        continue; /* deleted meanwhile */
+
+      message = pb_message_new_from_headers (old->uidl, bytes, len);
+      result->messages->pdata[first + i] = message;
+      pb_message_free (old);
+    }
+
+  record_and_finish (g_steal_pointer (&task));
+}
+
+static void
+find_new_messages (CheckData *data)
+{
+  PbCheckResult *result = data->result;
+  PbPop3Listing *listing = data->listing;
+
+  result->total = listing->count;
+  data->new_entries = g_ptr_array_new ();
+
+  if (listing->entries == NULL)
+    {
+      gint64 last_total = pb_seen_store_get_last_total (data->seen);
+
+      /* Without UIDL the only evidence is the message count; a grown mailbox
+       * most likely got its new mail at the end. */
+      result->limits |= PB_CHECK_LIMIT_NO_UIDL;
+      if (!pb_seen_store_is_initialized (data->seen) || last_total < 0)
+        result->first_check = TRUE;
+      else if (listing->count > (guint64) last_total)
+        {
+          for (guint n = (guint) last_total + 1; n <= listing->count; n++)
+            {
+              PbPop3Entry *entry = g_new0 (PbPop3Entry, 1);
+              entry->msgnum = n;
+              g_ptr_array_add (data->new_entries, entry);
+            }
+          g_ptr_array_set_free_func (data->new_entries, g_free);
+        }
+    }
+  else if (!pb_seen_store_is_initialized (data->seen))
+    {
+      /* The first check of an account takes what is there as seen. */
+      result->first_check = TRUE;
+    }
+  else
+    {
+      for (guint i = 0; i < listing->entries->len; i++)
+        {
+          PbPop3Entry *entry = g_ptr_array_index (listing->entries, i);
+
+          if (entry->uidl != NULL && !pb_seen_store_contains (data->seen, entry->uidl))
+            g_ptr_array_add (data->new_entries, entry);
+        }
+    }
+
+  result->new_count = data->new_entries->len;
+  for (guint i = 0; i < data->new_entries->len; i++)
+    {
+      PbPop3Entry *entry = g_ptr_array_index (data->new_entries, i);
+      PbMessage *message = pb_message_new ();
+
+      message->uidl = g_strdup (entry->uidl);
+      g_ptr_array_add (result->messages, message);
+    }
+}
+
+static void
+on_login (GObject      *source,
+          GAsyncResult *res,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  PbCheckResult *result = data->result;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) msgnums = NULL;
+  guint n_previews, first;
+
+  data->listing = pb_pop3_client_login_finish (data->client, res, &error);
+  clear_password (data);
+  if (data->listing == NULL)
+    {
+      finish (g_steal_pointer (&task), g_steal_pointer (&error));
+      return;
+    }
+
+  find_new_messages (data);
+
+  if (result->new_count == 0)
+    {
+      pb_pop3_client_quit (data->client);
+      record_and_finish (g_steal_pointer (&task));
+      return;
+    }
+
+  /* Previews for the newest few; the count stays complete. */
+  n_previews = MIN (result->new_count, PB_CHECK_MAX_PREVIEWS);
+  if (n_previews < result->new_count)
+    result->limits |= PB_CHECK_LIMIT_TRUNCATED;
+  first = data->new_entries->len - n_previews;
+
+  /* Messages without previews are not listed one by one. */
+  if (first > 0)
+    g_ptr_array_remove_range (result->messages, 0, first);
+
+  msgnums = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_previews);
+  for (guint i = first; i < data->new_entries->len; i++)
+    {
+      PbPop3Entry *entry = g_ptr_array_index (data->new_entries, i);
+      g_array_append_val (msgnums, entry->msgnum);
+    }
+
+  pb_pop3_client_top_async (data->client, (const guint *) msgnums->data, msgnums->len,
+                            g_task_get_cancellable (task), on_top, g_steal_pointer (&task));
+}
+
+static void
+on_connect (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!pb_pop3_client_connect_finish (data->client, res, &error))
+    {
+      finish (g_steal_pointer (&task), g_steal_pointer (&error));
+      return;
+    }
+
+  pb_pop3_client_login_async (data->client,
+                              pb_account_get_user (data->account),
+                              data->password,
+                              g_task_get_cancellable (task),
+                              on_login, g_steal_pointer (&task));
+}
+
+static void
+start_session (GTask *task)
+{
+  CheckData *data = g_task_get_task_data (task);
+
+  data->client = pb_pop3_client_new (pb_account_get_host (data->account),
+                                     pb_account_get_port (data->account),
+                                     pb_account_get_security (data->account));
+  pb_pop3_client_set_timeout (data->client, data->timeout);
+  pb_pop3_client_set_trust_store (data->client, data->pins);
+  pb_pop3_client_set_ca_file (data->client, pb_account_get_ca_file (data->account));
+
+  pb_pop3_client_connect_async (data->client, g_task_get_cancellable (task),
+                                on_connect, task);
+}
+
+static void
+on_password (GObject      *source,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  GTask *task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  data->password = pb_secret_lookup_finish (res, &error);
+  data->password_is_secret = TRUE;
+  if (data->password == NULL)
+    {
+      finish (task, g_steal_pointer (&error));
+      return;
+    }
+
+  start_session (task);
+}
+
+void
+pb_checker_check_async (PbAccount            *account,
+                        const PbCheckOptions *options,
+                        GCancellable         *cancellable,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data)
+{
+  static const PbCheckOptions defaults = { 0 };
+  GTask *task;
+  CheckData *data;
+  PbCheckResult *result;
+  g_autofree char *state_path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (PB_IS_ACCOUNT (account));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (options == NULL)
+    options = &defaults;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_checker_check_async);
+
+  data = g_new0 (CheckData, 1);
+  data->account = g_object_ref (account);
+  data->pins = options->pins ? g_object_ref (options->pins) : NULL;
+  data->state_dir = options->state_dir ? g_strdup (options->state_dir) : pb_files_state_dir ();
+  data->unlock_keyring = options->unlock_keyring;
+  data->timeout = options->timeout ? options->timeout : PB_POP3_DEFAULT_TIMEOUT;
+  data->started = g_get_monotonic_time ();
+  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
+
+  result = g_new0 (PbCheckResult, 1);
+  result->account_id = g_strdup (pb_account_get_id (account));
+  result->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) pb_message_free);
+  result->host = g_strdup (pb_account_get_host (account));
+  result->port = pb_account_get_port (account);
+  result->trust = PB_TRUST_REJECTED;
+  data->result = result;
+
+  state_path = g_strdup_printf ("%s/%s.state", data->state_dir, pb_account_get_id (account));
+  data->seen = pb_seen_store_new (state_path);
+  if (!pb_seen_store_load (data->seen, &error))
+    {
+      if (!g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT))
+        {
+          finish (task, g_steal_pointer (&error));
+          return;
+        }
+      /* Set aside; this check then counts as the first (no flood of old mail). */
+      result->notice = g_strdup (error->message);
+    }
+
+  if (options->password != NULL)
+    {
+      data->password = g_strdup (options->password);
+      start_session (task);
+    }
+  else
+    {
+      pb_secret_lookup_async (pb_account_get_id (account), options->unlock_keyring,
+                              cancellable, on_password, task);
+    }
+}
+
+PbCheckResult *
+pb_checker_check_finish (GAsyncResult *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_checker_check_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}

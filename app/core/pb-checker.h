@@ -39,6 +39,10 @@ typedef struct
   guint                 commands_sent;
   guint                 round_trips;
   gint64                duration_us;
+
+  /* Something the user should know that did not fail the check, e.g. that an
+   * unreadable state file was set aside. */
+  char                 *notice;
 } PbCheckResult;
 
 void pb_check_result_free (PbCheckResult *result);

@@ -15,8 +15,8 @@
 # NAME.pem (both, as GTlsCertificate and Dovecot read them).
 set -eu
 out=$1
-stamp=$2
-mkdir -p "$out"
+mkdir -p "$out" "$(dirname "$2")"
+stamp=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 cd "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
