@@ -1,11 +1,866 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "pb-error.h"
+#include "pb-tls-trust.h"
 #include "pb-test-util.h"
+
+/* The SHA-256 fingerprint as openssl prints it ("sha256 Fingerprint=AB:CD:…"),
+ * turned into lowercase hex: an independent implementation to compare with. */
+static char *
+openssl_sha256 (const char *cert_name)
+{
+  g_autofree char *path = pb_test_cert_path (cert_name);
+  const char *argv[] = { "openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", path,
+                         NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *equals;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+
+  equals = strchr (out, '=');
+  g_assert_nonnull (equals);
+  return pb_fingerprint_normalize (g_strstrip ((char *) equals + 1));
+}
+
+static void
+test_fingerprint_matches_openssl (void)
+{
+  const char *names[] = { "server.crt", "server2.crt", "self-signed.crt", "ca.crt" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GTlsCertificate) cert = pb_test_load_certificate (names[i]);
+      g_autofree char *ours = pb_certificate_get_sha256 (cert);
+      g_autofree char *theirs = openssl_sha256 (names[i]);
+
+      g_assert_nonnull (theirs);
+      g_assert_cmpuint (strlen (ours), ==, 64);
+      g_assert_cmpstr (ours, ==, theirs);
+    }
+}
+
+static void
+test_fingerprint_ignores_private_key (void)
+{
+  g_autoptr(GTlsCertificate) crt = pb_test_load_certificate ("server.crt");
+  g_autoptr(GTlsCertificate) pem = pb_test_load_certificate ("server.pem");
+  g_autoptr(GTlsCertificate) other = pb_test_load_certificate ("server2.crt");
+  g_autofree char *a = pb_certificate_get_sha256 (crt);
+  g_autofree char *b = pb_certificate_get_sha256 (pem);
+  g_autofree char *c = pb_certificate_get_sha256 (other);
+
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpstr (a, !=, c);
+}
+
+static void
+test_fingerprint_format (void)
+{
+  const char *hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  g_autofree char *formatted = pb_fingerprint_format (hex);
+  g_autofree char *back = pb_fingerprint_normalize (formatted);
+
+  g_assert_cmpstr (formatted, ==,
+                   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+                   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF");
+  g_assert_cmpstr (back, ==, hex);
+}
+
+static void
+test_fingerprint_normalize (void)
+{
+  const char *want = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  const char *good[] = {
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF",
+    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:"
+    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
+    "00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF "
+    "00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF",
+    "  0011223344556677 8899aabbccddeeff\n00112233445566778899aabbccddeeff\t",
+  };
+  const char *bad[] = {
+    "",
+    ":::",
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddee",     /* 62 digits */
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00", /* 66 digits */
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeefg",   /* not hex */
+    "00-11-22-33-44-55-66-77-88-99-aa-bb-cc-dd-ee-ff-"
+    "00-11-22-33-44-55-66-77-88-99-aa-bb-cc-dd-ee-ff",
+    "sha256 Fingerprint=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *got = pb_fingerprint_normalize (good[i]);
+      g_assert_cmpstr (got, ==, want);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *got = pb_fingerprint_normalize (bad[i]);
+      g_assert_null (got);
+    }
+}
+
+static void
+test_info_server (void)
+{
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.crt");
+  g_autoptr(PbCertificateInfo) info = pb_certificate_info_new (cert);
+  g_autofree char *sha = pb_certificate_get_sha256 (cert);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  g_assert_nonnull (strstr (info->subject, "CN=localhost"));
+  g_assert_nonnull (strstr (info->subject, "O=Popbell Tests"));
+  g_assert_nonnull (strstr (info->issuer, "CN=Popbell Test CA"));
+  g_assert_true (g_strv_contains ((const char * const *) info->dns_names, "localhost"));
+  g_assert_cmpuint (g_strv_length (info->dns_names), ==, 1);
+  g_assert_true (g_strv_contains ((const char * const *) info->ip_addresses, "127.0.0.1"));
+  g_assert_true (g_strv_contains ((const char * const *) info->ip_addresses, "::1"));
+  g_assert_cmpstr (info->sha256, ==, sha);
+
+  /* generate.sh makes it valid from now for ten years. */
+  g_assert_nonnull (info->not_before);
+  g_assert_nonnull (info->not_after);
+  g_assert_cmpint (g_date_time_compare (info->not_before, now), <=, 0);
+  g_assert_cmpint (g_date_time_compare (info->not_after, now), >, 0);
+  g_assert_cmpint (g_date_time_get_year (info->not_after) - g_date_time_get_year (now), >=, 9);
+}
+
+static void
+test_info_fixed_dates (void)
+{
+  g_autoptr(GTlsCertificate) expired = pb_test_load_certificate ("expired.crt");
+  g_autoptr(GTlsCertificate) wrong = pb_test_load_certificate ("wrong-host.crt");
+  g_autoptr(PbCertificateInfo) info = pb_certificate_info_new (expired);
+  g_autoptr(PbCertificateInfo) wrong_info = pb_certificate_info_new (wrong);
+  g_autofree char *before = g_date_time_format_iso8601 (info->not_before);
+  g_autofree char *after = g_date_time_format_iso8601 (info->not_after);
+
+  g_assert_cmpstr (before, ==, "2020-01-01T00:00:00Z");
+  g_assert_cmpstr (after, ==, "2021-01-01T00:00:00Z");
+
+  g_assert_cmpstr (wrong_info->dns_names[0], ==, "other.example.com");
+  g_assert_null (wrong_info->dns_names[1]);
+  g_assert_null (wrong_info->ip_addresses[0]);
+}
+
+/* ---- Verification ------------------------------------------------------ */
+
+static GTlsCertificateFlags
+verify (const char *cert_name,
+        const char *host,
+        const char *ca_name)
+{
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate (cert_name);
+  g_autofree char *ca_file = ca_name != NULL ? pb_test_cert_path (ca_name) : NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificateFlags flags;
+
+  pb_tls_verify_async (cert, host, 995, ca_file, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  flags = pb_tls_verify_finish (result, &error);
+  g_assert_no_error (error);
+  return flags;
+}
+
+static void
+test_verify_with_ca_file (void)
+{
+  g_assert_cmpuint (verify ("server.crt", "localhost", "ca.crt"), ==, 0);
+  g_assert_cmpuint (verify ("server.crt", "LocalHost", "ca.crt"), ==, 0);
+  g_assert_cmpuint (verify ("server.crt", "127.0.0.1", "ca.crt"), ==, 0);
+  g_assert_cmpuint (verify ("server.pem", "::1", "ca.crt"), ==, 0);
+  g_assert_cmpuint (verify ("server2.crt", "localhost", "ca.crt"), ==, 0);
+}
+
+static void
+test_verify_without_ca_file (void)
+{
+  /* The test CA is not in the system trust store. */
+  g_assert_cmpuint (verify ("server.crt", "localhost", NULL), ==, G_TLS_CERTIFICATE_UNKNOWN_CA);
+}
+
+static void
+test_verify_wrong_host (void)
+{
+  g_assert_cmpuint (verify ("server.crt", "example.org", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_BAD_IDENTITY);
+  g_assert_cmpuint (verify ("server.crt", "127.0.0.2", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_BAD_IDENTITY);
+  g_assert_cmpuint (verify ("wrong-host.crt", "localhost", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_BAD_IDENTITY);
+  g_assert_cmpuint (verify ("wrong-host.crt", "other.example.com", "ca.crt"), ==, 0);
+}
+
+static void
+test_verify_dates (void)
+{
+  g_assert_cmpuint (verify ("expired.crt", "localhost", "ca.crt"), ==, G_TLS_CERTIFICATE_EXPIRED);
+  g_assert_cmpuint (verify ("not-yet-valid.crt", "localhost", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_NOT_ACTIVATED);
+}
+
+static void
+test_verify_unknown_ca (void)
+{
+  GTlsCertificateFlags flags;
+
+  g_assert_cmpuint (verify ("self-signed.crt", "localhost", NULL), ==,
+                    G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_assert_cmpuint (verify ("self-signed.crt", "localhost", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_assert_cmpuint (verify ("unknown-ca.crt", "localhost", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_UNKNOWN_CA);
+
+  /* No database knows the issuer: both problems are real. */
+  flags = verify ("self-signed.crt", "example.org", NULL);
+  g_assert_cmpuint (flags, ==, G_TLS_CERTIFICATE_UNKNOWN_CA | G_TLS_CERTIFICATE_BAD_IDENTITY);
+}
+
+static void
+test_verify_missing_ca_file (void)
+{
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.crt");
+  g_autofree char *missing = g_build_filename (pb_test_get_tmpdir (), "no-such-ca.crt", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificateFlags flags;
+
+  pb_tls_verify_async (cert, "localhost", 995, missing, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  flags = pb_tls_verify_finish (result, &error);
+  /* glib-networking reports an unreadable anchor file as a TLS error. */
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_MISC);
+  g_assert_nonnull (strstr (error->message, missing));
+  /* Never "trusted" by accident. */
+  g_assert_cmpuint (flags, !=, 0);
+}
+
+static void
+test_verify_cancelled (void)
+{
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.crt");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *ca_file = pb_test_cert_path ("ca.crt");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificateFlags flags;
+
+  g_cancellable_cancel (cancellable);
+  pb_tls_verify_async (cert, "localhost", 995, ca_file, cancellable, pb_test_store_result,
+                       &result);
+  pb_test_wait_result (&result, 20);
+  flags = pb_tls_verify_finish (result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (flags, !=, 0);
+}
+
+/* ---- Problems in words ------------------------------------------------- */
+
+static void
+test_problem_names (void)
+{
+  g_auto(GStrv) none = pb_certificate_problem_names (0);
+  g_auto(GStrv) two = pb_certificate_problem_names (G_TLS_CERTIFICATE_EXPIRED |
+                                                    G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_auto(GStrv) all = pb_certificate_problem_names (G_TLS_CERTIFICATE_VALIDATE_ALL);
+  const char *want_all[] = { "unknown-ca", "bad-identity", "not-activated", "expired", "revoked",
+                             "insecure", "generic-error", NULL };
+
+  g_assert_nonnull (none);
+  g_assert_null (none[0]);
+  g_assert_cmpstrv (two, ((const char *[]) { "unknown-ca", "expired", NULL }));
+  g_assert_cmpstrv (all, want_all);
+}
+
+static char *
+describe (GTlsCertificateFlags  errors,
+          const char           *cert_name,
+          const char           *host)
+{
+  g_autoptr(GTlsCertificate) cert = cert_name ? pb_test_load_certificate (cert_name) : NULL;
+  g_auto(GStrv) sentences = pb_certificate_describe_problems (errors, cert, host);
+
+  g_assert_nonnull (sentences);
+  g_assert_cmpuint (g_strv_length (sentences), ==, 1);
+  g_assert_true (g_str_has_suffix (sentences[0], "."));
+  return g_strdup (sentences[0]);
+}
+
+static void
+test_describe_dates (void)
+{
+  g_autofree char *expired = describe (G_TLS_CERTIFICATE_EXPIRED, "expired.crt", "localhost");
+  g_autofree char *not_yet = describe (G_TLS_CERTIFICATE_NOT_ACTIVATED, "not-yet-valid.crt",
+                                       "localhost");
+
+  /* main() sets TZ=UTC, so the local dates are the certificates' own. */
+  g_assert_cmpstr (expired, ==, "The certificate expired on 1 January 2021.");
+  g_assert_cmpstr (not_yet, ==, "The certificate is valid only from 1 January 2099.");
+}
+
+static void
+test_describe_names (void)
+{
+  g_autofree char *wrong = describe (G_TLS_CERTIFICATE_BAD_IDENTITY, "wrong-host.crt",
+                                     "localhost");
+  g_autofree char *server = describe (G_TLS_CERTIFICATE_BAD_IDENTITY, "server.crt",
+                                      "example.org");
+  g_autofree char *no_cert = describe (G_TLS_CERTIFICATE_BAD_IDENTITY, NULL, "example.org");
+
+  g_assert_cmpstr (wrong, ==, "The certificate is for other.example.com, not for localhost.");
+  g_assert_cmpstr (server, ==,
+                   "The certificate is for localhost, 127.0.0.1, ::1, not for example.org.");
+  g_assert_cmpstr (no_cert, ==, "The certificate is not for example.org.");
+}
+
+static void
+test_describe_self_signed (void)
+{
+  g_autofree char *self = describe (G_TLS_CERTIFICATE_UNKNOWN_CA, "self-signed.crt", "localhost");
+  g_autofree char *unknown = describe (G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown-ca.crt",
+                                       "localhost");
+
+  g_assert_nonnull (strstr (self, "self-signed"));
+  g_assert_nonnull (strstr (unknown, "not signed by an authority"));
+  g_assert_cmpstr (self, !=, unknown);
+}
+
+static void
+test_describe_every_bit (void)
+{
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.crt");
+  g_auto(GStrv) none = pb_certificate_describe_problems (0, cert, "localhost");
+  g_auto(GStrv) all = pb_certificate_describe_problems (G_TLS_CERTIFICATE_VALIDATE_ALL, cert,
+                                                        "example.org");
+
+  g_assert_nonnull (none);
+  g_assert_null (none[0]);
+  g_assert_cmpuint (g_strv_length (all), ==, 7);
+  for (guint i = 0; all[i] != NULL; i++)
+    {
+      g_assert_true (g_str_has_prefix (all[i], "The certificate "));
+      for (guint j = 0; j < i; j++)
+        g_assert_cmpstr (all[i], !=, all[j]);
+    }
+  g_assert_nonnull (strstr (all[4], "revoked"));
+  g_assert_nonnull (strstr (all[5], "weak"));
+}
+
+/* ---- Pins -------------------------------------------------------------- */
+
+static void
+test_trust_key (void)
+{
+  const struct
+  {
+    const char *host;
+    guint16 port;
+    const char *key;
+  } cases[] = {
+    { "mail.example.com", 995, "mail.example.com:995" },
+    { "Mail.Example.COM", 110, "mail.example.com:110" },
+    { "127.0.0.1", 995, "127.0.0.1:995" },
+    { "::1", 995, "[::1]:995" },
+    { "2001:DB8::1", 995, "[2001:db8::1]:995" },
+    { "[::1]", 995, "[::1]:995" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *key = pb_trust_key (cases[i].host, cases[i].port);
+      g_assert_cmpstr (key, ==, cases[i].key);
+    }
+}
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  PbTrustStore *store;
+  GTlsCertificate *server;
+  GTlsCertificate *server2;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  fixture->dir = pb_test_mkdtemp ("trust");
+  fixture->path = g_build_filename (fixture->dir, "popbell", "trust.ini", NULL);
+  fixture->store = pb_trust_store_new (fixture->path);
+  fixture->server = pb_test_load_certificate ("server.crt");
+  fixture->server2 = pb_test_load_certificate ("server2.crt");
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_assert_finalize_object (fixture->store);
+  g_clear_object (&fixture->server);
+  g_clear_object (&fixture->server2);
+  pb_test_rm_rf (fixture->dir);
+  g_free (fixture->path);
+  g_free (fixture->dir);
+}
+
+static PbTrustStore *
+reload (Fixture *fixture)
+{
+  PbTrustStore *store = pb_trust_store_new (fixture->path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pb_trust_store_load (store, &error));
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+test_store_create_destroy (void)
+{
+  PbTrustStore *store = pb_trust_store_new (NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *want = g_build_filename (g_get_user_config_dir (), "popbell", "trust.ini",
+                                            NULL);
+
+  g_object_get (store, "path", &path, NULL);
+  g_assert_cmpstr (path, ==, want);
+  g_assert_finalize_object (store);
+}
+
+static void
+test_store_missing_file_is_empty (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_assert_true (pb_trust_store_load (fixture->store, &error));
+  g_assert_no_error (error);
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, ((const char *[]) { NULL }));
+  g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_store_round_trip (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbTrustStore) again = NULL;
+  g_autoptr(GTlsCertificate) pinned = NULL;
+  g_autofree char *sha = pb_certificate_get_sha256 (fixture->server);
+  g_autoptr(GDateTime) before = g_date_time_new_now_utc ();
+  g_autofree char *contents = NULL;
+  g_autofree char *key_pem = NULL;
+  GDateTime *when;
+  struct stat st;
+
+  pb_trust_store_add (fixture->store, "Mail.Example.com", 995, fixture->server);
+  pb_trust_store_add (fixture->store, "::1", 995, fixture->server);
+  g_assert_true (pb_trust_store_save (fixture->store, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (fixture->path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "[mail.example.com:995]"));
+  /* GKeyFile group names cannot hold brackets. */
+  g_assert_nonnull (strstr (contents, "[::1:995]\n"));
+  g_assert_nonnull (strstr (contents, sha));
+  g_assert_null (strstr (contents, "PRIVATE KEY"));
+
+  again = reload (fixture);
+  g_assert_true (pb_trust_store_is_pinned (again, "mail.example.com", 995, fixture->server));
+  g_assert_true (pb_trust_store_is_pinned (again, "::1", 995, fixture->server));
+  g_assert_cmpstr (pb_trust_store_get_fingerprint (again, "mail.example.com", 995), ==, sha);
+
+  pinned = pb_trust_store_get_certificate (again, "mail.example.com", 995);
+  g_assert_nonnull (pinned);
+  g_assert_true (g_tls_certificate_is_same (pinned, fixture->server));
+
+  when = pb_trust_store_get_pinned_at (again, "mail.example.com", 995);
+  g_assert_nonnull (when);
+  /* ISO 8601 keeps whole microseconds; compare to the second. */
+  g_assert_cmpint (g_date_time_to_unix (when), >=, g_date_time_to_unix (before));
+  g_assert_cmpint (g_date_time_difference (when, before), <, 60 * G_TIME_SPAN_SECOND);
+}
+
+static void
+test_store_pin_is_per_host_and_port (Fixture       *fixture,
+                                     gconstpointer  user_data)
+{
+  PbTrustStore *store = fixture->store;
+
+  pb_trust_store_add (store, "mail.example.com", 995, fixture->server);
+
+  g_assert_true (pb_trust_store_is_pinned (store, "mail.example.com", 995, fixture->server));
+  g_assert_true (pb_trust_store_is_pinned (store, "MAIL.example.com", 995, fixture->server));
+  g_assert_false (pb_trust_store_is_pinned (store, "mail.example.com", 110, fixture->server));
+  g_assert_false (pb_trust_store_is_pinned (store, "pop.example.com", 995, fixture->server));
+  g_assert_false (pb_trust_store_is_pinned (store, "example.com", 995, fixture->server));
+  g_assert_false (pb_trust_store_is_pinned (store, "mail.example.com", 995, fixture->server2));
+
+  g_assert_null (pb_trust_store_get_fingerprint (store, "mail.example.com", 110));
+  g_assert_null (pb_trust_store_get_certificate (store, "mail.example.com", 110));
+  g_assert_null (pb_trust_store_get_pinned_at (store, "mail.example.com", 110));
+}
+
+static void
+test_store_add_replaces (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree char *sha2 = pb_certificate_get_sha256 (fixture->server2);
+  g_auto(GStrv) keys = NULL;
+
+  pb_trust_store_add (fixture->store, "localhost", 995, fixture->server);
+  pb_trust_store_add (fixture->store, "localhost", 995, fixture->server2);
+
+  g_assert_false (pb_trust_store_is_pinned (fixture->store, "localhost", 995, fixture->server));
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "localhost", 995, fixture->server2));
+  g_assert_cmpstr (pb_trust_store_get_fingerprint (fixture->store, "localhost", 995), ==, sha2);
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, ((const char *[]) { "localhost:995", NULL }));
+}
+
+static void
+test_store_remove_and_list (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbTrustStore) again = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_auto(GStrv) after = NULL;
+  g_auto(GStrv) reloaded = NULL;
+
+  pb_trust_store_add (fixture->store, "pop.b.example", 995, fixture->server);
+  pb_trust_store_add (fixture->store, "pop.a.example", 995, fixture->server);
+  pb_trust_store_add (fixture->store, "pop.a.example", 110, fixture->server2);
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, ((const char *[]) { "pop.a.example:110", "pop.a.example:995",
+                                              "pop.b.example:995", NULL }));
+
+  g_assert_true (pb_trust_store_remove (fixture->store, "POP.A.example", 995, &error));
+  g_assert_no_error (error);
+  g_assert_false (pb_trust_store_is_pinned (fixture->store, "pop.a.example", 995,
+                                            fixture->server));
+
+  g_assert_false (pb_trust_store_remove (fixture->store, "pop.a.example", 995, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND);
+
+  after = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (after, ((const char *[]) { "pop.a.example:110", "pop.b.example:995", NULL }));
+
+  g_clear_error (&error);
+  g_assert_true (pb_trust_store_save (fixture->store, &error));
+  g_assert_no_error (error);
+  again = reload (fixture);
+  reloaded = pb_trust_store_list_keys (again);
+  g_assert_cmpstrv (reloaded, ((const char *[]) { "pop.a.example:110", "pop.b.example:995",
+                                                  NULL }));
+}
+
+static void
+write_file (const char *path,
+            const char *contents)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static guint
+count_set_aside (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "trust.ini.corrupt-"))
+      n++;
+  return n;
+}
+
+static void
+test_store_corrupt_is_set_aside (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  write_file (fixture->path, "this is [not a key file\n\x01\x02");
+  pb_trust_store_add (fixture->store, "stale.example", 995, fixture->server);
+
+  g_assert_false (pb_trust_store_load (fixture->store, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "trust.ini.corrupt-"));
+  g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_set_aside (dir), ==, 1);
+
+  /* The store is empty, whatever it held before. */
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, ((const char *[]) { NULL }));
+
+  /* A second corrupt file the same second is not written over the first. */
+  write_file (fixture->path, "[broken\n");
+  g_clear_error (&error);
+  g_assert_false (pb_trust_store_load (fixture->store, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT);
+  g_assert_cmpuint (count_set_aside (dir), ==, 2);
+}
+
+static char *
+group_text (const char *group,
+            const char *sha,
+            const char *pem)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+
+  g_key_file_set_string (keyfile, group, "sha256", sha);
+  g_key_file_set_string (keyfile, group, "pem", pem);
+  g_key_file_set_string (keyfile, group, "pinned-at", "2024-05-06T07:08:09Z");
+  return g_key_file_to_data (keyfile, NULL, NULL);
+}
+
+static void
+test_store_tampered_groups_ignored (Fixture       *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autofree char *pem = NULL;
+  g_autofree char *pem2 = NULL;
+  g_autofree char *bad_pem = NULL;
+  g_autofree char *sha = pb_certificate_get_sha256 (fixture->server);
+  g_autofree char *sha_formatted = pb_fingerprint_format (sha);
+  g_autoptr(GString) file = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_autofree char *when = NULL;
+  struct
+  {
+    const char *group;
+    const char *sha;
+    const char *pem;
+  } groups[] = {
+    /* Kept: hand-edited case and a formatted fingerprint are fine. */
+    { "Good.Example.COM:995", NULL, NULL },
+    { "::1:995", NULL, NULL },
+    /* Ignored. */
+    { "garbage-pem.example:995", NULL, "-----BEGIN CERTIFICATE-----\nnonsense\n" },
+    { "damaged-pem.example:995", NULL, NULL },
+    { "swapped.example:995", NULL, NULL },
+    { "bad-sha.example:995", "0123", NULL },
+    { "no-port.example", NULL, NULL },
+    { "bad-port.example:99999", NULL, NULL },
+    { "bad-port.example:pop3", NULL, NULL },
+    { "no:colons-in-names:995", NULL, NULL },
+  };
+
+  g_object_get (fixture->server, "certificate-pem", &pem, NULL);
+  g_object_get (fixture->server2, "certificate-pem", &pem2, NULL);
+  bad_pem = g_strdup (pem);
+  /* One base64 character changed in the middle of the body. */
+  bad_pem[strlen (bad_pem) / 2] = bad_pem[strlen (bad_pem) / 2] == 'A' ? 'B' : 'A';
+  groups[3].pem = bad_pem;
+  groups[4].pem = pem2;
+
+  for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
+    {
+      g_autofree char *text = group_text (groups[i].group,
+                                          groups[i].sha ? groups[i].sha : sha_formatted,
+                                          groups[i].pem ? groups[i].pem : pem);
+      g_string_append (file, text);
+    }
+  /* A group without a pem at all. */
+  g_string_append_printf (file, "[no-pem.example:995]\nsha256=%s\n", sha);
+  write_file (fixture->path, file->str);
+
+  g_assert_true (pb_trust_store_load (fixture->store, &error));
+  g_assert_no_error (error);
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, ((const char *[]) { "[::1]:995", "good.example.com:995", NULL }));
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "good.example.com", 995,
+                                           fixture->server));
+  g_assert_cmpstr (pb_trust_store_get_fingerprint (fixture->store, "good.example.com", 995), ==,
+                   sha);
+  g_assert_false (pb_trust_store_is_pinned (fixture->store, "swapped.example", 995,
+                                            fixture->server));
+  g_assert_false (pb_trust_store_is_pinned (fixture->store, "swapped.example", 995,
+                                            fixture->server2));
+
+  when = g_date_time_format_iso8601 (pb_trust_store_get_pinned_at (fixture->store,
+                                                                   "good.example.com", 995));
+  g_assert_cmpstr (when, ==, "2024-05-06T07:08:09Z");
+}
+
+static void
+test_store_load_replaces_memory (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  pb_trust_store_add (fixture->store, "saved.example", 995, fixture->server);
+  g_assert_true (pb_trust_store_save (fixture->store, &error));
+  g_assert_no_error (error);
+  pb_trust_store_add (fixture->store, "unsaved.example", 995, fixture->server);
+
+  g_assert_true (pb_trust_store_load (fixture->store, &error));
+  g_assert_no_error (error);
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, ((const char *[]) { "saved.example:995", NULL }));
+}
+
+static void
+test_store_save_keeps_mode (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+
+  /* A file someone made world-readable is written back private. */
+  write_file (fixture->path, "");
+  g_assert_cmpint (g_chmod (fixture->path, 0644), ==, 0);
+  g_assert_true (pb_trust_store_load (fixture->store, &error));
+  g_assert_no_error (error);
+  pb_trust_store_add (fixture->store, "localhost", 995, fixture->server);
+  g_assert_true (pb_trust_store_save (fixture->store, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
+/* ---- The decision ------------------------------------------------------ */
+
+static void
+test_decide (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  PbTrustStore *pins = fixture->store;
+  GTlsCertificate *server = fixture->server;
+
+  pb_trust_store_add (pins, "localhost", 995, server);
+
+  /* Verified: no pin needed, with or without a store. */
+  g_assert_cmpint (pb_trust_decide (NULL, "localhost", 995, server, 0), ==, PB_TRUST_SYSTEM);
+  g_assert_cmpint (pb_trust_decide (pins, "other.example", 995, fixture->server2, 0), ==,
+                   PB_TRUST_SYSTEM);
+
+  /* Not verified: only a pin of exactly this certificate on this host:port. */
+  g_assert_cmpint (pb_trust_decide (pins, "localhost", 995, server,
+                                    G_TLS_CERTIFICATE_UNKNOWN_CA), ==, PB_TRUST_PINNED);
+  g_assert_cmpint (pb_trust_decide (pins, "localhost", 995, server,
+                                    G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_BAD_IDENTITY),
+                   ==, PB_TRUST_PINNED);
+  g_assert_cmpint (pb_trust_decide (NULL, "localhost", 995, server,
+                                    G_TLS_CERTIFICATE_UNKNOWN_CA), ==, PB_TRUST_REJECTED);
+  g_assert_cmpint (pb_trust_decide (pins, "localhost", 110, server,
+                                    G_TLS_CERTIFICATE_UNKNOWN_CA), ==, PB_TRUST_REJECTED);
+  g_assert_cmpint (pb_trust_decide (pins, "127.0.0.1", 995, server,
+                                    G_TLS_CERTIFICATE_UNKNOWN_CA), ==, PB_TRUST_REJECTED);
+  g_assert_cmpint (pb_trust_decide (pins, "localhost", 995, fixture->server2,
+                                    G_TLS_CERTIFICATE_UNKNOWN_CA), ==, PB_TRUST_REJECTED);
+
+  /* Revoked: never, pinned or not. */
+  g_assert_cmpint (pb_trust_decide (pins, "localhost", 995, server,
+                                    G_TLS_CERTIFICATE_REVOKED), ==, PB_TRUST_REJECTED);
+  g_assert_cmpint (pb_trust_decide (pins, "localhost", 995, server,
+                                    G_TLS_CERTIFICATE_REVOKED | G_TLS_CERTIFICATE_UNKNOWN_CA),
+                   ==, PB_TRUST_REJECTED);
+}
+
+/* The whole path the POP3 client takes: verify, then decide with the pins. */
+static void
+test_decide_after_verify (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GTlsCertificate) self_signed = pb_test_load_certificate ("self-signed.crt");
+  GTlsCertificateFlags flags = verify ("self-signed.crt", "localhost", NULL);
+
+  g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, self_signed, flags), ==,
+                   PB_TRUST_REJECTED);
+  pb_trust_store_add (fixture->store, "localhost", 995, self_signed);
+  g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, self_signed, flags), ==,
+                   PB_TRUST_PINNED);
+
+  flags = verify ("server.crt", "localhost", "ca.crt");
+  g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, fixture->server, flags), ==,
+                   PB_TRUST_SYSTEM);
+}
 
 int
 main (int argc, char **argv)
 {
+  /* The sentences show local dates; make them the certificates' UTC ones. */
+  g_setenv ("TZ", "UTC", TRUE);
   pb_test_init (&argc, &argv);
+
+  g_test_add_func ("/pb/tls/fingerprint/matches-openssl", test_fingerprint_matches_openssl);
+  g_test_add_func ("/pb/tls/fingerprint/ignores-private-key", test_fingerprint_ignores_private_key);
+  g_test_add_func ("/pb/tls/fingerprint/format", test_fingerprint_format);
+  g_test_add_func ("/pb/tls/fingerprint/normalize", test_fingerprint_normalize);
+  g_test_add_func ("/pb/tls/info/server-names-and-dates", test_info_server);
+  g_test_add_func ("/pb/tls/info/fixed-dates-and-names", test_info_fixed_dates);
+
+  g_test_add_func ("/pb/tls/verify/ca-file-accepts-server", test_verify_with_ca_file);
+  g_test_add_func ("/pb/tls/verify/unknown-ca-without-ca-file", test_verify_without_ca_file);
+  g_test_add_func ("/pb/tls/verify/wrong-host-is-bad-identity", test_verify_wrong_host);
+  g_test_add_func ("/pb/tls/verify/dates-are-checked", test_verify_dates);
+  g_test_add_func ("/pb/tls/verify/untrusted-issuer-is-unknown-ca", test_verify_unknown_ca);
+  g_test_add_func ("/pb/tls/verify/missing-ca-file-is-an-error", test_verify_missing_ca_file);
+  g_test_add_func ("/pb/tls/verify/cancelled", test_verify_cancelled);
+
+  g_test_add_func ("/pb/tls/problems/names", test_problem_names);
+  g_test_add_func ("/pb/tls/problems/say-the-dates", test_describe_dates);
+  g_test_add_func ("/pb/tls/problems/say-the-names", test_describe_names);
+  g_test_add_func ("/pb/tls/problems/say-self-signed", test_describe_self_signed);
+  g_test_add_func ("/pb/tls/problems/one-sentence-per-bit", test_describe_every_bit);
+
+  g_test_add_func ("/pb/tls/trust/key", test_trust_key);
+  g_test_add_func ("/pb/tls/trust/store/create-destroy", test_store_create_destroy);
+  g_test_add ("/pb/tls/trust/store/missing-file-is-empty", Fixture, NULL,
+              fixture_setup, test_store_missing_file_is_empty, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/round-trip", Fixture, NULL,
+              fixture_setup, test_store_round_trip, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/pin-is-per-host-and-port", Fixture, NULL,
+              fixture_setup, test_store_pin_is_per_host_and_port, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/add-replaces", Fixture, NULL,
+              fixture_setup, test_store_add_replaces, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/remove-and-list", Fixture, NULL,
+              fixture_setup, test_store_remove_and_list, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/corrupt-is-set-aside", Fixture, NULL,
+              fixture_setup, test_store_corrupt_is_set_aside, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/tampered-groups-ignored", Fixture, NULL,
+              fixture_setup, test_store_tampered_groups_ignored, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/load-replaces-memory", Fixture, NULL,
+              fixture_setup, test_store_load_replaces_memory, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/save-is-private", Fixture, NULL,
+              fixture_setup, test_store_save_keeps_mode, fixture_teardown);
+
+  g_test_add ("/pb/tls/decide/every-branch", Fixture, NULL,
+              fixture_setup, test_decide, fixture_teardown);
+  g_test_add ("/pb/tls/decide/after-verify", Fixture, NULL,
+              fixture_setup, test_decide_after_verify, fixture_teardown);
+
   return g_test_run ();
 }

@@ -1,6 +1,951 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-tls"
+
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "pb-error.h"
+#include "pb-files.h"
 #include "pb-tls-trust.h"
 
-/* Not written yet. */
+#define SHA256_HEX_LEN 64
+/* A certificate may carry hundreds of names; a sentence for people shows a few. */
+#define MAX_NAMES_IN_SENTENCE 5
+
+/* ---- Facts about one certificate ------------------------------------- */
+
+char *
+pb_certificate_get_sha256 (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GChecksum) checksum = NULL;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return NULL;
+
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, der->data, der->len);
+  /* GChecksum gives lowercase hex. */
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+char *
+pb_fingerprint_format (const char *hex)
+{
+  GString *out;
+
+  g_return_val_if_fail (hex != NULL, NULL);
+
+  out = g_string_sized_new (strlen (hex) * 3 / 2 + 1);
+  for (const char *p = hex; *p != '\0'; p++)
+    {
+      if (p != hex && (p - hex) % 2 == 0)
+        g_string_append_c (out, ':');
+      g_string_append_c (out, g_ascii_toupper (*p));
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+pb_fingerprint_normalize (const char *text)
+{
+  g_autoptr(GString) out = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  out = g_string_sized_new (SHA256_HEX_LEN);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == ':' || g_ascii_isspace (*p))
+        continue;
+      if (!g_ascii_isxdigit (*p) || out->len >= SHA256_HEX_LEN)
+        return NULL;
+      g_string_append_c (out, g_ascii_tolower (*p));
+    }
+
+  if (out->len != SHA256_HEX_LEN)
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* g_strv_builder_take() is GLib 2.80. */
+static void
+strv_builder_take (GStrvBuilder *builder,
+                   char         *text)
+{
+  g_strv_builder_add (builder, text);
+  g_free (text);
+}
+
+static char **
+dns_names_to_strv (GPtrArray *names)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (names->pdata[i], &len);
+      g_autofree char *copy = g_strndup (data, len);
+
+      /* Names are untrusted bytes from the peer: keep them valid UTF-8. */
+      strv_builder_take (builder, g_utf8_make_valid (copy, -1));
+    }
+  return g_strv_builder_end (builder);
+}
+
+static char **
+addresses_to_strv (GPtrArray *addresses)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; addresses != NULL && i < addresses->len; i++)
+    strv_builder_take (builder, g_inet_address_to_string (addresses->pdata[i]));
+  return g_strv_builder_end (builder);
+}
+
+static char *
+make_valid_or_null (char *text)
+{
+  g_autofree char *owned = text;
+
+  return owned != NULL ? g_utf8_make_valid (owned, -1) : NULL;
+}
+
+PbCertificateInfo *
+pb_certificate_info_new (GTlsCertificate *certificate)
+{
+  PbCertificateInfo *info;
+  g_autoptr(GPtrArray) dns_names = NULL;
+  g_autoptr(GPtrArray) ip_addresses = NULL;
+  char *subject = NULL;
+  char *issuer = NULL;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  info = g_new0 (PbCertificateInfo, 1);
+  g_object_get (certificate,
+                "subject-name", &subject,
+                "issuer-name", &issuer,
+                "not-valid-before", &info->not_before,
+                "not-valid-after", &info->not_after,
+                "dns-names", &dns_names,
+                "ip-addresses", &ip_addresses,
+                NULL);
+  info->subject = make_valid_or_null (subject);
+  info->issuer = make_valid_or_null (issuer);
+  info->dns_names = dns_names_to_strv (dns_names);
+  info->ip_addresses = addresses_to_strv (ip_addresses);
+  info->sha256 = pb_certificate_get_sha256 (certificate);
+  return info;
+}
+
+void
+pb_certificate_info_free (PbCertificateInfo *info)
+{
+  if (info == NULL)
+    return;
+
+  g_free (info->subject);
+  g_free (info->issuer);
+  g_clear_pointer (&info->not_before, g_date_time_unref);
+  g_clear_pointer (&info->not_after, g_date_time_unref);
+  g_strfreev (info->dns_names);
+  g_strfreev (info->ip_addresses);
+  g_free (info->sha256);
+  g_free (info);
+}
+
+static char *
+format_date (GDateTime *date)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (date);
+
+  /* Translators: a certificate's validity date, see g_date_time_format(). */
+  return g_date_time_format (local, _("%-d %B %Y"));
+}
+
+static char *
+describe_names (const PbCertificateInfo *info)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  guint total = g_strv_length (info->dns_names) + g_strv_length (info->ip_addresses);
+  g_autofree char *list = NULL;
+
+  for (guint i = 0; info->dns_names[i] != NULL && names->len < MAX_NAMES_IN_SENTENCE; i++)
+    g_ptr_array_add (names, info->dns_names[i]);
+  for (guint i = 0; info->ip_addresses[i] != NULL && names->len < MAX_NAMES_IN_SENTENCE; i++)
+    g_ptr_array_add (names, info->ip_addresses[i]);
+
+  if (names->len == 0)
+    return NULL;
+
+  g_ptr_array_add (names, NULL);
+  list = g_strjoinv (", ", (char **) names->pdata);
+  if (total > MAX_NAMES_IN_SENTENCE)
+    /* Translators: a list of names, then how many more there are. */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s and %u other name",
+                                         "%s and %u other names",
+                                         total - MAX_NAMES_IN_SENTENCE),
+                            list, total - MAX_NAMES_IN_SENTENCE);
+  return g_steal_pointer (&list);
+}
+
+char **
+pb_certificate_describe_problems (GTlsCertificateFlags  errors,
+                                  GTlsCertificate      *certificate,
+                                  const char           *host)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(PbCertificateInfo) info = NULL;
+
+  g_return_val_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  /* The sentences are plain text that quote the certificate's own (untrusted)
+   * names: a caller that puts them into markup must escape them. */
+  if (certificate != NULL)
+    info = pb_certificate_info_new (certificate);
+
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    {
+      if (info != NULL && info->subject != NULL && g_strcmp0 (info->subject, info->issuer) == 0)
+        g_strv_builder_add (builder, _("The certificate is self-signed: no authority your "
+                                       "system trusts vouches for it."));
+      else
+        g_strv_builder_add (builder, _("The certificate is not signed by an authority your "
+                                       "system trusts; it may be self-signed."));
+    }
+
+  if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    {
+      g_autofree char *names = info != NULL ? describe_names (info) : NULL;
+
+      if (names != NULL && host != NULL)
+        strv_builder_take (builder,
+                           g_strdup_printf (_("The certificate is for %s, not for %s."),
+                                            names, host));
+      else if (host != NULL)
+        strv_builder_take (builder,
+                           g_strdup_printf (_("The certificate is not for %s."), host));
+      else
+        g_strv_builder_add (builder, _("The certificate is not for this server's name."));
+    }
+
+  if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    {
+      if (info != NULL && info->not_before != NULL)
+        {
+          g_autofree char *date = format_date (info->not_before);
+          strv_builder_take (builder,
+                             g_strdup_printf (_("The certificate is valid only from %s."),
+                                              date));
+        }
+      else
+        g_strv_builder_add (builder, _("The certificate is not valid yet."));
+    }
+
+  if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    {
+      if (info != NULL && info->not_after != NULL)
+        {
+          g_autofree char *date = format_date (info->not_after);
+          strv_builder_take (builder,
+                             g_strdup_printf (_("The certificate expired on %s."), date));
+        }
+      else
+        g_strv_builder_add (builder, _("The certificate has expired."));
+    }
+
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    g_strv_builder_add (builder, _("The certificate has been revoked by the authority that "
+                                   "issued it, so it must not be trusted."));
+
+  if (errors & G_TLS_CERTIFICATE_INSECURE)
+    g_strv_builder_add (builder, _("The certificate uses a cryptographic algorithm that is "
+                                   "too weak to be safe."));
+
+  if (errors & G_TLS_CERTIFICATE_GENERIC_ERROR)
+    g_strv_builder_add (builder, _("The certificate could not be checked."));
+
+  return g_strv_builder_end (builder);
+}
+
+char **
+pb_certificate_problem_names (GTlsCertificateFlags errors)
+{
+  static const struct
+  {
+    GTlsCertificateFlags flag;
+    const char *name;
+  } names[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown-ca" },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, "bad-identity" },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "not-activated" },
+    { G_TLS_CERTIFICATE_EXPIRED, "expired" },
+    { G_TLS_CERTIFICATE_REVOKED, "revoked" },
+    { G_TLS_CERTIFICATE_INSECURE, "insecure" },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, "generic-error" },
+  };
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (errors & names[i].flag)
+      g_strv_builder_add (builder, names[i].name);
+  return g_strv_builder_end (builder);
+}
+
+/* ---- Verification ------------------------------------------------------ */
+
+typedef struct
+{
+  GTlsCertificate *certificate;
+  char *host;
+  guint16 port;
+  char *extra_ca_file;
+} VerifyData;
+
+static void
+verify_data_free (VerifyData *data)
+{
+  g_clear_object (&data->certificate);
+  g_free (data->host);
+  g_free (data->extra_ca_file);
+  g_free (data);
+}
+
+static guint
+count_bits (guint flags)
+{
+  guint n = 0;
+
+  for (; flags != 0; flags &= flags - 1)
+    n++;
+  return n;
+}
+
+/* Of two failed verifications, the one to show is the most truthful: a
+ * database that knew the issuer found the real problems (a wrong name, an
+ * expired date) that the other hides behind "unknown authority". */
+static GTlsCertificateFlags
+pick_flags (GTlsCertificateFlags system_flags,
+            GTlsCertificateFlags extra_flags)
+{
+  gboolean system_knows = !(system_flags & G_TLS_CERTIFICATE_UNKNOWN_CA);
+  gboolean extra_knows = !(extra_flags & G_TLS_CERTIFICATE_UNKNOWN_CA);
+
+  if (system_knows != extra_knows)
+    return system_knows ? system_flags : extra_flags;
+  if (count_bits (system_flags) < count_bits (extra_flags))
+    return system_flags;
+  return extra_flags;
+}
+
+static void
+verify_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  VerifyData *data = task_data;
+  g_autoptr(GTlsDatabase) system_db = NULL;
+  g_autoptr(GTlsDatabase) extra_db = NULL;
+  g_autoptr(GSocketConnectable) identity = NULL;
+  GTlsCertificateFlags system_flags;
+  GTlsCertificateFlags extra_flags;
+  GError *error = NULL;
+
+  identity = g_network_address_new (data->host, data->port);
+
+  /* Without glib-networking there is no system store: nothing is trusted through it. */
+  system_db = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+  if (system_db == NULL)
+    system_flags = G_TLS_CERTIFICATE_UNKNOWN_CA;
+  else
+    system_flags = g_tls_database_verify_chain (system_db, data->certificate,
+                                                G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                                identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
+                                                cancellable, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_debug ("System trust for %s:%u: flags 0x%x", data->host, data->port, system_flags);
+
+  if (system_flags == 0 || data->extra_ca_file == NULL)
+    {
+      g_task_return_int (task, system_flags);
+      return;
+    }
+
+  /* An account's CA file that cannot be read is a configuration error that
+   * the user must see, not a reason to quietly trust less or more. */
+  extra_db = g_tls_file_database_new (data->extra_ca_file, &error);
+  if (extra_db == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  extra_flags = g_tls_database_verify_chain (extra_db, data->certificate,
+                                             G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                             identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
+                                             cancellable, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_debug ("Trust from %s for %s:%u: flags 0x%x",
+           data->extra_ca_file, data->host, data->port, extra_flags);
+
+  g_task_return_int (task, extra_flags == 0 ? 0 : pick_flags (system_flags, extra_flags));
+}
+
+void
+pb_tls_verify_async (GTlsCertificate      *certificate,
+                     const char           *host,
+                     guint16               port,
+                     const char           *extra_ca_file,
+                     GCancellable         *cancellable,
+                     GAsyncReadyCallback   callback,
+                     gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  VerifyData *data;
+
+  g_return_if_fail (G_IS_TLS_CERTIFICATE (certificate));
+  g_return_if_fail (host != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_tls_verify_async);
+
+  data = g_new0 (VerifyData, 1);
+  data->certificate = g_object_ref (certificate);
+  data->host = g_strdup (host);
+  data->port = port;
+  /* GTlsFileDatabase warns about (and refuses) a relative anchor path. */
+  if (extra_ca_file != NULL)
+    data->extra_ca_file = g_canonicalize_filename (extra_ca_file, NULL);
+  g_task_set_task_data (task, data, (GDestroyNotify) verify_data_free);
+
+  g_task_run_in_thread (task, verify_thread);
+}
+
+GTlsCertificateFlags
+pb_tls_verify_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  gssize flags;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), G_TLS_CERTIFICATE_GENERIC_ERROR);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_tls_verify_async,
+                        G_TLS_CERTIFICATE_GENERIC_ERROR);
+
+  flags = g_task_propagate_int (G_TASK (result), error);
+  /* On error the certificate was not verified: never report it as trusted. */
+  if (flags < 0)
+    return G_TLS_CERTIFICATE_GENERIC_ERROR;
+  return (GTlsCertificateFlags) flags;
+}
+
+/* ---- Pins -------------------------------------------------------------- */
+
+char *
+pb_trust_key (const char *host,
+              guint16     port)
+{
+  g_autofree char *lower = NULL;
+
+  g_return_val_if_fail (host != NULL, NULL);
+
+  lower = g_ascii_strdown (host, -1);
+  if (strchr (lower, ':') != NULL && lower[0] != '[')
+    return g_strdup_printf ("[%s]:%u", lower, port);
+  return g_strdup_printf ("%s:%u", lower, port);
+}
+
+/* GKeyFile group names cannot hold '[' or ']', so trust.ini writes an IPv6
+ * key without its brackets ("::1:995"); the port follows the last colon. */
+static char *
+key_to_group (const char *key)
+{
+  g_autoptr(GString) group = g_string_new (key);
+
+  g_string_replace (group, "[", "", 0);
+  g_string_replace (group, "]", "", 0);
+  return g_string_free (g_steal_pointer (&group), FALSE);
+}
+
+/* The key a trust.ini group stands for, in the form pb_trust_key() gives, so
+ * a hand-edited "Mail.Example.COM:995" still pins what is looked up. */
+static char *
+group_to_key (const char *group)
+{
+  const char *colon = strrchr (group, ':');
+  g_autofree char *host = NULL;
+  guint64 port;
+
+  if (colon == NULL || colon == group)
+    return NULL;
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &port, NULL))
+    return NULL;
+
+  host = g_strndup (group, colon - group);
+  if (strchr (host, ':') != NULL && !g_hostname_is_ip_address (host))
+    return NULL;
+
+  return pb_trust_key (host, (guint16) port);
+}
+
+typedef struct
+{
+  char *sha256;
+  char *pem;
+  GDateTime *pinned_at;
+} Pin;
+
+static void
+pin_free (Pin *pin)
+{
+  g_free (pin->sha256);
+  g_free (pin->pem);
+  g_clear_pointer (&pin->pinned_at, g_date_time_unref);
+  g_free (pin);
+}
+
+struct _PbTrustStore
+{
+  GObject parent_instance;
+
+  char *path;
+  GHashTable *pins; /* "host:port" → Pin */
+};
+
+G_DEFINE_FINAL_TYPE (PbTrustStore, pb_trust_store, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+pb_trust_store_constructed (GObject *object)
+{
+  PbTrustStore *self = PB_TRUST_STORE (object);
+
+  G_OBJECT_CLASS (pb_trust_store_parent_class)->constructed (object);
+
+  if (self->path == NULL)
+    {
+      g_autofree char *dir = pb_files_config_dir ();
+      self->path = g_build_filename (dir, "trust.ini", NULL);
+    }
+}
+
+static void
+pb_trust_store_finalize (GObject *object)
+{
+  PbTrustStore *self = PB_TRUST_STORE (object);
+
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->pins, g_hash_table_unref);
+
+  G_OBJECT_CLASS (pb_trust_store_parent_class)->finalize (object);
+}
+
+static void
+pb_trust_store_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PbTrustStore *self = PB_TRUST_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_trust_store_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  PbTrustStore *self = PB_TRUST_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_free (self->path);
+      self->path = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_trust_store_class_init (PbTrustStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = pb_trust_store_constructed;
+  object_class->finalize = pb_trust_store_finalize;
+  object_class->get_property = pb_trust_store_get_property;
+  object_class->set_property = pb_trust_store_set_property;
+
+  /* The trust.ini file; NULL at construction means the one in the config dir. */
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pb_trust_store_init (PbTrustStore *self)
+{
+  self->pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) pin_free);
+}
+
+PbTrustStore *
+pb_trust_store_new (const char *path)
+{
+  return g_object_new (PB_TYPE_TRUST_STORE, "path", path, NULL);
+}
+
+/* A pin from the file counts only when its PEM is a certificate whose
+ * fingerprint is the one recorded: a half-edited group pins nothing. */
+static Pin *
+pin_from_group (GKeyFile   *keyfile,
+                const char *group)
+{
+  g_autofree char *sha_text = g_key_file_get_string (keyfile, group, "sha256", NULL);
+  g_autofree char *pem = g_key_file_get_string (keyfile, group, "pem", NULL);
+  g_autofree char *pinned_at = g_key_file_get_string (keyfile, group, "pinned-at", NULL);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *actual = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  Pin *pin;
+
+  if (sha_text == NULL || pem == NULL)
+    {
+      g_debug ("Ignoring the pin [%s]: sha256 or pem missing", group);
+      return NULL;
+    }
+
+  sha256 = pb_fingerprint_normalize (sha_text);
+  if (sha256 == NULL)
+    {
+      g_debug ("Ignoring the pin [%s]: the sha256 value is not a fingerprint", group);
+      return NULL;
+    }
+
+  certificate = g_tls_certificate_new_from_pem (pem, -1, &error);
+  if (certificate == NULL)
+    {
+      g_debug ("Ignoring the pin [%s]: %s", group, error->message);
+      return NULL;
+    }
+
+  actual = pb_certificate_get_sha256 (certificate);
+  if (g_strcmp0 (actual, sha256) != 0)
+    {
+      g_debug ("Ignoring the pin [%s]: its certificate does not match its fingerprint", group);
+      return NULL;
+    }
+
+  pin = g_new0 (Pin, 1);
+  pin->sha256 = g_steal_pointer (&sha256);
+  pin->pem = g_steal_pointer (&pem);
+  if (pinned_at != NULL)
+    pin->pinned_at = g_date_time_new_from_iso8601 (pinned_at, NULL);
+  return pin;
+}
+
+gboolean
+pb_trust_store_load (PbTrustStore  *self,
+                     GError       **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) groups = NULL;
+  gsize len;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_hash_table_remove_all (self->pins);
+
+  if (!g_file_get_contents (self->path, &contents, &len, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
+                   _("Could not read the trusted certificates: %s"), local_error->message);
+      return FALSE;
+    }
+
+  if (!g_key_file_load_from_data (keyfile, contents, len, G_KEY_FILE_NONE, &local_error))
+    {
+      g_autoptr(GError) aside_error = NULL;
+      g_autofree char *aside = pb_files_set_aside (self->path, &aside_error);
+
+      if (aside == NULL)
+        g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
+                     _("The trusted certificates in %s are unreadable (%s), and the file could "
+                       "not be moved aside: %s"),
+                     self->path, local_error->message, aside_error->message);
+      else
+        g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
+                     _("The trusted certificates in %s were unreadable (%s); the file was "
+                       "moved to %s and no certificate is trusted now"),
+                     self->path, local_error->message, aside);
+      return FALSE;
+    }
+
+  groups = g_key_file_get_groups (keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *key = group_to_key (groups[i]);
+      Pin *pin;
+
+      if (key == NULL)
+        {
+          g_debug ("Ignoring the pin [%s]: not a host:port", groups[i]);
+          continue;
+        }
+      pin = pin_from_group (keyfile, groups[i]);
+      if (pin != NULL)
+        g_hash_table_replace (self->pins, g_steal_pointer (&key), pin);
+    }
+
+  g_debug ("Loaded %u pins from %s", g_hash_table_size (self->pins), self->path);
+  return TRUE;
+}
+
+gboolean
+pb_trust_store_save (PbTrustStore  *self,
+                     GError       **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_auto(GStrv) keys = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  keys = pb_trust_store_list_keys (self);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      Pin *pin = g_hash_table_lookup (self->pins, keys[i]);
+      g_autofree char *group = key_to_group (keys[i]);
+
+      g_key_file_set_string (keyfile, group, "sha256", pin->sha256);
+      g_key_file_set_string (keyfile, group, "pem", pin->pem);
+      if (pin->pinned_at != NULL)
+        {
+          g_autofree char *when = g_date_time_format_iso8601 (pin->pinned_at);
+          g_key_file_set_string (keyfile, group, "pinned-at", when);
+        }
+    }
+
+  data = g_key_file_to_data (keyfile, &len, NULL);
+  if (!pb_files_write_atomic (self->path, data, len, 0600, error))
+    {
+      g_prefix_error (error, _("Could not save the trusted certificates: "));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static Pin *
+lookup_pin (PbTrustStore *self,
+            const char   *host,
+            guint16       port)
+{
+  g_autofree char *key = pb_trust_key (host, port);
+
+  return g_hash_table_lookup (self->pins, key);
+}
+
+gboolean
+pb_trust_store_is_pinned (PbTrustStore    *self,
+                          const char      *host,
+                          guint16          port,
+                          GTlsCertificate *certificate)
+{
+  g_autofree char *sha256 = NULL;
+  Pin *pin;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), FALSE);
+
+  pin = lookup_pin (self, host, port);
+  if (pin == NULL)
+    return FALSE;
+
+  sha256 = pb_certificate_get_sha256 (certificate);
+  return sha256 != NULL && strcmp (sha256, pin->sha256) == 0;
+}
+
+const char *
+pb_trust_store_get_fingerprint (PbTrustStore *self,
+                                const char   *host,
+                                guint16       port)
+{
+  Pin *pin;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+
+  pin = lookup_pin (self, host, port);
+  return pin != NULL ? pin->sha256 : NULL;
+}
+
+GTlsCertificate *
+pb_trust_store_get_certificate (PbTrustStore *self,
+                                const char   *host,
+                                guint16       port)
+{
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate;
+  Pin *pin;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+
+  pin = lookup_pin (self, host, port);
+  if (pin == NULL)
+    return NULL;
+
+  /* The PEM parsed when the pin was loaded or added, so this does not fail. */
+  certificate = g_tls_certificate_new_from_pem (pin->pem, -1, &error);
+  if (certificate == NULL)
+    g_debug ("The pinned certificate for %s:%u does not parse: %s", host, port, error->message);
+  return certificate;
+}
+
+GDateTime *
+pb_trust_store_get_pinned_at (PbTrustStore *self,
+                              const char   *host,
+                              guint16       port)
+{
+  Pin *pin;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+
+  pin = lookup_pin (self, host, port);
+  return pin != NULL ? pin->pinned_at : NULL;
+}
+
+void
+pb_trust_store_add (PbTrustStore    *self,
+                    const char      *host,
+                    guint16          port,
+                    GTlsCertificate *certificate)
+{
+  Pin *pin;
+
+  g_return_if_fail (PB_IS_TRUST_STORE (self));
+  g_return_if_fail (host != NULL);
+  g_return_if_fail (G_IS_TLS_CERTIFICATE (certificate));
+
+  pin = g_new0 (Pin, 1);
+  pin->sha256 = pb_certificate_get_sha256 (certificate);
+  /* Only this certificate, never a private key or the rest of the chain. */
+  g_object_get (certificate, "certificate-pem", &pin->pem, NULL);
+  pin->pinned_at = g_date_time_new_now_utc ();
+
+  g_hash_table_replace (self->pins, pb_trust_key (host, port), pin);
+}
+
+gboolean
+pb_trust_store_remove (PbTrustStore  *self,
+                       const char    *host,
+                       guint16        port,
+                       GError       **error)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  key = pb_trust_key (host, port);
+  if (!g_hash_table_remove (self->pins, key))
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
+                   _("No certificate is trusted for %s"), key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+char **
+pb_trust_store_list_keys (PbTrustStore *self)
+{
+  char **keys;
+  guint n;
+
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), NULL);
+
+  keys = (char **) g_hash_table_get_keys_as_array (self->pins, &n);
+  for (guint i = 0; i < n; i++)
+    keys[i] = g_strdup (keys[i]);
+  qsort (keys, n, sizeof (char *), compare_strings);
+  return keys;
+}
+
+/* ---- The decision ------------------------------------------------------ */
+
+PbTrustVerdict
+pb_trust_decide (PbTrustStore         *pins,
+                 const char           *host,
+                 guint16               port,
+                 GTlsCertificate      *certificate,
+                 GTlsCertificateFlags  errors)
+{
+  g_return_val_if_fail (pins == NULL || PB_IS_TRUST_STORE (pins), PB_TRUST_REJECTED);
+  g_return_val_if_fail (host != NULL, PB_TRUST_REJECTED);
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), PB_TRUST_REJECTED);
+
+  if (errors == 0)
+    return PB_TRUST_SYSTEM;
+  /* A revocation is the issuer's word that the key is compromised: no pin overrides it. */
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    return PB_TRUST_REJECTED;
+  if (pins != NULL && pb_trust_store_is_pinned (pins, host, port, certificate))
+    return PB_TRUST_PINNED;
+  return PB_TRUST_REJECTED;
+}
