@@ -1,6 +1,608 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-account-store"
+
 #include "config.h"
 
-#include "pb-account-store.h"
+#include <string.h>
+#include <glib/gi18n.h>
 
-/* Not written yet. */
+#include "pb-account-store.h"
+#include "pb-error.h"
+#include "pb-files.h"
+
+#define KEY_NAME     "name"
+#define KEY_HOST     "host"
+#define KEY_PORT     "port"
+#define KEY_SECURITY "security"
+#define KEY_USER     "user"
+#define KEY_ENABLED  "enabled"
+#define KEY_INTERVAL "interval"
+#define KEY_CA_FILE  "ca-file"
+
+struct _PbAccountStore
+{
+  GObject    parent_instance;
+
+  char      *path;
+  /* The file as loaded, so that saving keeps comments, unknown keys and the
+   * groups that could not be read as accounts. */
+  GKeyFile  *key_file;
+  GPtrArray *accounts; /* PbAccount*, in file order */
+};
+
+enum
+{
+  PROP_0,
+  PROP_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (PbAccountStore, pb_account_store, G_TYPE_OBJECT)
+
+/* A password must never live in this file. Should someone put one there by
+ * hand, it is neither used nor written back. */
+static gboolean
+is_secret_key (const char *key)
+{
+  static const char *const names[] = { "password", "pass", "secret" };
+  g_autofree char *base = g_strdup (key);
+  char *locale = strchr (base, '[');
+
+  if (locale != NULL)
+    *locale = '\0';
+  g_strstrip (base);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      if (g_ascii_strcasecmp (base, names[i]) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+drop_secret_keys (GKeyFile *key_file)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (key_file, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (key_file, groups[i], NULL, NULL);
+
+      for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
+        {
+          if (is_secret_key (keys[j]))
+            {
+              g_debug ("Ignoring the key “%s” of [%s]: passwords belong in the keyring",
+                       keys[j], groups[i]);
+              g_key_file_remove_key (key_file, groups[i], keys[j], NULL);
+            }
+        }
+    }
+}
+
+static gboolean
+text_is_acceptable (const char *text)
+{
+  return text == NULL || (g_utf8_validate (text, -1, NULL) && strpbrk (text, "\r\n") == NULL);
+}
+
+static gboolean
+validate_account (PbAccount  *account,
+                  GError    **error)
+{
+  const char *id = pb_account_get_id (account);
+  const char *host = pb_account_get_host (account);
+  const char *user = pb_account_get_user (account);
+  const char *texts[] = {
+    pb_account_get_display_name (account),
+    host,
+    user,
+    pb_account_get_ca_file (account),
+  };
+
+  if (!pb_account_id_is_valid (id))
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                   _("“%s” is not a valid account ID"), id != NULL ? id : "");
+      return FALSE;
+    }
+
+  if (host == NULL || host[0] == '\0')
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                   _("The account “%s” has no server name"), id);
+      return FALSE;
+    }
+
+  if (user == NULL || user[0] == '\0')
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                   _("The account “%s” has no user name"), id);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      if (!text_is_acceptable (texts[i]))
+        {
+          g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                       _("The account “%s” contains a line break or invalid text"), id);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Reads an optional string key. Returns FALSE if present but unusable. */
+static gboolean
+read_optional_string (GKeyFile    *key_file,
+                      const char  *group,
+                      const char  *key,
+                      char       **out)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *value = NULL;
+
+  *out = NULL;
+  if (!g_key_file_has_key (key_file, group, key, NULL))
+    return TRUE;
+
+  value = g_key_file_get_string (key_file, group, key, &local_error);
+  if (value == NULL)
+    {
+      g_debug ("[%s] %s: %s", group, key, local_error->message);
+      return FALSE;
+    }
+
+  if (!text_is_acceptable (value))
+    {
+      g_debug ("[%s] %s contains a line break", group, key);
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&value);
+  return TRUE;
+}
+
+static gboolean
+read_optional_unsigned (GKeyFile   *key_file,
+                        const char *group,
+                        const char *key,
+                        guint64     max,
+                        gboolean   *present,
+                        guint64    *out)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  *present = FALSE;
+  if (!read_optional_string (key_file, group, key, &text))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+
+  g_strstrip (text);
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, out, &local_error))
+    {
+      g_debug ("[%s] %s: %s", group, key, local_error->message);
+      return FALSE;
+    }
+
+  *present = TRUE;
+  return TRUE;
+}
+
+/* NULL (with a g_debug saying why) for a group that is not a usable account. */
+static PbAccount *
+account_from_group (GKeyFile   *key_file,
+                    const char *group)
+{
+  g_autoptr(PbAccount) account = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *security_text = NULL;
+  g_autofree char *enabled_text = NULL;
+  g_autofree char *ca_file = NULL;
+  PbSecurity security = PB_SECURITY_TLS;
+  gboolean has_port, has_interval;
+  guint64 port = 0, interval = PB_DEFAULT_INTERVAL_MINUTES;
+
+  if (!pb_account_id_is_valid (group))
+    {
+      g_debug ("Skipping [%s]: not a valid account ID", group);
+      return NULL;
+    }
+
+  if (!read_optional_string (key_file, group, KEY_NAME, &name) ||
+      !read_optional_string (key_file, group, KEY_HOST, &host) ||
+      !read_optional_string (key_file, group, KEY_USER, &user) ||
+      !read_optional_string (key_file, group, KEY_SECURITY, &security_text) ||
+      !read_optional_string (key_file, group, KEY_ENABLED, &enabled_text) ||
+      !read_optional_string (key_file, group, KEY_CA_FILE, &ca_file) ||
+      !read_optional_unsigned (key_file, group, KEY_PORT, G_MAXUINT16, &has_port, &port) ||
+      !read_optional_unsigned (key_file, group, KEY_INTERVAL, G_MAXUINT, &has_interval,
+                               &interval))
+    {
+      g_debug ("Skipping [%s]: a value is unreadable", group);
+      return NULL;
+    }
+
+  if (host != NULL)
+    g_strstrip (host);
+  if (host == NULL || host[0] == '\0' || user == NULL || user[0] == '\0')
+    {
+      g_debug ("Skipping [%s]: no host or no user", group);
+      return NULL;
+    }
+
+  if (security_text != NULL &&
+      !pb_security_from_string (g_strstrip (security_text), &security))
+    {
+      g_debug ("Skipping [%s]: unknown security “%s”", group, security_text);
+      return NULL;
+    }
+
+  account = pb_account_new (group);
+
+  if (enabled_text != NULL)
+    {
+      g_strstrip (enabled_text);
+      if (g_ascii_strcasecmp (enabled_text, "true") == 0 || g_str_equal (enabled_text, "1"))
+        pb_account_set_enabled (account, TRUE);
+      else if (g_ascii_strcasecmp (enabled_text, "false") == 0 || g_str_equal (enabled_text, "0"))
+        pb_account_set_enabled (account, FALSE);
+      else
+        {
+          g_debug ("Skipping [%s]: enabled is neither true nor false", group);
+          return NULL;
+        }
+    }
+
+  pb_account_set_display_name (account, name);
+  pb_account_set_host (account, host);
+  pb_account_set_user (account, user);
+  pb_account_set_security (account, security);
+  pb_account_set_port (account, (guint16) port);
+  pb_account_set_interval (account, (guint) interval);
+  pb_account_set_ca_file (account, ca_file);
+
+  return g_steal_pointer (&account);
+}
+
+static void
+write_account (GKeyFile  *key_file,
+               PbAccount *account)
+{
+  const char *id = pb_account_get_id (account);
+  const char *name = pb_account_get_display_name (account);
+  const char *ca_file = pb_account_get_ca_file (account);
+  guint port = 0;
+
+  /* The display name falls back to the ID; writing that fallback would pin it. */
+  if (g_strcmp0 (name, id) != 0)
+    g_key_file_set_string (key_file, id, KEY_NAME, name);
+  else
+    g_key_file_remove_key (key_file, id, KEY_NAME, NULL);
+
+  g_key_file_set_string (key_file, id, KEY_HOST, pb_account_get_host (account));
+
+  /* An unset port follows the security, so it is not written as a number. */
+  g_object_get (account, "port", &port, NULL);
+  if (port != 0)
+    g_key_file_set_integer (key_file, id, KEY_PORT, (int) port);
+  else
+    g_key_file_remove_key (key_file, id, KEY_PORT, NULL);
+
+  g_key_file_set_string (key_file, id, KEY_SECURITY,
+                         pb_security_to_string (pb_account_get_security (account)));
+  g_key_file_set_string (key_file, id, KEY_USER, pb_account_get_user (account));
+  g_key_file_set_boolean (key_file, id, KEY_ENABLED, pb_account_get_enabled (account));
+  g_key_file_set_uint64 (key_file, id, KEY_INTERVAL, pb_account_get_interval (account));
+
+  if (ca_file != NULL)
+    g_key_file_set_string (key_file, id, KEY_CA_FILE, ca_file);
+  else
+    g_key_file_remove_key (key_file, id, KEY_CA_FILE, NULL);
+}
+
+static void
+pb_account_store_constructed (GObject *object)
+{
+  PbAccountStore *self = PB_ACCOUNT_STORE (object);
+
+  G_OBJECT_CLASS (pb_account_store_parent_class)->constructed (object);
+
+  if (self->path == NULL)
+    {
+      g_autofree char *dir = pb_files_config_dir ();
+
+      self->path = g_build_filename (dir, "accounts.ini", NULL);
+    }
+}
+
+static void
+pb_account_store_dispose (GObject *object)
+{
+  PbAccountStore *self = PB_ACCOUNT_STORE (object);
+
+  if (self->accounts != NULL)
+    g_ptr_array_set_size (self->accounts, 0);
+
+  G_OBJECT_CLASS (pb_account_store_parent_class)->dispose (object);
+}
+
+static void
+pb_account_store_finalize (GObject *object)
+{
+  PbAccountStore *self = PB_ACCOUNT_STORE (object);
+
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->key_file, g_key_file_unref);
+  g_clear_pointer (&self->accounts, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (pb_account_store_parent_class)->finalize (object);
+}
+
+static void
+pb_account_store_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  PbAccountStore *self = PB_ACCOUNT_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_account_store_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  PbAccountStore *self = PB_ACCOUNT_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_account_store_class_init (PbAccountStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = pb_account_store_constructed;
+  object_class->dispose = pb_account_store_dispose;
+  object_class->finalize = pb_account_store_finalize;
+  object_class->get_property = pb_account_store_get_property;
+  object_class->set_property = pb_account_store_set_property;
+
+  /* NULL at construction means $XDG_CONFIG_HOME/popbell/accounts.ini. */
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pb_account_store_init (PbAccountStore *self)
+{
+  self->key_file = g_key_file_new ();
+  self->accounts = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+PbAccountStore *
+pb_account_store_new (const char *path)
+{
+  return g_object_new (PB_TYPE_ACCOUNT_STORE, "path", path, NULL);
+}
+
+const char *
+pb_account_store_get_path (PbAccountStore *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), NULL);
+
+  return self->path;
+}
+
+gboolean
+pb_account_store_load (PbAccountStore  *self,
+                       GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) groups = NULL;
+  gsize len = 0;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_ptr_array_set_size (self->accounts, 0);
+  g_clear_pointer (&self->key_file, g_key_file_unref);
+  self->key_file = g_key_file_new ();
+
+  if (!g_file_get_contents (self->path, &contents, &len, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_debug ("No account file at %s", self->path);
+          return TRUE;
+        }
+
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
+                   _("Could not read the account file: %s"), local_error->message);
+      return FALSE;
+    }
+
+  if (!g_key_file_load_from_data (key_file, contents, len,
+                                  G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS,
+                                  &local_error))
+    {
+      g_autoptr(GError) aside_error = NULL;
+      g_autofree char *aside = NULL;
+
+      g_debug ("Cannot parse %s: %s", self->path, local_error->message);
+      aside = pb_files_set_aside (self->path, &aside_error);
+      if (aside == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&aside_error));
+          return FALSE;
+        }
+
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
+                   _("The account file %s was unreadable and has been moved to %s"),
+                   self->path, aside);
+      return FALSE;
+    }
+
+  drop_secret_keys (key_file);
+
+  groups = g_key_file_get_groups (key_file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      PbAccount *account;
+
+      if (pb_account_store_lookup (self, groups[i]) != NULL)
+        continue;
+
+      account = account_from_group (key_file, groups[i]);
+      if (account != NULL)
+        g_ptr_array_add (self->accounts, account);
+    }
+
+  g_key_file_unref (self->key_file);
+  self->key_file = g_steal_pointer (&key_file);
+
+  g_debug ("Loaded %u accounts from %s", self->accounts->len, self->path);
+  return TRUE;
+}
+
+gboolean
+pb_account_store_save (PbAccountStore  *self,
+                       GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < self->accounts->len; i++)
+    write_account (self->key_file, g_ptr_array_index (self->accounts, i));
+
+  data = g_key_file_to_data (self->key_file, &len, NULL);
+
+  if (!pb_files_write_atomic (self->path, data, len, 0600, &local_error))
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
+                   _("Could not save the accounts: %s"), local_error->message);
+      return FALSE;
+    }
+
+  g_debug ("Saved %u accounts to %s", self->accounts->len, self->path);
+  return TRUE;
+}
+
+GPtrArray *
+pb_account_store_get_accounts (PbAccountStore *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), NULL);
+
+  return self->accounts;
+}
+
+PbAccount *
+pb_account_store_lookup (PbAccountStore *self,
+                         const char     *id)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  for (guint i = 0; i < self->accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (self->accounts, i);
+
+      if (g_str_equal (pb_account_get_id (account), id))
+        return account;
+    }
+
+  return NULL;
+}
+
+gboolean
+pb_account_store_add (PbAccountStore  *self,
+                      PbAccount       *account,
+                      GError         **error)
+{
+  const char *id;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (PB_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!validate_account (account, error))
+    return FALSE;
+
+  id = pb_account_get_id (account);
+  if (pb_account_store_lookup (self, id) != NULL)
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_EXISTS,
+                   _("An account named “%s” exists already"), id);
+      return FALSE;
+    }
+
+  /* A group that failed to load under this ID is replaced, not merged: its
+   * leftover keys would otherwise leak into the new account. */
+  g_key_file_remove_group (self->key_file, id, NULL);
+
+  g_ptr_array_add (self->accounts, g_object_ref (account));
+  return TRUE;
+}
+
+gboolean
+pb_account_store_remove (PbAccountStore  *self,
+                         const char      *id,
+                         GError         **error)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < self->accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (self->accounts, i);
+
+      if (g_str_equal (pb_account_get_id (account), id))
+        {
+          g_key_file_remove_group (self->key_file, id, NULL);
+          g_ptr_array_remove_index (self->accounts, i);
+          return TRUE;
+        }
+    }
+
+  g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
+               _("There is no account named “%s”"), id);
+  return FALSE;
+}

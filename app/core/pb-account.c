@@ -1,6 +1,477 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-account"
+
 #include "config.h"
+
+#include <string.h>
 
 #include "pb-account.h"
 
-/* Not written yet. */
+struct _PbAccount
+{
+  GObject     parent_instance;
+
+  char       *id;
+  char       *display_name; /* NULL: the ID is shown */
+  char       *host;         /* trimmed and lowercased, NULL when unset */
+  guint16     port;         /* 0: the default port of the security */
+  PbSecurity  security;
+  char       *user;
+  gboolean    enabled;
+  guint       interval;
+  char       *ca_file;
+};
+
+enum
+{
+  PROP_0,
+  PROP_ID,
+  PROP_DISPLAY_NAME,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_SECURITY,
+  PROP_USER,
+  PROP_ENABLED,
+  PROP_INTERVAL,
+  PROP_CA_FILE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (PbAccount, pb_account, G_TYPE_OBJECT)
+
+const char *
+pb_security_to_string (PbSecurity security)
+{
+  switch (security)
+    {
+    case PB_SECURITY_TLS:
+      return "tls";
+    case PB_SECURITY_STARTTLS:
+      return "starttls";
+    default:
+      g_return_val_if_reached ("tls");
+    }
+}
+
+gboolean
+pb_security_from_string (const char *text,
+                         PbSecurity *out)
+{
+  PbSecurity security;
+
+  if (text == NULL)
+    return FALSE;
+
+  if (g_ascii_strcasecmp (text, "tls") == 0)
+    security = PB_SECURITY_TLS;
+  else if (g_ascii_strcasecmp (text, "starttls") == 0)
+    security = PB_SECURITY_STARTTLS;
+  else
+    return FALSE;
+
+  if (out != NULL)
+    *out = security;
+  return TRUE;
+}
+
+guint16
+pb_security_default_port (PbSecurity security)
+{
+  switch (security)
+    {
+    case PB_SECURITY_TLS:
+      return 995;
+    case PB_SECURITY_STARTTLS:
+      return 110;
+    default:
+      g_return_val_if_reached (995);
+    }
+}
+
+gboolean
+pb_account_id_is_valid (const char *id)
+{
+  gsize len;
+
+  if (id == NULL || id[0] == '\0' || id[0] == '.')
+    return FALSE;
+
+  len = strlen (id);
+  if (len > 64)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = id[i];
+
+      if (!g_ascii_isalnum (c) && c != '.' && c != '_' && c != '-')
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Empty strings mean "unset", so that a cleared entry field and a missing key agree. */
+static gboolean
+replace_string (char       **field,
+                const char  *value)
+{
+  if (value != NULL && value[0] == '\0')
+    value = NULL;
+
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static char *
+normalize_host (const char *host)
+{
+  g_autofree char *trimmed = NULL;
+
+  if (host == NULL)
+    return NULL;
+
+  trimmed = g_strstrip (g_strdup (host));
+  if (trimmed[0] == '\0')
+    return NULL;
+
+  /* Internationalized names may arrive in Unicode; ASCII folding alone would
+   * leave them mixed-case. */
+  if (g_utf8_validate (trimmed, -1, NULL))
+    return g_utf8_strdown (trimmed, -1);
+
+  return g_ascii_strdown (trimmed, -1);
+}
+
+static void
+pb_account_finalize (GObject *object)
+{
+  PbAccount *self = PB_ACCOUNT (object);
+
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->display_name, g_free);
+  g_clear_pointer (&self->host, g_free);
+  g_clear_pointer (&self->user, g_free);
+  g_clear_pointer (&self->ca_file, g_free);
+
+  G_OBJECT_CLASS (pb_account_parent_class)->finalize (object);
+}
+
+static void
+pb_account_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  PbAccount *self = PB_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, pb_account_get_display_name (self));
+      break;
+    case PROP_HOST:
+      g_value_set_string (value, self->host);
+      break;
+    case PROP_PORT:
+      /* The stored value, so that 0 (follow the security) survives a round trip. */
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_SECURITY:
+      g_value_set_uint (value, self->security);
+      break;
+    case PROP_USER:
+      g_value_set_string (value, self->user);
+      break;
+    case PROP_ENABLED:
+      g_value_set_boolean (value, self->enabled);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint (value, self->interval);
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string (value, self->ca_file);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_account_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  PbAccount *self = PB_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      self->id = g_value_dup_string (value);
+      break;
+    case PROP_DISPLAY_NAME:
+      pb_account_set_display_name (self, g_value_get_string (value));
+      break;
+    case PROP_HOST:
+      pb_account_set_host (self, g_value_get_string (value));
+      break;
+    case PROP_PORT:
+      pb_account_set_port (self, (guint16) g_value_get_uint (value));
+      break;
+    case PROP_SECURITY:
+      pb_account_set_security (self, (PbSecurity) g_value_get_uint (value));
+      break;
+    case PROP_USER:
+      pb_account_set_user (self, g_value_get_string (value));
+      break;
+    case PROP_ENABLED:
+      pb_account_set_enabled (self, g_value_get_boolean (value));
+      break;
+    case PROP_INTERVAL:
+      pb_account_set_interval (self, g_value_get_uint (value));
+      break;
+    case PROP_CA_FILE:
+      pb_account_set_ca_file (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_account_class_init (PbAccountClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = pb_account_finalize;
+  object_class->get_property = pb_account_get_property;
+  object_class->set_property = pb_account_set_property;
+
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISPLAY_NAME] =
+    g_param_spec_string ("display-name", NULL, NULL, NULL, flags);
+  properties[PROP_HOST] =
+    g_param_spec_string ("host", NULL, NULL, NULL, flags);
+  /* 0 means the default port of the security. */
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, flags);
+  /* A PbSecurity value. */
+  properties[PROP_SECURITY] =
+    g_param_spec_uint ("security", NULL, NULL,
+                       PB_SECURITY_TLS, PB_SECURITY_STARTTLS, PB_SECURITY_TLS, flags);
+  properties[PROP_USER] =
+    g_param_spec_string ("user", NULL, NULL, NULL, flags);
+  properties[PROP_ENABLED] =
+    g_param_spec_boolean ("enabled", NULL, NULL, TRUE, flags);
+  /* Out-of-range values are clamped to PB_MIN/MAX_INTERVAL_MINUTES rather than refused. */
+  properties[PROP_INTERVAL] =
+    g_param_spec_uint ("interval", NULL, NULL, 0, G_MAXUINT, PB_DEFAULT_INTERVAL_MINUTES, flags);
+  properties[PROP_CA_FILE] =
+    g_param_spec_string ("ca-file", NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pb_account_init (PbAccount *self)
+{
+  self->security = PB_SECURITY_TLS;
+  self->enabled = TRUE;
+  self->interval = PB_DEFAULT_INTERVAL_MINUTES;
+}
+
+PbAccount *
+pb_account_new (const char *id)
+{
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return g_object_new (PB_TYPE_ACCOUNT, "id", id, NULL);
+}
+
+const char *
+pb_account_get_id (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), NULL);
+
+  return self->id;
+}
+
+const char *
+pb_account_get_display_name (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), NULL);
+
+  return self->display_name != NULL ? self->display_name : self->id;
+}
+
+void
+pb_account_set_display_name (PbAccount  *self,
+                             const char *name)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  if (replace_string (&self->display_name, name))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+}
+
+const char *
+pb_account_get_host (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), NULL);
+
+  return self->host;
+}
+
+void
+pb_account_set_host (PbAccount  *self,
+                     const char *host)
+{
+  g_autofree char *normalized = NULL;
+
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  normalized = normalize_host (host);
+  if (g_strcmp0 (normalized, self->host) == 0)
+    return;
+
+  g_free (self->host);
+  self->host = g_steal_pointer (&normalized);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST]);
+}
+
+guint16
+pb_account_get_port (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), 0);
+
+  return self->port != 0 ? self->port : pb_security_default_port (self->security);
+}
+
+void
+pb_account_set_port (PbAccount *self,
+                     guint16    port)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  if (self->port == port)
+    return;
+
+  self->port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+}
+
+PbSecurity
+pb_account_get_security (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), PB_SECURITY_TLS);
+
+  return self->security;
+}
+
+void
+pb_account_set_security (PbAccount  *self,
+                         PbSecurity  security)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+  g_return_if_fail (security == PB_SECURITY_TLS || security == PB_SECURITY_STARTTLS);
+
+  if (self->security == security)
+    return;
+
+  self->security = security;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SECURITY]);
+}
+
+const char *
+pb_account_get_user (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), NULL);
+
+  return self->user;
+}
+
+void
+pb_account_set_user (PbAccount  *self,
+                     const char *user)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  if (replace_string (&self->user, user))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+}
+
+gboolean
+pb_account_get_enabled (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), FALSE);
+
+  return self->enabled;
+}
+
+void
+pb_account_set_enabled (PbAccount *self,
+                        gboolean   enabled)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  enabled = !!enabled;
+  if (self->enabled == enabled)
+    return;
+
+  self->enabled = enabled;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLED]);
+}
+
+guint
+pb_account_get_interval (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), PB_DEFAULT_INTERVAL_MINUTES);
+
+  return self->interval;
+}
+
+void
+pb_account_set_interval (PbAccount *self,
+                         guint      minutes)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  /* The upper bound keeps minutes * 60 within a guint of seconds for the timers. */
+  minutes = CLAMP (minutes, PB_MIN_INTERVAL_MINUTES, PB_MAX_INTERVAL_MINUTES);
+  if (self->interval == minutes)
+    return;
+
+  self->interval = minutes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INTERVAL]);
+}
+
+const char *
+pb_account_get_ca_file (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), NULL);
+
+  return self->ca_file;
+}
+
+void
+pb_account_set_ca_file (PbAccount  *self,
+                        const char *path)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  if (replace_string (&self->ca_file, path))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CA_FILE]);
+}

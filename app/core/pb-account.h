@@ -14,6 +14,7 @@ typedef enum
 
 #define PB_DEFAULT_INTERVAL_MINUTES 5
 #define PB_MIN_INTERVAL_MINUTES     1
+#define PB_MAX_INTERVAL_MINUTES     (7 * 24 * 60) /* a week */
 
 const char *pb_security_to_string   (PbSecurity  security);   /* "tls" / "starttls" */
 gboolean    pb_security_from_string (const char *text,
