@@ -1,11 +1,536 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The one-shot command line, run as a user or a script would: the real binary
+ * with a real keyring on a private bus and a private Dovecot. */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+
+#include "pb-dovecot.h"
+#include "pb-test-keyring.h"
 #include "pb-test-util.h"
 
-int
-main (int argc, char **argv)
+#define PASSWORD "s3cret-canary-Passw0rd"
+
+static PbDovecot *dovecot;
+
+typedef struct
 {
+  PbTestKeyring *keyring;
+  char          *home;
+  char          *config_dir;
+  char          *state_dir;
+  char          *user;
+  char          *port;
+  char          *ca_file;
+} Fixture;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  static guint counter;
+  g_autoptr(GError) error = NULL;
+
+  fixture->keyring = data ? pb_test_keyring_new_no_service () : pb_test_keyring_new ();
+  fixture->home = pb_test_mkdtemp ("home");
+  fixture->config_dir = g_build_filename (fixture->home, "config", NULL);
+  fixture->state_dir = g_build_filename (fixture->home, "state", NULL);
+  fixture->ca_file = pb_test_cert_path ("ca.crt");
+  fixture->user = g_strdup_printf ("cli%u", ++counter);
+
+  if (dovecot != NULL)
+    {
+      pb_dovecot_add_user (dovecot, fixture->user, PASSWORD, &error);
+      g_assert_no_error (error);
+      fixture->port = g_strdup_printf ("%u", pb_dovecot_get_pop3s_port (dovecot));
+    }
+  else
+    fixture->port = g_strdup ("1");
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_pointer (&fixture->keyring, pb_test_keyring_free);
+  g_free (fixture->home);
+  g_free (fixture->config_dir);
+  g_free (fixture->state_dir);
+  g_free (fixture->user);
+  g_free (fixture->port);
+  g_free (fixture->ca_file);
+}
+
+/* Runs popbell with @args; @input (may be NULL) goes to its standard input. */
+static void
+run_popbell (Fixture     *fixture,
+             Run         *run,
+             const char  *input,
+             const char  *first,
+             ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *binary = g_getenv ("PB_POPBELL");
+  va_list args;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (argv, (char *) binary);
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "HOME", fixture->home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", fixture->config_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", fixture->state_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
+  g_test_message ("popbell %s → %d\nstdout:\n%s\nstderr:\n%s", first, run->status, run->out, run->err);
+}
+
+static gboolean
+need_dovecot (void)
+{
+  if (dovecot == NULL)
+    {
+      g_test_skip ("Dovecot is not installed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+add_account (Fixture    *fixture,
+             const char *id,
+             gboolean    with_ca)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *add = g_strdup_printf ("--add-account=%s", id);
+  g_autofree char *user = g_strdup_printf ("--user=%s", fixture->user);
+  g_autofree char *port = g_strdup_printf ("--port=%s", fixture->port);
+  g_autofree char *ca = g_strdup_printf ("--ca-file=%s", fixture->ca_file);
+
+  run_popbell (fixture, &run, PASSWORD "\n", add, "--host=localhost", user, port,
+               "--name=Home mail", with_ca ? ca : NULL, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+}
+
+static void
+deliver (const char *user,
+         const char *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  pb_dovecot_deliver (dovecot, user, message, strlen (message), &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+tree_contains (const char *path,
+               const char *needle)
+{
+  GDir *dir;
+  const char *name;
+  gboolean found = FALSE;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (!g_file_get_contents (path, &contents, &len, NULL))
+        return FALSE;
+      return g_strstr_len (contents, len, needle) != NULL;
+    }
+
+  dir = g_dir_open (path, 0, NULL);
+  if (dir == NULL)
+    return FALSE;
+  while (!found && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      found = tree_contains (child, needle);
+    }
+  g_dir_close (dir);
+  return found;
+}
+
+static void
+test_add_account_keeps_password_in_keyring (Fixture       *fixture,
+                                            gconstpointer  data)
+{
+  g_auto(Run) list = { 0 };
+  g_autofree char *accounts = g_build_filename (fixture->config_dir, "popbell", "accounts.ini", NULL);
+  g_autofree char *contents = NULL;
+  GList *items;
+  SecretItem *item;
+
+  add_account (fixture, "home", TRUE);
+
+  g_assert_true (g_file_get_contents (accounts, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "[home]"));
+  g_assert_nonnull (strstr (contents, "localhost"));
+  g_assert_false (tree_contains (fixture->home, PASSWORD));
+
+  items = pb_test_keyring_find_items (fixture->keyring, "home");
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  item = items->data;
+  {
+    g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+    g_autoptr(SecretValue) value = secret_item_get_secret (item);
+
+    g_assert_cmpstr (g_hash_table_lookup (attributes, "user"), ==, fixture->user);
+    g_assert_cmpstr (g_hash_table_lookup (attributes, "server"), ==, "localhost");
+    g_assert_cmpstr (g_hash_table_lookup (attributes, "port"), ==, fixture->port);
+    g_assert_nonnull (value);
+    g_assert_cmpstr (secret_value_get_text (value), ==, PASSWORD);
+  }
+  g_list_free_full (items, g_object_unref);
+
+  run_popbell (fixture, &list, NULL, "--list-accounts", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "home"));
+  g_assert_nonnull (strstr (list.out, "Home mail"));
+  g_assert_null (strstr (list.out, PASSWORD));
+}
+
+static const char japanese_message[] =
+  "From: =?ISO-2022-JP?B?GyRCOzNFRBsoQiAbJEJCQE86GyhC?= <taro@example.jp>\r\n"
+  "Subject: =?ISO-2022-JP?B?GyRCMnE1RCRON28bKEI=?=\r\n"
+  "Date: Sat, 28 Nov 2026 10:02:00 +0900\r\n"
+  "\r\n"
+  "body\r\n";
+
+static void
+test_check_prints_new_mail (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_auto(Run) first = { 0 };
+  g_auto(Run) second = { 0 };
+  g_auto(Run) third = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root, *account, *message;
+  JsonArray *messages;
+
+  if (!need_dovecot ())
+    return;
+
+  deliver (fixture->user, "Subject: old\r\n\r\nold\r\n");
+  add_account (fixture, "home", TRUE);
+
+  run_popbell (fixture, &first, NULL, "--check", NULL);
+  g_assert_cmpint (first.status, ==, 0);
+  g_assert_nonnull (strstr (first.out, "first check"));
+
+  deliver (fixture->user, japanese_message);
+  run_popbell (fixture, &second, NULL, "--check", "--json", NULL);
+  g_assert_cmpint (second.status, ==, 0);
+
+  json_parser_load_from_data (parser, second.out, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  account = json_array_get_object_element (json_object_get_array_member (root, "accounts"), 0);
+  g_assert_cmpstr (json_object_get_string_member (account, "id"), ==, "home");
+  g_assert_cmpstr (json_object_get_string_member (account, "status"), ==, "ok");
+  g_assert_cmpint (json_object_get_int_member (account, "total"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (account, "new_count"), ==, 1);
+  g_assert_false (json_object_has_member (account, "error"));
+  g_assert_false (json_object_has_member (account, "certificate"));
+  messages = json_object_get_array_member (account, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 1);
+  message = json_array_get_object_element (messages, 0);
+  g_assert_cmpstr (json_object_get_string_member (message, "subject"), ==, "会議の件");
+  g_assert_cmpstr (json_object_get_string_member (message, "from"), ==, "山田 太郎 <taro@example.jp>");
+  g_assert_nonnull (json_object_get_string_member (message, "uidl"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (message, "date"), "2026-11-28T"));
+
+  /* Reported once: the next check has nothing new. */
+  run_popbell (fixture, &third, NULL, "--check", NULL);
+  g_assert_cmpint (third.status, ==, 0);
+  g_assert_nonnull (strstr (third.out, "0 new, 2 on the server"));
+
+  g_assert_false (tree_contains (fixture->home, PASSWORD));
+}
+
+static void
+test_untrusted_certificate_then_trust (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  g_auto(Run) refused = { 0 };
+  g_auto(Run) json = { 0 };
+  g_auto(Run) wrong = { 0 };
+  g_auto(Run) trusted = { 0 };
+  g_auto(Run) again = { 0 };
+  g_auto(Run) forget = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *expected_sha = NULL;
+  g_autofree char *trust_arg = NULL;
+  g_autofree char *fingerprint_arg = NULL;
+  JsonObject *account, *certificate, *err;
+  const char *start;
+
+  if (!need_dovecot ())
+    return;
+
+  add_account (fixture, "work", FALSE);
+
+  run_popbell (fixture, &refused, NULL, "--check", NULL);
+  g_assert_cmpint (refused.status, ==, 1);
+  g_assert_nonnull (strstr (refused.out, "SHA-256"));
+  g_assert_nonnull (strstr (refused.out, "CN=localhost"));
+  start = strstr (refused.out, "popbell --trust=");
+  g_assert_nonnull (start);
+  command = g_strndup (start, strcspn (start, "\n"));
+
+  run_popbell (fixture, &json, NULL, "--check", "--json", NULL);
+  g_assert_cmpint (json.status, ==, 1);
+  json_parser_load_from_data (parser, json.out, -1, &error);
+  g_assert_no_error (error);
+  account = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "accounts"), 0);
+  g_assert_cmpstr (json_object_get_string_member (account, "status"), ==, "error");
+  err = json_object_get_object_member (account, "error");
+  g_assert_cmpstr (json_object_get_string_member (err, "kind"), ==, "certificate");
+  certificate = json_object_get_object_member (account, "certificate");
+  g_assert_nonnull (certificate);
+  g_assert_cmpstr (json_object_get_string_member (certificate, "host"), ==, "localhost");
+  g_assert_cmpint (json_object_get_int_member (certificate, "port"), ==, atoi (fixture->port));
+  expected_sha = g_strdup (json_object_get_string_member (certificate, "sha256"));
+  g_assert_cmpuint (strlen (expected_sha), ==, 64);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (certificate, "problems")), >=, 1);
+  g_assert_nonnull (strstr (command, expected_sha));
+
+  /* A fingerprint that is not the server's pins nothing. */
+  trust_arg = g_strdup_printf ("--trust=localhost:%s", fixture->port);
+  run_popbell (fixture, &wrong, NULL, trust_arg,
+               "--fingerprint=0000000000000000000000000000000000000000000000000000000000000000", NULL);
+  g_assert_cmpint (wrong.status, ==, 1);
+
+  fingerprint_arg = g_strdup_printf ("--fingerprint=%s", expected_sha);
+  run_popbell (fixture, &trusted, NULL, trust_arg, fingerprint_arg, NULL);
+  g_assert_cmpint (trusted.status, ==, 0);
+
+  run_popbell (fixture, &again, NULL, "--check", NULL);
+  g_assert_cmpint (again.status, ==, 0);
+
+  {
+    g_autofree char *forget_arg = g_strdup_printf ("--forget-trust=localhost:%s", fixture->port);
+    g_auto(Run) after = { 0 };
+
+    run_popbell (fixture, &forget, NULL, forget_arg, NULL);
+    g_assert_cmpint (forget.status, ==, 0);
+    run_popbell (fixture, &after, NULL, "--check", NULL);
+    g_assert_cmpint (after.status, ==, 1);
+  }
+}
+
+static void
+test_wrong_password_is_an_auth_error (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_auto(Run) set = { 0 };
+  g_auto(Run) check = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *account;
+
+  if (!need_dovecot ())
+    return;
+
+  add_account (fixture, "home", TRUE);
+  run_popbell (fixture, &set, "not-the-password\n", "--set-password=home", NULL);
+  g_assert_cmpint (set.status, ==, 0);
+
+  run_popbell (fixture, &check, NULL, "--check", "--json", NULL);
+  g_assert_cmpint (check.status, ==, 1);
+  json_parser_load_from_data (parser, check.out, -1, &error);
+  g_assert_no_error (error);
+  account = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "accounts"), 0);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (account, "error"), "kind"),
+                   ==, "auth");
+  g_assert_null (strstr (check.out, "not-the-password"));
+  g_assert_null (strstr (check.err, "not-the-password"));
+}
+
+static void
+test_remove_account_cleans_up (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_auto(Run) check = { 0 };
+  g_auto(Run) removed = { 0 };
+  g_auto(Run) list = { 0 };
+  g_autofree char *state = g_build_filename (fixture->state_dir, "popbell", "home.state", NULL);
+  GList *items;
+
+  if (!need_dovecot ())
+    return;
+
+  add_account (fixture, "home", TRUE);
+  run_popbell (fixture, &check, NULL, "--check", NULL);
+  g_assert_cmpint (check.status, ==, 0);
+  g_assert_true (g_file_test (state, G_FILE_TEST_EXISTS));
+
+  run_popbell (fixture, &removed, NULL, "--remove-account=home", NULL);
+  g_assert_cmpint (removed.status, ==, 0);
+  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+  items = pb_test_keyring_find_items (fixture->keyring, "home");
+  g_assert_null (items);
+
+  run_popbell (fixture, &list, NULL, "--list-accounts", NULL);
+  g_assert_null (strstr (list.out, "home"));
+}
+
+static void
+test_no_keyring_adds_nothing (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_auto(Run) add = { 0 };
+  g_autofree char *accounts = g_build_filename (fixture->config_dir, "popbell", "accounts.ini", NULL);
+
+  run_popbell (fixture, &add, PASSWORD "\n", "--add-account=home", "--host=localhost",
+               "--user=someone", NULL);
+  g_assert_cmpint (add.status, ==, 1);
+  g_assert_nonnull (strstr (add.err, "keyring"));
+  g_assert_nonnull (strstr (add.err, "not added"));
+  g_assert_false (g_file_test (accounts, G_FILE_TEST_EXISTS));
+  g_assert_null (strstr (add.err, PASSWORD));
+}
+
+static void
+test_usage_errors (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_auto(Run) no_host = { 0 };
+  g_auto(Run) plain = { 0 };
+  g_auto(Run) bad_id = { 0 };
+  g_auto(Run) no_accounts = { 0 };
+  g_auto(Run) unknown = { 0 };
+  g_auto(Run) empty_password = { 0 };
+  g_auto(Run) bad_trust = { 0 };
+
+  run_popbell (fixture, &no_host, PASSWORD "\n", "--add-account=a", "--user=u", NULL);
+  g_assert_cmpint (no_host.status, ==, 2);
+  g_assert_nonnull (strstr (no_host.err, "--host"));
+
+  run_popbell (fixture, &plain, PASSWORD "\n", "--add-account=a", "--host=h", "--user=u",
+               "--security=plain", NULL);
+  g_assert_cmpint (plain.status, ==, 2);
+  g_assert_nonnull (strstr (plain.err, "starttls"));
+
+  run_popbell (fixture, &bad_id, PASSWORD "\n", "--add-account=../x", "--host=h", "--user=u", NULL);
+  g_assert_cmpint (bad_id.status, ==, 2);
+
+  run_popbell (fixture, &empty_password, "\n", "--add-account=a", "--host=h", "--user=u", NULL);
+  g_assert_cmpint (empty_password.status, ==, 1);
+  g_assert_nonnull (strstr (empty_password.err, "password"));
+
+  run_popbell (fixture, &no_accounts, NULL, "--check", NULL);
+  g_assert_cmpint (no_accounts.status, ==, 1);
+  g_assert_nonnull (strstr (no_accounts.err, "--add-account"));
+
+  run_popbell (fixture, &unknown, NULL, "--check", "--account=nope", NULL);
+  g_assert_cmpint (unknown.status, ==, 1);
+  g_assert_nonnull (strstr (unknown.err, "nope"));
+
+  run_popbell (fixture, &bad_trust, NULL, "--trust=nohostport", "--fingerprint=00", NULL);
+  g_assert_cmpint (bad_trust.status, ==, 2);
+}
+
+static void
+test_corrupt_accounts_file_is_set_aside (Fixture       *fixture,
+                                         gconstpointer  data)
+{
+  g_auto(Run) list = { 0 };
+  g_autofree char *dir = g_build_filename (fixture->config_dir, "popbell", NULL);
+  g_autofree char *accounts = g_build_filename (dir, "accounts.ini", NULL);
+  GDir *listing;
+  const char *name;
+  gboolean set_aside = FALSE;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (accounts, "[broken\nthis is not an ini file\x01\n", -1, NULL));
+
+  run_popbell (fixture, &list, NULL, "--list-accounts", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.err, "corrupt"));
+  g_assert_false (g_file_test (accounts, G_FILE_TEST_EXISTS));
+
+  listing = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    set_aside |= g_str_has_prefix (name, "accounts.ini.corrupt-");
+  g_dir_close (listing);
+  g_assert_true (set_aside);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
   pb_test_init (&argc, &argv);
-  return g_test_run ();
+
+  dovecot = pb_dovecot_new (&error);
+  if (dovecot == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_error ("Could not start Dovecot: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  g_test_add ("/pb/cli/add-account/keeps-the-password-in-the-keyring", Fixture, NULL,
+              fixture_setup, test_add_account_keeps_password_in_keyring, fixture_teardown);
+  g_test_add ("/pb/cli/check/prints-new-mail-once", Fixture, NULL,
+              fixture_setup, test_check_prints_new_mail, fixture_teardown);
+  g_test_add ("/pb/cli/check/untrusted-certificate-then-trust", Fixture, NULL,
+              fixture_setup, test_untrusted_certificate_then_trust, fixture_teardown);
+  g_test_add ("/pb/cli/check/wrong-password-is-an-auth-error", Fixture, NULL,
+              fixture_setup, test_wrong_password_is_an_auth_error, fixture_teardown);
+  g_test_add ("/pb/cli/remove-account/cleans-up", Fixture, NULL,
+              fixture_setup, test_remove_account_cleans_up, fixture_teardown);
+  g_test_add ("/pb/cli/add-account/without-keyring-adds-nothing", Fixture, GINT_TO_POINTER (1),
+              fixture_setup, test_no_keyring_adds_nothing, fixture_teardown);
+  g_test_add ("/pb/cli/usage-errors-are-explained", Fixture, NULL,
+              fixture_setup, test_usage_errors, fixture_teardown);
+  g_test_add ("/pb/cli/corrupt-accounts-file-is-set-aside", Fixture, NULL,
+              fixture_setup, test_corrupt_accounts_file_is_set_aside, fixture_teardown);
+
+  status = g_test_run ();
+  g_clear_pointer (&dovecot, pb_dovecot_free);
+  return status;
 }
