@@ -1,4 +1,468 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "pb-test-server.h"
+
+typedef struct
+{
+  PbTestServer *server;
+  GIOStream    *base;
+  GIOStream    *stream;   /* base, or the TLS connection on top of it */
+  GByteArray   *inbuf;
+  GBytes       *outbuf;   /* kept alive while being written */
+  guint         step;
+  gboolean      after_end;
+  char          readbuf[4096];
+} Conn;
+
+struct _PbTestServer
+{
+  GSocketService   *service;
+  guint16           port;
+  GTlsCertificate  *certificate;
+  gboolean          implicit_tls;
+  const PbTestStep *steps;
+  GCancellable     *cancellable;
+  GPtrArray        *conns;
+  guint             pending;   /* async operations not yet called back */
+
+  GPtrArray        *commands;
+  guint             plain_commands;
+  gboolean          tls_started;
+  char             *failure;
+  gboolean          script_done;
+  gboolean          disconnected;
+};
+
+static void conn_run (Conn *conn);
+
+static void
+conn_free (Conn *conn)
+{
+  g_clear_object (&conn->stream);
+  g_clear_object (&conn->base);
+  g_clear_pointer (&conn->inbuf, g_byte_array_unref);
+  g_clear_pointer (&conn->outbuf, g_bytes_unref);
+  g_free (conn);
+}
+
+static void
+server_fail (PbTestServer *server,
+             const char   *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static void
+server_fail (PbTestServer *server,
+             const char   *format,
+             ...)
+{
+  va_list args;
+
+  if (server->failure != NULL)
+    return;
+
+  va_start (args, format);
+  server->failure = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_test_message ("test server: %s", server->failure);
+}
+
+static void
+conn_close (Conn *conn)
+{
+  if (conn->stream != NULL && !g_io_stream_is_closed (conn->stream))
+    g_io_stream_close (conn->stream, NULL, NULL);
+  if (conn->base != NULL && !g_io_stream_is_closed (conn->base))
+    g_io_stream_close (conn->base, NULL, NULL);
+  conn->server->disconnected = TRUE;
+}
+
+/* An operation was called back: FALSE when the server is going away. */
+static gboolean
+conn_callback_begin (Conn *conn)
+{
+  conn->server->pending--;
+  return !g_cancellable_is_cancelled (conn->server->cancellable);
+}
+
+static void
+on_written (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Conn *conn = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  g_clear_pointer (&conn->outbuf, g_bytes_unref);
+  if (!conn_callback_begin (conn))
+    return;
+
+  /* The client may hang up on purpose (a rejected certificate, a line too long). */
+  if (error != NULL)
+    {
+      g_test_message ("test server: write failed: %s", error->message);
+      conn_close (conn);
+      return;
+    }
+
+  conn->step++;
+  conn_run (conn);
+}
+
+static void
+conn_write (Conn   *conn,
+            GBytes *bytes)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  conn->outbuf = bytes;
+  conn->server->pending++;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->stream), data, len,
+                                   G_PRIORITY_DEFAULT, conn->server->cancellable,
+                                   on_written, conn);
+}
+
+/* A whole line from inbuf, without its line end, or NULL. */
+static char *
+conn_take_line (Conn *conn)
+{
+  guint8 *nl = memchr (conn->inbuf->data, '\n', conn->inbuf->len);
+  gsize len;
+  char *line;
+
+  if (nl == NULL)
+    return NULL;
+
+  len = nl - conn->inbuf->data;
+  line = g_strndup ((const char *) conn->inbuf->data,
+                    len > 0 && nl[-1] == '\r' ? len - 1 : len);
+  g_byte_array_remove_range (conn->inbuf, 0, len + 1);
+  return line;
+}
+
+static void
+conn_handle_line (Conn *conn,
+                  char *line)
+{
+  PbTestServer *server = conn->server;
+  const PbTestStep *step = &server->steps[conn->step];
+
+  g_ptr_array_add (server->commands, line);
+  if (!server->tls_started)
+    server->plain_commands = server->commands->len;
+
+  if (conn->after_end)
+    {
+      conn_run (conn);
+      return;
+    }
+
+  if ((step->kind == PB_STEP_EXPECT && strcmp (line, step->text) != 0) ||
+      (step->kind == PB_STEP_EXPECT_PREFIX && !g_str_has_prefix (line, step->text)))
+    {
+      server_fail (server, "step %u: expected \"%s\", got \"%s\"", conn->step, step->text, line);
+      conn_close (conn);
+      return;
+    }
+
+  conn->step++;
+  conn_run (conn);
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Conn *conn = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (!conn_callback_begin (conn))
+    return;
+
+  if (n <= 0)
+    {
+      if (!conn->after_end)
+        server_fail (conn->server, "step %u: the client closed the connection (%s)",
+                     conn->step, error != NULL ? error->message : "EOF");
+      conn_close (conn);
+      return;
+    }
+
+  g_byte_array_append (conn->inbuf, (const guint8 *) conn->readbuf, n);
+  conn_run (conn);
+}
+
+static void
+conn_read_command (Conn *conn)
+{
+  char *line = conn_take_line (conn);
+
+  if (line != NULL)
+    {
+      conn_handle_line (conn, line);
+      return;
+    }
+
+  conn->server->pending++;
+  g_input_stream_read_async (g_io_stream_get_input_stream (conn->stream),
+                             conn->readbuf, sizeof conn->readbuf, G_PRIORITY_DEFAULT,
+                             conn->server->cancellable, on_read, conn);
+}
+
+static void
+on_handshake (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Conn *conn = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+  if (!conn_callback_begin (conn))
+    return;
+
+  /* A client that refuses the certificate ends up here: not a script failure. */
+  if (error != NULL)
+    {
+      g_test_message ("test server: handshake failed: %s", error->message);
+      conn_close (conn);
+      return;
+    }
+
+  conn->step++;
+  conn_run (conn);
+}
+
+static void
+conn_start_tls (Conn *conn)
+{
+  PbTestServer *server = conn->server;
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls;
+
+  g_assert_nonnull (server->certificate);
+
+  if (conn->inbuf->len > 0)
+    server_fail (server, "step %u: the client sent %u bytes before the TLS handshake",
+                 conn->step, conn->inbuf->len);
+
+  server->tls_started = TRUE;
+  tls = g_tls_server_connection_new (conn->base, server->certificate, &error);
+  g_assert_no_error (error);
+  g_clear_object (&conn->stream);
+  conn->stream = tls;
+
+  server->pending++;
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    server->cancellable, on_handshake, conn);
+}
+
+static void
+conn_run (Conn *conn)
+{
+  PbTestServer *server = conn->server;
+  const PbTestStep *step;
+
+  if (conn->after_end)
+    {
+      conn_read_command (conn);
+      return;
+    }
+
+  step = &server->steps[conn->step];
+  switch (step->kind)
+    {
+    case PB_STEP_END:
+      server->script_done = TRUE;
+      conn->after_end = TRUE;
+      conn_read_command (conn);
+      break;
+
+    case PB_STEP_SEND:
+      conn_write (conn, g_bytes_new_take (g_strconcat (step->text, "\r\n", NULL),
+                                          strlen (step->text) + 2));
+      break;
+
+    case PB_STEP_SEND_RAW:
+      conn_write (conn, g_bytes_new_static (step->text,
+                                            step->n > 0 ? step->n : strlen (step->text)));
+      break;
+
+    case PB_STEP_SEND_LONG:
+      conn_write (conn, g_bytes_new_take (g_strnfill (step->n, 'x'), step->n));
+      break;
+
+    case PB_STEP_EXPECT:
+    case PB_STEP_EXPECT_PREFIX:
+    case PB_STEP_EXPECT_ANY:
+      conn_read_command (conn);
+      break;
+
+    case PB_STEP_STARTTLS:
+      conn_start_tls (conn);
+      break;
+
+    case PB_STEP_CLOSE:
+      server->script_done = TRUE;
+      conn_close (conn);
+      break;
+
+    case PB_STEP_STALL:
+      server->script_done = TRUE;
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  PbTestServer *server = user_data;
+  Conn *conn = g_new0 (Conn, 1);
+
+  conn->server = server;
+  conn->base = g_object_ref (G_IO_STREAM (connection));
+  conn->stream = g_object_ref (conn->base);
+  conn->inbuf = g_byte_array_new ();
+  g_ptr_array_add (server->conns, conn);
+
+  if (server->implicit_tls)
+    {
+      /* The handshake counts as a step of its own that is not in the script. */
+      conn->step = G_MAXUINT;
+      conn_start_tls (conn);
+    }
+  else
+    {
+      conn_run (conn);
+    }
+
+  return TRUE;
+}
+
+PbTestServer *
+pb_test_server_new (GTlsCertificate  *certificate,
+                    gboolean          implicit_tls,
+                    const PbTestStep *steps)
+{
+  PbTestServer *server = g_new0 (PbTestServer, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (!implicit_tls || certificate != NULL);
+
+  server->certificate = certificate != NULL ? g_object_ref (certificate) : NULL;
+  server->implicit_tls = implicit_tls;
+  server->steps = steps;
+  server->cancellable = g_cancellable_new ();
+  server->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
+  server->commands = g_ptr_array_new_with_free_func (g_free);
+
+  server->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                 &effective, &error);
+  g_assert_no_error (error);
+  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (server->service, "incoming", G_CALLBACK (on_incoming), server);
+  g_socket_service_start (server->service);
+
+  return server;
+}
+
+void
+pb_test_server_free (PbTestServer *server)
+{
+  if (server == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (server->service, server);
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  g_cancellable_cancel (server->cancellable);
+
+  /* Callbacks still to come point at the connections. */
+  while (server->pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  for (guint i = 0; i < server->conns->len; i++)
+    conn_close (g_ptr_array_index (server->conns, i));
+
+  g_ptr_array_unref (server->conns);
+  g_ptr_array_unref (server->commands);
+  g_clear_object (&server->service);
+  g_clear_object (&server->certificate);
+  g_clear_object (&server->cancellable);
+  g_free (server->failure);
+  g_free (server);
+}
+
+guint16
+pb_test_server_get_port (PbTestServer *server)
+{
+  return server->port;
+}
+
+GPtrArray *
+pb_test_server_get_commands (PbTestServer *server)
+{
+  return server->commands;
+}
+
+guint
+pb_test_server_get_plain_commands (PbTestServer *server)
+{
+  return server->tls_started ? server->plain_commands : server->commands->len;
+}
+
+const char *
+pb_test_server_get_failure (PbTestServer *server)
+{
+  return server->failure;
+}
+
+gboolean
+pb_test_server_get_script_done (PbTestServer *server)
+{
+  return server->script_done;
+}
+
+gboolean
+pb_test_server_get_disconnected (PbTestServer *server)
+{
+  return server->disconnected;
+}
+
+guint
+pb_test_server_get_n_connections (PbTestServer *server)
+{
+  return server->conns->len;
+}
+
+char *
+pb_test_server_dup_transcript (PbTestServer *server)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < server->commands->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, '|');
+      g_string_append (out, g_ptr_array_index (server->commands, i));
+    }
+  return g_string_free (out, FALSE);
+}

@@ -1,6 +1,1714 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-pop3"
+
 #include "config.h"
 
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "pb-error.h"
 #include "pb-pop3-client.h"
 
-/* Not written yet. */
+#define READ_BUFFER_SIZE  (64 * 1024)
+/* What a hostile server may make us hold in memory per answer. */
+#define MAX_CAPA_BYTES    (64 * 1024)
+#define MAX_LISTING_BYTES (32 * 1024 * 1024)   /* UIDL: ~400,000 messages */
+#define MAX_TOP_BYTES     (256 * 1024)
+/* Commands in flight when pipelining: the server's receive buffer and ours
+ * for the answers must not fill up and block both sides. */
+#define PIPELINE_MAX_COMMANDS 64
+#define PIPELINE_MAX_BYTES    (64 * 1024)
+
+typedef enum
+{
+  STATE_NEW,
+  STATE_CONNECTED,
+  STATE_LOGGED_IN,
+  STATE_ENDED,
+} SessionState;
+
+struct _PbPop3Client
+{
+  GObject              parent_instance;
+
+  char                *host;
+  guint16              port;
+  PbSecurity           security;
+  guint                timeout;
+  PbTrustStore        *pins;
+  char                *ca_file;
+
+  SessionState         state;
+  gboolean             busy;
+  GError              *error;        /* set once the session has ended */
+
+  GSocketConnection   *connection;
+  GIOStream           *stream;       /* the TLS connection once there is one */
+  GInputStream        *input;
+  GOutputStream       *output;
+  PbPop3Reader        *reader;
+  guint8              *read_buffer;
+
+  /* Every I/O runs with this one: a timeout or the caller's cancellable cancel it. */
+  GCancellable        *io_cancellable;
+  GCancellable        *op_cancellable;
+  gulong               op_cancel_id;
+  GSource             *timer;
+  gboolean             timed_out;
+
+  PbPop3Capabilities   caps;
+  gboolean             capa_known;
+  gboolean             tls_done;
+  GTlsCertificate     *peer_certificate;
+  GTlsCertificateFlags certificate_errors;
+  PbTrustVerdict       verdict;
+  GTlsProtocolVersion  tls_version;
+  char                *ciphersuite;
+
+  guint                commands_sent;
+  guint                round_trips;
+};
+
+G_DEFINE_FINAL_TYPE (PbPop3Client, pb_pop3_client, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_SECURITY,
+  PROP_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+void
+pb_pop3_listing_free (PbPop3Listing *listing)
+{
+  if (listing == NULL)
+    return;
+
+  g_clear_pointer (&listing->entries, g_ptr_array_unref);
+  g_free (listing);
+}
+
+static void
+entry_free (PbPop3Entry *entry)
+{
+  g_free (entry->uidl);
+  g_free (entry);
+}
+
+/* ---- Session bookkeeping ------------------------------------------------- */
+
+static void
+disarm_timer (PbPop3Client *self)
+{
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
+    }
+}
+
+static gboolean
+on_timer (gpointer user_data)
+{
+  PbPop3Client *self = user_data;
+
+  g_debug ("No answer from %s within %u s", self->host, self->timeout);
+  self->timed_out = TRUE;
+  g_clear_pointer (&self->timer, g_source_unref);
+  g_cancellable_cancel (self->io_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Every wait for the server is bounded; the timer is re-armed for each read,
+ * so a slow but steady server is fine. */
+static void
+arm_timer (PbPop3Client *self)
+{
+  disarm_timer (self);
+  self->timer = g_timeout_source_new ((guint) MIN (self->timeout, G_MAXUINT / 1000) * 1000);
+  g_source_set_callback (self->timer, on_timer, self, NULL);
+  g_source_set_static_name (self->timer, "[popbell] POP3 timeout");
+  g_source_attach (self->timer, g_main_context_get_thread_default ());
+}
+
+static void
+on_op_cancelled (GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  PbPop3Client *self = user_data;
+
+  g_cancellable_cancel (self->io_cancellable);
+}
+
+static void
+drop_streams (PbPop3Client *self)
+{
+  self->input = NULL;
+  self->output = NULL;
+  g_clear_object (&self->stream);
+  g_clear_object (&self->connection);
+}
+
+/* Ends the session at once, without a goodbye: after an error nothing more
+ * may be said to this server. */
+static void
+close_hard (PbPop3Client *self)
+{
+  if (self->connection != NULL)
+    g_socket_close (g_socket_connection_get_socket (self->connection), NULL);
+  drop_streams (self);
+}
+
+static GError *
+timeout_error (PbPop3Client *self)
+{
+  return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TIMEOUT,
+                      _("%s did not answer within %u seconds."), self->host, self->timeout);
+}
+
+/* Turns what GIO reported during the session into a PB_POP3_ERROR (or keeps
+ * G_IO_ERROR_CANCELLED when the caller cancelled). Takes @error. */
+static GError *
+map_io_error (PbPop3Client *self,
+              GError       *error)
+{
+  GError *mapped;
+
+  if ((self->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    mapped = timeout_error (self);
+  else if (error->domain == PB_POP3_ERROR ||
+           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF))
+    mapped = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_CLOSED,
+                          _("%s closed the connection unexpectedly."), self->host);
+  else if (error->domain == G_TLS_ERROR)
+    mapped = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TLS,
+                          _("TLS error with %s: %s"), self->host, error->message);
+  else
+    mapped = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_CLOSED,
+                          _("The connection to %s failed: %s"), self->host, error->message);
+
+  g_error_free (error);
+  return mapped;
+}
+
+/* Checks and marks the start of a public operation; FALSE after returning an
+ * error on @task. */
+static gboolean
+op_begin (PbPop3Client *self,
+          GTask        *task,
+          SessionState  expected,
+          GCancellable *cancellable)
+{
+  if (self->error != NULL)
+    {
+      g_task_return_error (task, g_error_copy (self->error));
+      return FALSE;
+    }
+  if (self->busy)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "Another POP3 operation is in progress");
+      return FALSE;
+    }
+  if (self->state != expected)
+    {
+      g_task_return_new_error (task, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
+                               "POP3 operation called in the wrong order");
+      return FALSE;
+    }
+
+  self->busy = TRUE;
+  if (cancellable != NULL)
+    {
+      self->op_cancellable = g_object_ref (cancellable);
+      self->op_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_op_cancelled),
+                                                  self, NULL);
+    }
+  return TRUE;
+}
+
+static void
+op_end (PbPop3Client *self)
+{
+  disarm_timer (self);
+  self->busy = FALSE;
+  if (self->op_cancellable != NULL)
+    {
+      g_cancellable_disconnect (self->op_cancellable, self->op_cancel_id);
+      self->op_cancel_id = 0;
+      g_clear_object (&self->op_cancellable);
+    }
+}
+
+/* Ends the operation and the session with @error (taken). */
+static void
+op_fail (GTask  *task,
+         GError *error)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+
+  op_end (self);
+  g_debug ("Session with %s failed: %s", self->host, error->message);
+  if (self->error == NULL)
+    self->error = g_error_copy (error);
+  self->state = STATE_ENDED;
+  close_hard (self);
+  g_task_return_error (task, error);
+}
+
+/* ---- Exchanges: commands written at once, answers read in order --------- */
+
+typedef struct
+{
+  const char     *verb;     /* for logs: never the arguments */
+  gboolean        multiline;
+  gsize           max_body;
+  PbPop3Response *response;
+} Command;
+
+typedef struct
+{
+  GPtrArray *commands;      /* Command* */
+  GString   *wire;          /* what to write, or NULL to only read (the greeting) */
+  guint      next;          /* first command still without an answer */
+} Exchange;
+
+static void
+command_free (Command *command)
+{
+  g_clear_pointer (&command->response, pb_pop3_response_free);
+  g_free (command);
+}
+
+static void
+wipe_string (GString *string)
+{
+  if (string != NULL)
+    explicit_bzero (string->str, string->allocated_len);
+}
+
+static Exchange *
+exchange_new (void)
+{
+  Exchange *exchange = g_new0 (Exchange, 1);
+
+  exchange->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) command_free);
+  return exchange;
+}
+
+static void
+exchange_free (Exchange *exchange)
+{
+  if (exchange == NULL)
+    return;
+
+  g_ptr_array_unref (exchange->commands);
+  if (exchange->wire != NULL)
+    {
+      wipe_string (exchange->wire);
+      g_string_free (exchange->wire, TRUE);
+    }
+  g_free (exchange);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Exchange, exchange_free)
+
+/* Queues a command; @line is written as it is plus CRLF (NULL: nothing to
+ * write, only an answer to read). */
+static void
+exchange_add (Exchange   *exchange,
+              const char *verb,
+              const char *line,
+              gboolean    multiline,
+              gsize       max_body)
+{
+  Command *command = g_new0 (Command, 1);
+
+  command->verb = verb;
+  command->multiline = multiline;
+  command->max_body = max_body;
+  g_ptr_array_add (exchange->commands, command);
+
+  if (line != NULL)
+    {
+      gsize len = strlen (line);
+
+      if (exchange->wire == NULL)
+        exchange->wire = g_string_sized_new (MAX (256, 2 * len));
+
+      /* Grow by hand: a realloc would leave a password behind unwiped. */
+      if (exchange->wire->len + len + 3 > exchange->wire->allocated_len)
+        {
+          GString *bigger = g_string_sized_new (2 * (exchange->wire->len + len + 3));
+
+          g_string_append_len (bigger, exchange->wire->str, exchange->wire->len);
+          wipe_string (exchange->wire);
+          g_string_free (exchange->wire, TRUE);
+          exchange->wire = bigger;
+        }
+
+      g_string_append_len (exchange->wire, line, len);
+      g_string_append (exchange->wire, "\r\n");
+    }
+}
+
+static PbPop3Response *
+exchange_get (Exchange *exchange,
+              guint     index)
+{
+  Command *command = g_ptr_array_index (exchange->commands, index);
+
+  return command->response;
+}
+
+static void exchange_read_more (GTask *task);
+
+static void
+on_exchange_read (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  disarm_timer (self);
+
+  if (n < 0)
+    {
+      g_task_return_error (task, map_io_error (self, error));
+      return;
+    }
+  if (n == 0)
+    {
+      g_task_return_new_error (task, PB_POP3_ERROR, PB_POP3_ERROR_CLOSED,
+                               _("%s closed the connection unexpectedly."), self->host);
+      return;
+    }
+
+  pb_pop3_reader_feed (self->reader, (const char *) self->read_buffer, n);
+  exchange_read_more (g_steal_pointer (&task));
+}
+
+/* Takes @task. */
+static void
+exchange_read_more (GTask *task)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+  Exchange *exchange = g_task_get_task_data (task);
+
+  while (exchange->next < exchange->commands->len)
+    {
+      Command *command = g_ptr_array_index (exchange->commands, exchange->next);
+      GError *error = NULL;
+
+      switch (pb_pop3_reader_read_response (self->reader, command->multiline, command->max_body,
+                                            &command->response, &error))
+        {
+        case PB_POP3_READ_DONE:
+          g_debug ("< %s %s", command->verb, command->response->ok ? "+OK" : "-ERR");
+          exchange->next++;
+          break;
+
+        case PB_POP3_READ_ERROR:
+          g_prefix_error (&error, "%s: ", self->host);
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+
+        case PB_POP3_READ_NEED_MORE:
+        default:
+          arm_timer (self);
+          g_input_stream_read_async (self->input, self->read_buffer, READ_BUFFER_SIZE,
+                                     G_PRIORITY_DEFAULT, self->io_cancellable,
+                                     on_exchange_read, task);
+          return;
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+on_exchange_written (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  Exchange *exchange = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  disarm_timer (self);
+  /* It may have held a password. */
+  wipe_string (exchange->wire);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, map_io_error (self, error));
+      return;
+    }
+
+  exchange_read_more (g_steal_pointer (&task));
+}
+
+/* Writes the commands of @exchange in one go, then reads their answers in
+ * order into it. @exchange stays owned by the caller and must outlive the call. */
+static void
+exchange_async (PbPop3Client        *self,
+                Exchange            *exchange,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, exchange_async);
+  g_task_set_task_data (task, exchange, NULL);
+
+  self->round_trips++;
+  if (exchange->wire == NULL)
+    {
+      exchange_read_more (task);
+      return;
+    }
+
+  for (guint i = 0; i < exchange->commands->len; i++)
+    g_debug ("> %s", ((Command *) g_ptr_array_index (exchange->commands, i))->verb);
+  self->commands_sent += exchange->commands->len;
+
+  arm_timer (self);
+  g_output_stream_write_all_async (self->output, exchange->wire->str, exchange->wire->len,
+                                   G_PRIORITY_DEFAULT, self->io_cancellable,
+                                   on_exchange_written, task);
+}
+
+static gboolean
+exchange_finish (PbPop3Client  *self,
+                 GAsyncResult  *result,
+                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == exchange_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Connecting ---------------------------------------------------------- */
+
+typedef enum
+{
+  PHASE_GREETING,
+  PHASE_CAPA,
+  PHASE_STLS,
+} ConnectPhase;
+
+typedef struct
+{
+  ConnectPhase phase;
+  Exchange    *exchange;
+} ConnectData;
+
+static void
+connect_data_free (ConnectData *data)
+{
+  exchange_free (data->exchange);
+  g_free (data);
+}
+
+static void on_connect_exchange (GObject      *source,
+                                 GAsyncResult *result,
+                                 gpointer      user_data);
+
+static void
+set_stream (PbPop3Client *self,
+            GIOStream    *stream)
+{
+  g_set_object (&self->stream, stream);
+  self->input = g_io_stream_get_input_stream (stream);
+  self->output = g_io_stream_get_output_stream (stream);
+}
+
+static void
+connect_send (GTask        *task,
+              ConnectPhase  phase)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+  ConnectData *data = g_task_get_task_data (task);
+
+  data->phase = phase;
+  g_clear_pointer (&data->exchange, exchange_free);
+  data->exchange = exchange_new ();
+
+  switch (phase)
+    {
+    case PHASE_GREETING:
+      exchange_add (data->exchange, "greeting", NULL, FALSE, 0);
+      break;
+    case PHASE_CAPA:
+      exchange_add (data->exchange, "CAPA", "CAPA", TRUE, MAX_CAPA_BYTES);
+      break;
+    case PHASE_STLS:
+      exchange_add (data->exchange, "STLS", "STLS", FALSE, 0);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  exchange_async (self, data->exchange, on_connect_exchange, task);
+}
+
+static void
+connect_done (GTask *task)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+
+  op_end (self);
+  self->state = STATE_CONNECTED;
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static GError *
+untrusted_error (PbPop3Client *self)
+{
+  g_auto(GStrv) problems = pb_certificate_describe_problems (self->certificate_errors,
+                                                             self->peer_certificate, self->host);
+  g_autofree char *joined = g_strjoinv (" ", problems);
+  g_autofree char *first = g_strdup_printf (_("Can't verify the identity of %s."), self->host);
+
+  if (*joined == '\0')
+    return g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE, first);
+  return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE, "%s %s", first, joined);
+}
+
+static void
+on_verified (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GTask *task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  GTlsCertificateFlags errors;
+
+  errors = pb_tls_verify_finish (result, &error);
+  if (error != NULL)
+    {
+      op_fail (task, map_io_error (self, error));
+      g_object_unref (task);
+      return;
+    }
+
+  self->certificate_errors = errors;
+  self->verdict = pb_trust_decide (self->pins, self->host, self->port,
+                                   self->peer_certificate, errors);
+  g_debug ("Certificate of %s: problems 0x%x, verdict %d", self->host, errors, self->verdict);
+
+  if (self->verdict == PB_TRUST_REJECTED)
+    {
+      op_fail (task, untrusted_error (self));
+      g_object_unref (task);
+      return;
+    }
+
+  self->tls_done = TRUE;
+  if (self->security == PB_SECURITY_TLS)
+    {
+      connect_send (task, PHASE_GREETING);
+    }
+  else
+    {
+      /* Whatever was announced before TLS may have been forged. */
+      self->caps = 0;
+      self->capa_known = FALSE;
+      connect_send (task, PHASE_CAPA);
+    }
+}
+
+static void
+on_handshake (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  GTlsConnection *tls = G_TLS_CONNECTION (source);
+  GError *error = NULL;
+
+  g_tls_connection_handshake_finish (tls, result, &error);
+  disarm_timer (self);
+
+  if (error != NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          GError *tls_error = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TLS,
+                                           _("The TLS handshake with %s failed: %s"),
+                                           self->host, error->message);
+          g_error_free (error);
+          error = tls_error;
+        }
+      op_fail (task, map_io_error (self, error));
+      g_object_unref (task);
+      return;
+    }
+
+  self->tls_version = g_tls_connection_get_protocol_version (tls);
+  g_free (self->ciphersuite);
+  self->ciphersuite = g_tls_connection_get_ciphersuite_name (tls);
+  g_set_object (&self->peer_certificate, g_tls_connection_get_peer_certificate (tls));
+  g_debug ("TLS with %s: version %d, %s", self->host, self->tls_version,
+           self->ciphersuite != NULL ? self->ciphersuite : "unknown cipher suite");
+
+  if (self->tls_version != G_TLS_PROTOCOL_VERSION_TLS_1_2 &&
+      self->tls_version != G_TLS_PROTOCOL_VERSION_TLS_1_3)
+    {
+      op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_INSECURE_TLS,
+                                  _("%s uses an outdated version of TLS; "
+                                    "TLS 1.2 or newer is required."), self->host));
+      g_object_unref (task);
+      return;
+    }
+
+  if (self->peer_certificate == NULL)
+    {
+      op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TLS,
+                                  _("%s sent no certificate."), self->host));
+      g_object_unref (task);
+      return;
+    }
+
+  pb_tls_verify_async (self->peer_certificate, self->host, self->port, self->ca_file,
+                       self->io_cancellable, on_verified, task);
+}
+
+/* The decision is taken after the handshake with the whole picture
+ * (pb_tls_verify_async, pins), never inside it where it would block. */
+static gboolean
+on_accept_certificate (GTlsConnection       *tls,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  return TRUE;
+}
+
+/* Takes @task. */
+static void
+start_tls (GTask *task)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+  g_autoptr(GSocketConnectable) identity = g_network_address_new (self->host, self->port);
+  g_autoptr(GIOStream) tls = NULL;
+  GError *error = NULL;
+
+  tls = g_tls_client_connection_new (G_IO_STREAM (self->connection), identity, &error);
+  if (tls == NULL)
+    {
+      g_prefix_error (&error, "%s: ", self->host);
+      op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_TLS, error->message));
+      g_error_free (error);
+      g_object_unref (task);
+      return;
+    }
+
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
+  set_stream (self, tls);
+
+  arm_timer (self);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    self->io_cancellable, on_handshake, task);
+}
+
+static void
+on_connect_exchange (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GTask *task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  ConnectData *data = g_task_get_task_data (task);
+  PbPop3Response *response;
+  GError *error = NULL;
+
+  if (!exchange_finish (self, result, &error))
+    {
+      op_fail (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  response = exchange_get (data->exchange, 0);
+  switch (data->phase)
+    {
+    case PHASE_GREETING:
+      if (!response->ok)
+        {
+          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+                                      _("%s refused the connection: %s"),
+                                      self->host, response->text));
+          break;
+        }
+      connect_send (task, PHASE_CAPA);
+      return;
+
+    case PHASE_CAPA:
+      self->capa_known = response->ok;
+      self->caps = response->ok ? pb_pop3_parse_capa (response->lines) : 0;
+
+      if (self->tls_done)
+        {
+          connect_done (task);
+          return;
+        }
+
+      g_assert (self->security == PB_SECURITY_STARTTLS);
+      if ((self->caps & PB_POP3_CAPA_STLS) == 0)
+        {
+          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE,
+                                      _("%s does not offer STLS, and Popbell never sends "
+                                        "a password without encryption."), self->host));
+          break;
+        }
+      connect_send (task, PHASE_STLS);
+      return;
+
+    case PHASE_STLS:
+      if (!response->ok)
+        {
+          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE,
+                                      _("%s refused to start TLS: %s"),
+                                      self->host, response->text));
+          break;
+        }
+
+      /* Anything that arrived before our ClientHello did not come through TLS
+       * and may have been injected by whoever sits in the middle. */
+      if (pb_pop3_reader_get_buffered (self->reader) > 0 ||
+          g_socket_get_available_bytes (g_socket_connection_get_socket (self->connection)) > 0)
+        {
+          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_INJECTION,
+                                      _("%s sent unexpected data before starting TLS."),
+                                      self->host));
+          break;
+        }
+
+      start_tls (task);
+      return;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_object_unref (task);
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  GSocketConnection *connection;
+  GError *error = NULL;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  disarm_timer (self);
+
+  if (connection == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          GError *connect_error = g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_CONNECT,
+                                                       error->message);
+          g_error_free (error);
+          error = connect_error;
+        }
+      op_fail (task, map_io_error (self, error));
+      g_object_unref (task);
+      return;
+    }
+
+  self->connection = connection;
+  /* Reads are bounded by our own timer, which knows whom to blame. */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
+  self->reader = pb_pop3_reader_new (PB_POP3_DEFAULT_MAX_LINE);
+  self->read_buffer = g_malloc (READ_BUFFER_SIZE);
+
+  if (self->security == PB_SECURITY_TLS)
+    {
+      start_tls (task);
+    }
+  else
+    {
+      set_stream (self, G_IO_STREAM (connection));
+      connect_send (task, PHASE_GREETING);
+    }
+}
+
+void
+pb_pop3_client_connect_async (PbPop3Client        *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketConnectable) address = NULL;
+
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_pop3_client_connect_async);
+  g_task_set_task_data (task, g_new0 (ConnectData, 1), (GDestroyNotify) connect_data_free);
+
+  if (!op_begin (self, task, STATE_NEW, cancellable))
+    return;
+
+  g_debug ("Connecting to %s:%u (%s)", self->host, self->port,
+           pb_security_to_string (self->security));
+
+  client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, self->timeout);
+  address = g_network_address_new (self->host, self->port);
+
+  arm_timer (self);
+  g_socket_client_connect_async (client, address, self->io_cancellable, on_connected,
+                                 g_steal_pointer (&task));
+}
+
+gboolean
+pb_pop3_client_connect_finish (PbPop3Client  *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_pop3_client_connect_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Login and listing --------------------------------------------------- */
+
+typedef enum
+{
+  LOGIN_AUTH,
+  LOGIN_USER,
+  LOGIN_PASS,
+  LOGIN_STAT,
+  LOGIN_UIDL,
+} LoginStep;
+
+typedef struct
+{
+  LoginStep  step;
+  char      *line;   /* may hold the password: wiped */
+} LoginCommand;
+
+typedef struct
+{
+  LoginCommand   commands[4];
+  guint          n_commands;
+  guint          next;          /* first command not sent yet */
+  Exchange      *exchange;
+  PbPop3Listing *listing;
+  GError        *auth_error;
+} LoginData;
+
+static void
+wipe_free (char *secret)
+{
+  if (secret != NULL)
+    {
+      explicit_bzero (secret, strlen (secret));
+      g_free (secret);
+    }
+}
+
+static void
+login_data_free (LoginData *data)
+{
+  for (guint i = 0; i < data->n_commands; i++)
+    wipe_free (data->commands[i].line);
+  exchange_free (data->exchange);
+  pb_pop3_listing_free (data->listing);
+  g_clear_error (&data->auth_error);
+  g_free (data);
+}
+
+static const char *
+login_step_verb (LoginStep step)
+{
+  switch (step)
+    {
+    case LOGIN_AUTH: return "AUTH";
+    case LOGIN_USER: return "USER";
+    case LOGIN_PASS: return "PASS";
+    case LOGIN_STAT: return "STAT";
+    case LOGIN_UIDL: return "UIDL";
+    default: g_assert_not_reached ();
+    }
+}
+
+static void
+login_add (LoginData  *data,
+           LoginStep   step,
+           char       *line)
+{
+  g_assert (data->n_commands < G_N_ELEMENTS (data->commands));
+  data->commands[data->n_commands].step = step;
+  data->commands[data->n_commands].line = line;
+  data->n_commands++;
+}
+
+static char *
+sasl_plain_line (const char *user,
+                 const char *password)
+{
+  gsize user_len = strlen (user);
+  gsize password_len = strlen (password);
+  gsize raw_len = user_len + password_len + 2;
+  char *raw = g_malloc (raw_len);
+  char *encoded;
+  char *line;
+
+  /* authzid (empty) NUL authcid NUL password, RFC 4616 */
+  raw[0] = '\0';
+  memcpy (raw + 1, user, user_len);
+  raw[1 + user_len] = '\0';
+  memcpy (raw + 2 + user_len, password, password_len);
+
+  encoded = g_base64_encode ((const guchar *) raw, raw_len);
+  line = g_strconcat ("AUTH PLAIN ", encoded, NULL);
+
+  explicit_bzero (raw, raw_len);
+  g_free (raw);
+  wipe_free (encoded);
+  return line;
+}
+
+static void on_login_exchange (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+/* Sends the next batch: everything left when pipelining, else one command. */
+static void
+login_send (GTask *task)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+  LoginData *data = g_task_get_task_data (task);
+  guint last = (self->caps & PB_POP3_CAPA_PIPELINING) ? data->n_commands : data->next + 1;
+
+  g_clear_pointer (&data->exchange, exchange_free);
+  data->exchange = exchange_new ();
+
+  for (; data->next < last; data->next++)
+    {
+      LoginCommand *command = &data->commands[data->next];
+      gboolean uidl = command->step == LOGIN_UIDL;
+
+      exchange_add (data->exchange, login_step_verb (command->step), command->line,
+                    uidl, uidl ? MAX_LISTING_BYTES : 0);
+      g_clear_pointer (&command->line, wipe_free);
+    }
+
+  exchange_async (self, data->exchange, on_login_exchange, task);
+}
+
+static GError *
+parse_listing_entries (PbPop3Client   *self,
+                       PbPop3Response *response,
+                       PbPop3Listing  *listing)
+{
+  listing->entries = g_ptr_array_new_full (response->lines->len, (GDestroyNotify) entry_free);
+
+  for (guint i = 0; i < response->lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (response->lines, i);
+      PbPop3Entry *entry;
+      const char *uidl;
+      gsize uidl_len;
+      guint msgnum;
+
+      if (!pb_pop3_parse_uidl_line (line, &msgnum, &uidl, &uidl_len))
+        return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
+                            _("%s sent an invalid UIDL listing."), self->host);
+
+      entry = g_new0 (PbPop3Entry, 1);
+      entry->msgnum = msgnum;
+      entry->uidl = g_strndup (uidl, uidl_len);
+      g_ptr_array_add (listing->entries, entry);
+    }
+
+  return NULL;
+}
+
+/* Looks at the answer to one login command; FALSE with @error to stop. */
+static gboolean
+login_handle (PbPop3Client    *self,
+              LoginData       *data,
+              LoginStep        step,
+              PbPop3Response  *response,
+              GError         **error)
+{
+  switch (step)
+    {
+    case LOGIN_AUTH:
+    case LOGIN_USER:
+    case LOGIN_PASS:
+      if (!response->ok && data->auth_error == NULL)
+        data->auth_error = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED,
+                                        _("%s rejected the login: %s"),
+                                        self->host, response->text);
+      return TRUE;
+
+    case LOGIN_STAT:
+      if (!response->ok)
+        {
+          g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+                       _("%s could not list the mailbox: %s"), self->host, response->text);
+          return FALSE;
+        }
+      if (!pb_pop3_parse_stat (response->text, &data->listing->count, &data->listing->size))
+        {
+          g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
+                       _("%s sent an invalid answer to STAT."), self->host);
+          return FALSE;
+        }
+      return TRUE;
+
+    case LOGIN_UIDL:
+      /* -ERR: the server has no UIDL; entries stay NULL. */
+      if (response->ok)
+        {
+          GError *parse_error = parse_listing_entries (self, response, data->listing);
+
+          if (parse_error != NULL)
+            {
+              g_propagate_error (error, parse_error);
+              return FALSE;
+            }
+        }
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_login_exchange (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  LoginData *data = g_task_get_task_data (task);
+  guint first = data->next - data->exchange->commands->len;
+  GError *error = NULL;
+
+  if (!exchange_finish (self, result, &error))
+    {
+      op_fail (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  for (guint i = 0; i < data->exchange->commands->len; i++)
+    {
+      /* After a failed login the pipelined STAT and UIDL got -ERR: ignore them. */
+      if (data->auth_error != NULL)
+        break;
+      if (!login_handle (self, data, data->commands[first + i].step,
+                         exchange_get (data->exchange, i), &error))
+        {
+          op_fail (task, error);
+          g_object_unref (task);
+          return;
+        }
+    }
+
+  if (data->auth_error != NULL)
+    {
+      op_fail (task, g_steal_pointer (&data->auth_error));
+      g_object_unref (task);
+      return;
+    }
+
+  if (data->next < data->n_commands)
+    {
+      login_send (task);
+      return;
+    }
+
+  op_end (self);
+  self->state = STATE_LOGGED_IN;
+  g_debug ("Logged in to %s: %u messages", self->host, data->listing->count);
+  g_task_return_pointer (task, g_steal_pointer (&data->listing),
+                         (GDestroyNotify) pb_pop3_listing_free);
+  g_object_unref (task);
+}
+
+static gboolean
+has_line_breaks (const char *text)
+{
+  return strpbrk (text, "\r\n") != NULL;
+}
+
+void
+pb_pop3_client_login_async (PbPop3Client        *self,
+                            const char          *user,
+                            const char          *password,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  LoginData *data;
+
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (password != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_pop3_client_login_async);
+  data = g_new0 (LoginData, 1);
+  data->listing = g_new0 (PbPop3Listing, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) login_data_free);
+
+  if (!op_begin (self, task, STATE_CONNECTED, cancellable))
+    return;
+
+  /* A line break would let the rest of the string be read as a command. NUL
+   * bytes cannot get through a C string. */
+  if (*user == '\0' || has_line_breaks (user) || has_line_breaks (password))
+    {
+      op_fail (task,
+               g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
+                                    _("The user name and the password must not contain "
+                                      "line breaks.")));
+      return;
+    }
+
+  if (self->caps & PB_POP3_CAPA_SASL_PLAIN)
+    {
+      login_add (data, LOGIN_AUTH, sasl_plain_line (user, password));
+    }
+  else if ((self->caps & PB_POP3_CAPA_USER) || !self->capa_known)
+    {
+      login_add (data, LOGIN_USER, g_strconcat ("USER ", user, NULL));
+      login_add (data, LOGIN_PASS, g_strconcat ("PASS ", password, NULL));
+    }
+  else
+    {
+      op_fail (task,
+               g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
+                            _("%s offers no login method that Popbell supports."),
+                            self->host));
+      return;
+    }
+  login_add (data, LOGIN_STAT, g_strdup ("STAT"));
+  login_add (data, LOGIN_UIDL, g_strdup ("UIDL"));
+
+  login_send (g_steal_pointer (&task));
+}
+
+PbPop3Listing *
+pb_pop3_client_login_finish (PbPop3Client  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_pop3_client_login_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Headers ------------------------------------------------------------- */
+
+typedef struct
+{
+  guint     *msgnums;
+  guint      n_msgnums;
+  guint      next;       /* first message not asked for yet */
+  Exchange  *exchange;
+  GPtrArray *headers;    /* GBytes* */
+} TopData;
+
+static void
+top_data_free (TopData *data)
+{
+  g_free (data->msgnums);
+  exchange_free (data->exchange);
+  g_clear_pointer (&data->headers, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void on_top_exchange (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data);
+
+static void
+top_send (GTask *task)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+  TopData *data = g_task_get_task_data (task);
+  gboolean pipelining = (self->caps & PB_POP3_CAPA_PIPELINING) != 0;
+  guint max_commands = pipelining ? PIPELINE_MAX_COMMANDS : 1;
+  gsize bytes = 0;
+
+  g_clear_pointer (&data->exchange, exchange_free);
+  data->exchange = exchange_new ();
+
+  while (data->next < data->n_msgnums &&
+         data->exchange->commands->len < max_commands &&
+         bytes < PIPELINE_MAX_BYTES)
+    {
+      g_autofree char *line = g_strdup_printf ("TOP %u 0", data->msgnums[data->next]);
+
+      bytes += strlen (line) + 2;
+      exchange_add (data->exchange, "TOP", line, TRUE, MAX_TOP_BYTES);
+      data->next++;
+    }
+
+  exchange_async (self, data->exchange, on_top_exchange, task);
+}
+
+static GBytes *
+join_header_lines (GPtrArray *lines)
+{
+  GString *out;
+  gsize size = 0;
+
+  for (guint i = 0; i < lines->len; i++)
+    size += strlen (g_ptr_array_index (lines, i)) + 2;
+
+  out = g_string_sized_new (size + 3);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      g_string_append (out, g_ptr_array_index (lines, i));
+      g_string_append (out, "\r\n");
+    }
+  /* The empty line that ends a header block. */
+  g_string_append (out, "\r\n");
+
+  return g_string_free_to_bytes (out);
+}
+
+static void
+on_top_exchange (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  PbPop3Client *self = g_task_get_source_object (task);
+  TopData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!exchange_finish (self, result, &error))
+    {
+      op_fail (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  for (guint i = 0; i < data->exchange->commands->len; i++)
+    {
+      PbPop3Response *response = exchange_get (data->exchange, i);
+
+      if (response->ok)
+        {
+          g_ptr_array_add (data->headers, join_header_lines (response->lines));
+        }
+      else if (data->headers->len == 0 && (self->caps & PB_POP3_CAPA_TOP) == 0)
+        {
+          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+                                      _("%s does not support reading headers (TOP): %s"),
+                                      self->host, response->text));
+          g_object_unref (task);
+          return;
+        }
+      else
+        {
+          /* Removed from the mailbox by another client meanwhile. */
+          g_ptr_array_add (data->headers, g_bytes_new_static ("", 0));
+        }
+    }
+
+  if (data->next < data->n_msgnums)
+    {
+      top_send (task);
+      return;
+    }
+
+  op_end (self);
+  g_task_return_pointer (task, g_steal_pointer (&data->headers),
+                         (GDestroyNotify) g_ptr_array_unref);
+  g_object_unref (task);
+}
+
+void
+pb_pop3_client_top_async (PbPop3Client        *self,
+                          const guint         *msgnums,
+                          guint                n_msgnums,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TopData *data;
+
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+  g_return_if_fail (msgnums != NULL || n_msgnums == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_pop3_client_top_async);
+  data = g_new0 (TopData, 1);
+  data->msgnums = g_memdup2 (msgnums, sizeof (guint) * n_msgnums);
+  data->n_msgnums = n_msgnums;
+  data->headers = g_ptr_array_new_full (n_msgnums, (GDestroyNotify) g_bytes_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) top_data_free);
+
+  if (!op_begin (self, task, STATE_LOGGED_IN, cancellable))
+    return;
+
+  if (n_msgnums == 0)
+    {
+      op_end (self);
+      g_task_return_pointer (task, g_steal_pointer (&data->headers),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+
+  top_send (g_steal_pointer (&task));
+}
+
+GPtrArray *
+pb_pop3_client_top_finish (PbPop3Client  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_pop3_client_top_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Goodbye ------------------------------------------------------------- */
+
+static void
+on_quit_closed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+}
+
+static void
+on_quit_written (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GIOStream) stream = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, on_quit_closed, NULL);
+}
+
+void
+pb_pop3_client_quit (PbPop3Client *self)
+{
+  static const char quit[] = "QUIT\r\n";
+
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+
+  if (self->busy)
+    {
+      /* The operation under way fails with G_IO_ERROR_CANCELLED and drops
+       * the connection itself. */
+      g_cancellable_cancel (self->io_cancellable);
+    }
+  else if (self->stream != NULL && self->error == NULL &&
+           (self->state == STATE_CONNECTED || self->state == STATE_LOGGED_IN))
+    {
+      g_debug ("> QUIT");
+      self->commands_sent++;
+      /* The callbacks hold the stream, not the client, which may go away now. */
+      g_output_stream_write_all_async (self->output, quit, sizeof quit - 1, G_PRIORITY_DEFAULT,
+                                       NULL, on_quit_written, g_object_ref (self->stream));
+      drop_streams (self);
+    }
+  else
+    {
+      close_hard (self);
+    }
+
+  if (self->error == NULL)
+    self->error = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_CLOSED,
+                               _("The session with %s has ended."), self->host);
+  if (!self->busy)
+    self->state = STATE_ENDED;
+}
+
+/* ---- The object ---------------------------------------------------------- */
+
+PbPop3Client *
+pb_pop3_client_new (const char *host,
+                    guint16     port,
+                    PbSecurity  security)
+{
+  g_return_val_if_fail (host != NULL && *host != '\0', NULL);
+  g_return_val_if_fail (port > 0, NULL);
+
+  return g_object_new (PB_TYPE_POP3_CLIENT,
+                       "host", host,
+                       "port", (guint) port,
+                       "security", (int) security,
+                       NULL);
+}
+
+void
+pb_pop3_client_set_timeout (PbPop3Client *self,
+                            guint         seconds)
+{
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+  g_return_if_fail (seconds > 0);
+
+  if (self->timeout == seconds)
+    return;
+  self->timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+void
+pb_pop3_client_set_trust_store (PbPop3Client *self,
+                                PbTrustStore *pins)
+{
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+  g_return_if_fail (pins == NULL || PB_IS_TRUST_STORE (pins));
+
+  g_set_object (&self->pins, pins);
+}
+
+void
+pb_pop3_client_set_ca_file (PbPop3Client *self,
+                            const char   *path)
+{
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (path);
+}
+
+PbPop3Capabilities
+pb_pop3_client_get_capabilities (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), 0);
+  return self->caps;
+}
+
+GTlsCertificate *
+pb_pop3_client_get_peer_certificate (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), NULL);
+  return self->peer_certificate;
+}
+
+GTlsCertificateFlags
+pb_pop3_client_get_certificate_errors (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), 0);
+  return self->certificate_errors;
+}
+
+PbTrustVerdict
+pb_pop3_client_get_trust_verdict (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), PB_TRUST_REJECTED);
+  return self->verdict;
+}
+
+GTlsProtocolVersion
+pb_pop3_client_get_tls_version (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), G_TLS_PROTOCOL_VERSION_UNKNOWN);
+  return self->tls_version;
+}
+
+const char *
+pb_pop3_client_get_ciphersuite (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), NULL);
+  return self->ciphersuite;
+}
+
+const char *
+pb_pop3_client_get_host (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), NULL);
+  return self->host;
+}
+
+guint16
+pb_pop3_client_get_port (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), 0);
+  return self->port;
+}
+
+guint
+pb_pop3_client_get_commands_sent (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), 0);
+  return self->commands_sent;
+}
+
+guint
+pb_pop3_client_get_round_trips (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), 0);
+  return self->round_trips;
+}
+
+static void
+pb_pop3_client_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PbPop3Client *self = PB_POP3_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      g_value_set_string (value, self->host);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_SECURITY:
+      g_value_set_int (value, self->security);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_pop3_client_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  PbPop3Client *self = PB_POP3_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      self->host = g_value_dup_string (value);
+      break;
+    case PROP_PORT:
+      self->port = (guint16) g_value_get_uint (value);
+      break;
+    case PROP_SECURITY:
+      self->security = (PbSecurity) g_value_get_int (value);
+      break;
+    case PROP_TIMEOUT:
+      pb_pop3_client_set_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_pop3_client_dispose (GObject *object)
+{
+  PbPop3Client *self = PB_POP3_CLIENT (object);
+
+  disarm_timer (self);
+  close_hard (self);
+  g_clear_object (&self->pins);
+  g_clear_object (&self->peer_certificate);
+
+  G_OBJECT_CLASS (pb_pop3_client_parent_class)->dispose (object);
+}
+
+static void
+pb_pop3_client_finalize (GObject *object)
+{
+  PbPop3Client *self = PB_POP3_CLIENT (object);
+
+  g_free (self->host);
+  g_free (self->ca_file);
+  g_free (self->ciphersuite);
+  g_free (self->read_buffer);
+  g_clear_pointer (&self->reader, pb_pop3_reader_free);
+  g_clear_error (&self->error);
+  g_clear_object (&self->io_cancellable);
+
+  G_OBJECT_CLASS (pb_pop3_client_parent_class)->finalize (object);
+}
+
+static void
+pb_pop3_client_class_init (PbPop3ClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = pb_pop3_client_get_property;
+  object_class->set_property = pb_pop3_client_set_property;
+  object_class->dispose = pb_pop3_client_dispose;
+  object_class->finalize = pb_pop3_client_finalize;
+
+  properties[PROP_HOST] =
+    g_param_spec_string ("host", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 1, G_MAXUINT16, 995,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SECURITY] =
+    g_param_spec_int ("security", NULL, NULL, PB_SECURITY_TLS, PB_SECURITY_STARTTLS,
+                      PB_SECURITY_TLS,
+                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, G_MAXUINT, PB_POP3_DEFAULT_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pb_pop3_client_init (PbPop3Client *self)
+{
+  self->timeout = PB_POP3_DEFAULT_TIMEOUT;
+  self->io_cancellable = g_cancellable_new ();
+  self->verdict = PB_TRUST_REJECTED;
+  self->tls_version = G_TLS_PROTOCOL_VERSION_UNKNOWN;
+}
