@@ -29,7 +29,6 @@ struct _PbDovecot
   char *output_path;    /* Dovecot's stdout and stderr: errors before its log is open */
   char *passwd_prefix;
   char *home_dir;
-  GString *users;       /* contents of users.TLS */
   GSubprocess *process;
   guint16 pop3_port;
   guint16 pop3s_port;
@@ -423,21 +422,26 @@ lookup_users (PbDovecot  *self,
   return TRUE;
 }
 
+/* One password file per user: Dovecot looks at a passwd-file at most once a
+ * second, so a user added to a shared file within that second would be
+ * unknown; a new file is always read. */
 static gboolean
-write_users (PbDovecot  *self,
-             GError    **error)
+write_user (PbDovecot   *self,
+            const char  *user,
+            const char  *password,
+            GError     **error)
 {
-  g_autofree char *tls = g_strconcat (self->passwd_prefix, ".TLS", NULL);
+  g_autofree char *path = g_strdup_printf ("%s.TLS/%s", self->passwd_prefix, user);
+  g_autofree char *line = g_strdup_printf ("%s:{PLAIN}%s\n", user, password);
 
-  return write_file_atomic (tls, self->users->str, self->users->len, 0640, 0, self->dovecot_gid,
-                            error);
+  return write_file_atomic (path, line, strlen (line), 0640, 0, self->dovecot_gid, error);
 }
 
 static gboolean
 prepare_dir (PbDovecot  *self,
              GError    **error)
 {
-  const char *empty_user_files[] = { ".secured", "." };
+  const char *user_dirs[] = { ".TLS", ".secured", "." };
   g_autofree char *run_dir = g_build_filename (self->dir, "run", NULL);
   g_autofree char *state_dir = g_build_filename (self->dir, "state", NULL);
 
@@ -452,14 +456,15 @@ prepare_dir (PbDovecot  *self,
       !make_dir (self->home_dir, 0711, 0, 0, error))
     return FALSE;
 
-  for (guint i = 0; i < G_N_ELEMENTS (empty_user_files); i++)
+  /* Only TLS connections find users: the other folders stay empty. */
+  for (guint i = 0; i < G_N_ELEMENTS (user_dirs); i++)
     {
-      g_autofree char *path = g_strconcat (self->passwd_prefix, empty_user_files[i], NULL);
+      g_autofree char *path = g_strconcat (self->passwd_prefix, user_dirs[i], NULL);
 
-      if (!write_file_atomic (path, "", 0, 0640, 0, self->dovecot_gid, error))
+      if (!make_dir (path, 0750, 0, self->dovecot_gid, error))
         return FALSE;
     }
-  return write_users (self, error);
+  return TRUE;
 }
 
 PbDovecot *
@@ -482,7 +487,6 @@ pb_dovecot_new_full (PbDovecotFlags   flags,
 
   self = g_new0 (PbDovecot, 1);
   self->flags = flags;
-  self->users = g_string_new (NULL);
   if (!lookup_users (self, error))
     return NULL;
 
@@ -539,7 +543,6 @@ pb_dovecot_free (PbDovecot *self)
   g_free (self->output_path);
   g_free (self->passwd_prefix);
   g_free (self->home_dir);
-  g_string_free (self->users, TRUE);
   g_free (self);
 }
 
@@ -628,8 +631,7 @@ pb_dovecot_add_user (PbDovecot   *self,
         return FALSE;
     }
 
-  g_string_append_printf (self->users, "%s:{PLAIN}%s\n", user, password);
-  return write_users (self, error);
+  return write_user (self, user, password, error);
 }
 
 /* State for writing many messages into one Maildir with few allocations. */

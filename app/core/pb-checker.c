@@ -280,6 +280,7 @@ on_login (GObject      *source,
   PbCheckResult *result = data->result;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) msgnums = NULL;
+  GCancellable *cancellable;
   guint n_previews, first;
 
   data->listing = pb_pop3_client_login_finish (data->client, res, &error);
@@ -316,8 +317,9 @@ on_login (GObject      *source,
       g_array_append_val (msgnums, entry->msgnum);
     }
 
+  cancellable = g_task_get_cancellable (task);
   pb_pop3_client_top_async (data->client, (const guint *) msgnums->data, msgnums->len,
-                            g_task_get_cancellable (task), on_top, g_steal_pointer (&task));
+                            cancellable, on_top, g_steal_pointer (&task));
 }
 
 static void
@@ -328,6 +330,7 @@ on_connect (GObject      *source,
   g_autoptr(GTask) task = user_data;
   CheckData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
 
   if (!pb_pop3_client_connect_finish (data->client, res, &error))
     {
@@ -338,7 +341,7 @@ on_connect (GObject      *source,
   pb_pop3_client_login_async (data->client,
                               pb_account_get_user (data->account),
                               data->password,
-                              g_task_get_cancellable (task),
+                              cancellable,
                               on_login, g_steal_pointer (&task));
 }
 
@@ -400,6 +403,8 @@ pb_checker_check_async (PbAccount            *account,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, pb_checker_check_async);
+  /* The result carries a cancellation like any other error. */
+  g_task_set_check_cancellable (task, FALSE);
 
   data = g_new0 (CheckData, 1);
   data->account = g_object_ref (account);
