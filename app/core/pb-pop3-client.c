@@ -725,6 +725,10 @@ start_tls (GTask *task)
       return;
     }
 
+  /* Trust is decided after the handshake (pb_tls_verify_async), so the
+   * connection needs no database of its own: that spares loading the system
+   * store when the account's CA file already vouches for the server. */
+  g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
   set_stream (self, tls);
 

@@ -362,6 +362,37 @@ verify_thread (GTask        *task,
 
   identity = g_network_address_new (data->host, data->port);
 
+  /* The account's own CA file first: when it vouches for the certificate,
+   * the system store (hundreds of certificates to parse) is not needed. */
+  if (data->extra_ca_file != NULL)
+    {
+      /* An account's CA file that cannot be read is a configuration error that
+       * the user must see, not a reason to quietly trust less or more. */
+      extra_db = g_tls_file_database_new (data->extra_ca_file, &error);
+      if (extra_db == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+
+      extra_flags = g_tls_database_verify_chain (extra_db, data->certificate,
+                                                 G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                                 identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
+                                                 cancellable, &error);
+      if (error != NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_debug ("Trust from %s for %s:%u: flags 0x%x",
+               data->extra_ca_file, data->host, data->port, extra_flags);
+      if (extra_flags == 0)
+        {
+          g_task_return_int (task, 0);
+          return;
+        }
+    }
+
   /* Without glib-networking there is no system store: nothing is trusted through it. */
   system_db = g_tls_backend_get_default_database (g_tls_backend_get_default ());
   if (system_db == NULL)
@@ -384,28 +415,7 @@ verify_thread (GTask        *task,
       return;
     }
 
-  /* An account's CA file that cannot be read is a configuration error that
-   * the user must see, not a reason to quietly trust less or more. */
-  extra_db = g_tls_file_database_new (data->extra_ca_file, &error);
-  if (extra_db == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  extra_flags = g_tls_database_verify_chain (extra_db, data->certificate,
-                                             G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                             identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                             cancellable, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_debug ("Trust from %s for %s:%u: flags 0x%x",
-           data->extra_ca_file, data->host, data->port, extra_flags);
-
-  g_task_return_int (task, extra_flags == 0 ? 0 : pick_flags (system_flags, extra_flags));
+  g_task_return_int (task, pick_flags (system_flags, extra_flags));
 }
 
 void
