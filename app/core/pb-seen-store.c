@@ -721,6 +721,29 @@ pb_seen_store_get_last_check (PbSeenStore *self)
   return self->last_check;
 }
 
+/* TRUE when @uidls (ignoring invalid ones, which are never stored) are
+ * exactly the members of @set. */
+static gboolean
+same_uidls (GHashTable         *set,
+            const char * const *uidls,
+            guint               n_uidls)
+{
+  guint n_valid = 0;
+
+  for (guint i = 0; i < n_uidls; i++)
+    {
+      if (!uidl_is_valid (uidls[i]))
+        continue;
+      if (!g_hash_table_contains (set, uidls[i]))
+        return FALSE;
+      n_valid++;
+    }
+
+  /* A duplicate UIDL from the server would make the counts differ; then the
+   * set is rebuilt, which is always right. */
+  return n_valid == g_hash_table_size (set);
+}
+
 void
 pb_seen_store_record_check (PbSeenStore        *self,
                             const char * const *server_uidls,
@@ -729,11 +752,17 @@ pb_seen_store_record_check (PbSeenStore        *self,
                             GPtrArray          *new_messages)
 {
   g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_unacknowledged;
+  gboolean changed = FALSE;
 
   g_return_if_fail (PB_IS_SEEN_STORE (self));
   g_return_if_fail (server_uidls != NULL || n_uidls == 0);
 
-  if (server_uidls != NULL)
+  n_unacknowledged = self->unacknowledged->len;
+
+  /* Usually nothing changed: then the set is kept as it is, and the file
+   * (which can hold 100,000 UIDLs) is not rewritten. */
+  if (server_uidls != NULL && !same_uidls (self->seen, server_uidls, n_uidls))
     {
       g_autoptr(GHashTable) seen = new_uidl_set ();
 
@@ -750,6 +779,7 @@ pb_seen_store_record_check (PbSeenStore        *self,
 
       g_clear_pointer (&self->seen, g_hash_table_unref);
       self->seen = g_steal_pointer (&seen);
+      changed = TRUE;
     }
 
   for (guint i = 0; i < self->unacknowledged->len; i++)
@@ -793,10 +823,17 @@ pb_seen_store_record_check (PbSeenStore        *self,
         }
     }
 
+  if (self->unacknowledged->len != n_unacknowledged || self->last_total != (gint64) total ||
+      !self->initialized)
+    changed = TRUE;
+
   self->last_total = total;
-  self->last_check = g_get_real_time () / G_USEC_PER_SEC;
   self->initialized = TRUE;
-  self->dirty = TRUE;
+  /* The time of the check alone is not worth a rewrite: it is saved with the
+   * next change. */
+  self->last_check = g_get_real_time () / G_USEC_PER_SEC;
+  if (changed)
+    self->dirty = TRUE;
 }
 
 GPtrArray *
