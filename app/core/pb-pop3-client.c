@@ -715,7 +715,16 @@ start_tls (GTask *task)
   g_autoptr(GIOStream) tls = NULL;
   GError *error = NULL;
 
-  tls = g_tls_client_connection_new (G_IO_STREAM (self->connection), identity, &error);
+  /* Trust is decided after the handshake (pb_tls_verify_async), so the
+   * connection needs no database of its own. Giving it none at construction
+   * (what g_tls_client_connection_new does, plus "database") spares parsing
+   * the whole system store when the account's CA file vouches for the server. */
+  tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", self->connection,
+                        "server-identity", identity,
+                        "database", NULL,
+                        NULL);
   if (tls == NULL)
     {
       g_prefix_error (&error, "%s: ", self->host);
@@ -725,10 +734,6 @@ start_tls (GTask *task)
       return;
     }
 
-  /* Trust is decided after the handshake (pb_tls_verify_async), so the
-   * connection needs no database of its own: that spares loading the system
-   * store when the account's CA file already vouches for the server. */
-  g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
   set_stream (self, tls);
 
