@@ -45,6 +45,13 @@ typedef struct
   GPtrArray     *new_entries;    /* PbPop3Entry* (transfer none, owned by listing) */
   PbCheckResult *result;
   gint64         started;
+
+  /* Until login: the keyring lookup and the connection, side by side. */
+  guint          pending;
+  GError        *start_error;
+  GCancellable  *start_cancellable;
+  GCancellable  *outer_cancellable;
+  gulong         cancel_handler;
 } CheckData;
 
 static void
@@ -64,6 +71,11 @@ clear_password (CheckData *data)
 static void
 check_data_free (CheckData *data)
 {
+  if (data->cancel_handler != 0)
+    g_cancellable_disconnect (data->outer_cancellable, data->cancel_handler);
+  g_clear_object (&data->outer_cancellable);
+  g_clear_object (&data->start_cancellable);
+  g_clear_error (&data->start_error);
   g_clear_object (&data->account);
   g_clear_object (&data->pins);
   g_free (data->state_dir);
@@ -322,19 +334,40 @@ on_login (GObject      *source,
                             cancellable, on_top, g_steal_pointer (&task));
 }
 
+/* The keyring lookup and the connection run side by side (the keyring costs
+ * as much as a TLS handshake); logging in waits for both. Takes @task. */
 static void
-on_connect (GObject      *source,
-            GAsyncResult *res,
-            gpointer      user_data)
+start_half_done (GTask  *task,
+                 GError *error)
 {
-  g_autoptr(GTask) task = user_data;
   CheckData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  if (!pb_pop3_client_connect_finish (data->client, res, &error))
+  g_assert (data->pending > 0);
+  data->pending--;
+
+  if (error != NULL)
     {
-      finish (g_steal_pointer (&task), g_steal_pointer (&error));
+      /* The first failure is the one to report; it stops the other half,
+       * whose cancellation is then no news. */
+      if (data->start_error == NULL)
+        {
+          data->start_error = error;
+          g_cancellable_cancel (data->start_cancellable);
+        }
+      else
+        g_error_free (error);
+    }
+
+  if (data->pending > 0)
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  if (data->start_error != NULL)
+    {
+      finish (task, g_steal_pointer (&data->start_error));
       return;
     }
 
@@ -342,11 +375,24 @@ on_connect (GObject      *source,
                               pb_account_get_user (data->account),
                               data->password,
                               cancellable,
-                              on_login, g_steal_pointer (&task));
+                              on_login, task);
 }
 
 static void
-start_session (GTask *task)
+on_connect (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  pb_pop3_client_connect_finish (data->client, res, &error);
+  start_half_done (task, error);
+}
+
+static void
+start_connect (GTask *task)
 {
   CheckData *data = g_task_get_task_data (task);
 
@@ -357,8 +403,9 @@ start_session (GTask *task)
   pb_pop3_client_set_trust_store (data->client, data->pins);
   pb_pop3_client_set_ca_file (data->client, pb_account_get_ca_file (data->account));
 
-  pb_pop3_client_connect_async (data->client, g_task_get_cancellable (task),
-                                on_connect, task);
+  data->pending++;
+  pb_pop3_client_connect_async (data->client, data->start_cancellable,
+                                on_connect, g_object_ref (task));
 }
 
 static void
@@ -368,17 +415,34 @@ on_password (GObject      *source,
 {
   GTask *task = user_data;
   CheckData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
   data->password = pb_secret_lookup_finish (res, &error);
   data->password_is_secret = TRUE;
-  if (data->password == NULL)
-    {
-      finish (task, g_steal_pointer (&error));
-      return;
-    }
 
-  start_session (task);
+  /* After an unlock prompt, which may have taken long, the connection starts
+   * only now, so that the server does not give up waiting for us. */
+  if (data->password != NULL && data->client == NULL)
+    start_connect (task);
+
+  start_half_done (task, error);
+}
+
+static void
+start_lookup (GTask *task)
+{
+  CheckData *data = g_task_get_task_data (task);
+
+  data->pending++;
+  pb_secret_lookup_async (pb_account_get_id (data->account), data->unlock_keyring,
+                          data->start_cancellable, on_password, g_object_ref (task));
+}
+
+static void
+forward_cancel (GCancellable *cancellable,
+                gpointer      inner)
+{
+  g_cancellable_cancel (inner);
 }
 
 void
@@ -436,16 +500,26 @@ pb_checker_check_async (PbAccount            *account,
       result->notice = g_strdup (error->message);
     }
 
+  data->start_cancellable = g_cancellable_new ();
+  data->outer_cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  if (cancellable != NULL)
+    data->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel),
+                                                  data->start_cancellable, NULL);
+
   if (options->password != NULL)
     {
       data->password = g_strdup (options->password);
-      start_session (task);
+      start_connect (task);
     }
+  else if (options->unlock_keyring)
+    start_lookup (task); /* may prompt: connect once the password is there */
   else
     {
-      pb_secret_lookup_async (pb_account_get_id (account), options->unlock_keyring,
-                              cancellable, on_password, task);
+      start_lookup (task);
+      start_connect (task);
     }
+
+  g_object_unref (task);
 }
 
 PbCheckResult *
