@@ -895,6 +895,10 @@ pb_pop3_client_connect_async (PbPop3Client        *self,
 
   client = g_socket_client_new ();
   g_socket_client_set_timeout (client, self->timeout);
+  /* POP3 goes straight to the server, as with other mail fetchers: desktop
+   * proxy settings are about the web, and merely asking the proxy resolver
+   * loads libproxy, a third of the start-up time of a one-shot check. */
+  g_socket_client_set_enable_proxy (client, FALSE);
   address = g_network_address_new (self->host, self->port);
 
   arm_timer (self);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
+/* For the D-Bus path calls (secret-paths.h), stable in practice since 0.7. */
+#define SECRET_API_SUBJECT_TO_CHANGE
 #include <libsecret/secret.h>
 
 #include "pb-error.h"
@@ -343,7 +345,7 @@ on_lookup_searched (GObject      *source,
 }
 
 static void
-lookup_step (GTask *task)
+lookup_full (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
   SecretSearchFlags flags = SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS;
@@ -353,6 +355,124 @@ lookup_step (GTask *task)
   if (op->unlock)
     flags |= SECRET_SEARCH_UNLOCK;
   op_search (task, flags, on_lookup_searched);
+}
+
+static void
+return_password (GTask       *task,
+                 SecretValue *value)
+{
+  Op *op = g_task_get_task_data (task);
+  char *password;
+  gsize length;
+
+  /* A password must be UTF-8 text without NUL: anything else was not
+   * written by Popbell, and can't be sent as one. */
+  if (secret_value_get_text (value) == NULL)
+    {
+      secret_value_unref (value);
+      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
+                               _("The keyring item of “%s” does not hold a text password"),
+                               op->account_id);
+      return;
+    }
+  password = secret_value_unref_to_password (value, &length);
+  if (strlen (password) != length)
+    {
+      pb_secret_free (password);
+      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
+                               _("The keyring item of “%s” does not hold a text password"),
+                               op->account_id);
+      return;
+    }
+
+  g_task_return_pointer (task, password, (GDestroyNotify) pb_secret_free);
+}
+
+static void
+on_fast_secret (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  SecretValue *value;
+
+  value = secret_service_get_secret_for_dbus_path_finish (op->service, result, &error);
+  if (value == NULL)
+    {
+      if (error != NULL)
+        {
+          op_return_error (task, error, FALSE);
+          return;
+        }
+      /* Locked or gone meanwhile: the full search tells which. */
+      lookup_full (g_steal_pointer (&task));
+      return;
+    }
+
+  return_password (task, value);
+}
+
+static void
+on_fast_searched (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_auto(GStrv) unlocked = NULL;
+  g_auto(GStrv) locked = NULL;
+  GError *error = NULL;
+  GCancellable *cancellable;
+
+  if (!secret_service_search_for_dbus_paths_finish (op->service, result, &unlocked, &locked,
+                                                    &error))
+    {
+      op_return_error (task, error, FALSE);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (unlocked != NULL && unlocked[0] != NULL && unlocked[1] == NULL)
+    {
+      cancellable = g_task_get_cancellable (task);
+      secret_service_get_secret_for_dbus_path (op->service, unlocked[0], cancellable,
+                                               on_fast_secret, g_steal_pointer (&task));
+      return;
+    }
+
+  if ((unlocked == NULL || unlocked[0] == NULL) && (locked == NULL || locked[0] == NULL))
+    {
+      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND,
+                               _("No password is stored for “%s”"), op->account_id);
+      return;
+    }
+
+  if ((unlocked == NULL || unlocked[0] == NULL) && !op->unlock)
+    {
+      g_debug ("The password of “%s” is in a locked collection", op->account_id);
+      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED,
+                               _("The keyring that holds the password of “%s” is locked"),
+                               op->account_id);
+      return;
+    }
+
+  /* Several items, or locked ones to unlock: the full search decides. */
+  lookup_full (g_steal_pointer (&task));
+}
+
+/* The common case, one item in an unlocked collection, takes two calls to
+ * the Secret Service by D-Bus path; the full search creates a proxy (and a
+ * round trip) per item and is kept for the rest. */
+static void
+lookup_step (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+
+  secret_service_search_for_dbus_paths (op->service, &account_schema, op->search,
+                                        g_task_get_cancellable (task), on_fast_searched, task);
 }
 
 static void
