@@ -680,6 +680,44 @@ test_hundred_thousand_uidls (Fixture       *fixture,
   g_assert_cmpint (done - start, <, 2 * G_USEC_PER_SEC);
 }
 
+static void
+test_record_unchanged (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(PbSeenStore) store = pb_seen_store_new (fixture->path);
+  g_autoptr(PbSeenStore) loaded = NULL;
+  GStatBuf before, after;
+
+  /* From nothing, it still makes the store initialized. */
+  pb_seen_store_record_unchanged (store, 0);
+  g_assert_true (pb_seen_store_is_initialized (store));
+  save_store (store);
+  g_assert_true (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+
+  record (store, "a b", NULL);
+  save_store (store);
+  stat_file (fixture->path, &before);
+
+  /* The same mailbox: the time of the check moves, the file stays. */
+  pb_seen_store_record_unchanged (store, 2);
+  g_assert_cmpint (pb_seen_store_get_last_check (store), >, 0);
+  save_store (store);
+  stat_file (fixture->path, &after);
+  g_assert_cmpuint (before.st_ino, ==, after.st_ino);
+  g_assert_true (pb_seen_store_contains (store, "a"));
+  g_assert_true (pb_seen_store_contains (store, "b"));
+
+  /* A different total is worth writing. */
+  pb_seen_store_record_unchanged (store, 3);
+  save_store (store);
+  stat_file (fixture->path, &after);
+  g_assert_cmpuint (before.st_ino, !=, after.st_ino);
+
+  loaded = load_store (fixture->path);
+  g_assert_cmpint (pb_seen_store_get_last_total (loaded), ==, 3);
+  g_assert_cmpuint (pb_seen_store_get_n_seen (loaded), ==, 2);
+}
+
 #define ADD_FIXTURE_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -693,6 +731,7 @@ main (int argc, char **argv)
   ADD_FIXTURE_TEST ("/pb/seen-store/missing-file-is-uninitialized",
                     test_missing_file_uninitialized);
   ADD_FIXTURE_TEST ("/pb/seen-store/record-then-contains", test_record_and_contains);
+  ADD_FIXTURE_TEST ("/pb/seen-store/unchanged-mailbox-keeps-the-file", test_record_unchanged);
   ADD_FIXTURE_TEST ("/pb/seen-store/empty-mailbox-is-initialized",
                     test_empty_mailbox_is_initialized);
   ADD_FIXTURE_TEST ("/pb/seen-store/vanished-uidls-are-pruned", test_vanished_uidls_pruned);

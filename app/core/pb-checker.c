@@ -46,7 +46,7 @@ typedef struct
   PbCheckResult *result;
   gint64         started;
 
-  /* Until login: the keyring lookup and the connection, side by side. */
+  /* Until login: the keyring lookup, the connection and the state, side by side. */
   guint          pending;
   GError        *start_error;
   GCancellable  *start_cancellable;
@@ -146,7 +146,12 @@ record_and_finish (GTask *task)
   g_autoptr(GPtrArray) uidls = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (data->listing->entries != NULL)
+  /* find_new_messages looked up every UIDL: nothing new and as many as were
+   * seen means the same mailbox. */
+  if (data->listing->entries != NULL && !result->first_check && result->new_count == 0 &&
+      data->listing->entries->len == pb_seen_store_get_n_seen (data->seen))
+    pb_seen_store_record_unchanged (data->seen, result->total);
+  else if (data->listing->entries != NULL)
     {
       uidls = g_ptr_array_sized_new (data->listing->entries->len);
       for (guint i = 0; i < data->listing->entries->len; i++)
@@ -157,11 +162,12 @@ record_and_finish (GTask *task)
         }
     }
 
-  pb_seen_store_record_check (data->seen,
-                              uidls ? (const char * const *) uidls->pdata : NULL,
-                              uidls ? uidls->len : 0,
-                              result->total,
-                              result->messages);
+  if (uidls != NULL || data->listing->entries == NULL)
+    pb_seen_store_record_check (data->seen,
+                                uidls ? (const char * const *) uidls->pdata : NULL,
+                                uidls ? uidls->len : 0,
+                                result->total,
+                                result->messages);
 
   if (!pb_seen_store_save (data->seen, &error))
     {
@@ -334,8 +340,9 @@ on_login (GObject      *source,
                             cancellable, on_top, g_steal_pointer (&task));
 }
 
-/* The keyring lookup and the connection run side by side (the keyring costs
- * as much as a TLS handshake); logging in waits for both. Takes @task. */
+/* The keyring lookup, the connection and the loading of the state run side
+ * by side (each costs about as much as the others); logging in waits for all
+ * of them. Takes @task. */
 static void
 start_half_done (GTask  *task,
                  GError *error)
@@ -439,6 +446,53 @@ start_lookup (GTask *task)
 }
 
 static void
+load_state_thread (GTask        *thread_task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (pb_seen_store_load (PB_SEEN_STORE (task_data), &error))
+    g_task_return_boolean (thread_task, TRUE);
+  else
+    g_task_return_error (thread_task, error);
+}
+
+static void
+on_state_loaded (GObject      *source,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (res), &error) &&
+      g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT))
+    {
+      /* Set aside; this check then counts as the first (no flood of old mail). */
+      data->result->notice = g_strdup (error->message);
+      g_clear_error (&error);
+    }
+
+  start_half_done (task, error);
+}
+
+static void
+start_state_load (GTask *task)
+{
+  CheckData *data = g_task_get_task_data (task);
+  g_autoptr(GTask) thread_task = NULL;
+
+  data->pending++;
+  thread_task = g_task_new (NULL, NULL, on_state_loaded, g_object_ref (task));
+  g_task_set_source_tag (thread_task, start_state_load);
+  g_task_set_task_data (thread_task, g_object_ref (data->seen), g_object_unref);
+  g_task_run_in_thread (thread_task, load_state_thread);
+}
+
+static void
 forward_cancel (GCancellable *cancellable,
                 gpointer      inner)
 {
@@ -489,22 +543,15 @@ pb_checker_check_async (PbAccount            *account,
 
   state_path = g_strdup_printf ("%s/%s.state", data->state_dir, pb_account_get_id (account));
   data->seen = pb_seen_store_new (state_path);
-  if (!pb_seen_store_load (data->seen, &error))
-    {
-      if (!g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT))
-        {
-          finish (task, g_steal_pointer (&error));
-          return;
-        }
-      /* Set aside; this check then counts as the first (no flood of old mail). */
-      result->notice = g_strdup (error->message);
-    }
 
   data->start_cancellable = g_cancellable_new ();
   data->outer_cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   if (cancellable != NULL)
     data->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel),
                                                   data->start_cancellable, NULL);
+
+  /* The state (up to 100,000 UIDLs) loads in a thread while we connect. */
+  start_state_load (task);
 
   if (options->password != NULL)
     {

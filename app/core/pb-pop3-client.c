@@ -90,14 +90,9 @@ pb_pop3_listing_free (PbPop3Listing *listing)
     return;
 
   g_clear_pointer (&listing->entries, g_ptr_array_unref);
+  g_free (listing->entry_block);
+  g_clear_pointer (&listing->uidl_storage, g_string_chunk_free);
   g_free (listing);
-}
-
-static void
-entry_free (PbPop3Entry *entry)
-{
-  g_free (entry->uidl);
-  g_free (entry);
 }
 
 /* ---- Session bookkeeping ------------------------------------------------- */
@@ -1051,12 +1046,16 @@ parse_listing_entries (PbPop3Client   *self,
                        PbPop3Response *response,
                        PbPop3Listing  *listing)
 {
-  listing->entries = g_ptr_array_new_full (response->lines->len, (GDestroyNotify) entry_free);
+  guint n = response->lines->len;
 
-  for (guint i = 0; i < response->lines->len; i++)
+  listing->entries = g_ptr_array_sized_new (n);
+  listing->entry_block = g_new0 (PbPop3Entry, MAX (n, 1));
+  listing->uidl_storage = g_string_chunk_new (16 * 1024);
+
+  for (guint i = 0; i < n; i++)
     {
       const char *line = g_ptr_array_index (response->lines, i);
-      PbPop3Entry *entry;
+      PbPop3Entry *entry = &listing->entry_block[i];
       const char *uidl;
       gsize uidl_len;
       guint msgnum;
@@ -1065,9 +1064,8 @@ parse_listing_entries (PbPop3Client   *self,
         return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
                             _("%s sent an invalid UIDL listing."), self->host);
 
-      entry = g_new0 (PbPop3Entry, 1);
       entry->msgnum = msgnum;
-      entry->uidl = g_strndup (uidl, uidl_len);
+      entry->uidl = g_string_chunk_insert_len (listing->uidl_storage, uidl, uidl_len);
       g_ptr_array_add (listing->entries, entry);
     }
 

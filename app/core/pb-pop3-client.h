@@ -23,6 +23,11 @@ typedef struct
   guint      count;     /* from STAT */
   guint64    size;
   GPtrArray *entries;   /* PbPop3Entry*, in server order; NULL when the server has no UIDL */
+
+  /* The entries and their UIDLs live in two blocks, so that a listing of
+   * 100,000 messages costs two allocations, not 200,000. */
+  PbPop3Entry  *entry_block;
+  GStringChunk *uidl_storage;
 } PbPop3Listing;
 
 void pb_pop3_listing_free (PbPop3Listing *listing);

@@ -56,6 +56,7 @@ pb_pop3_response_free (PbPop3Response *response)
 
   g_free (response->text);
   g_clear_pointer (&response->lines, g_ptr_array_unref);
+  g_clear_pointer (&response->storage, g_string_chunk_free);
   g_free (response);
 }
 
@@ -238,7 +239,9 @@ pb_pop3_reader_read_response (PbPop3Reader    *reader,
           return PB_POP3_READ_DONE;
         }
 
-      reader->partial->lines = g_ptr_array_new_with_free_func (g_free);
+      /* A UIDL listing can have 100,000 lines: keep them in blocks. */
+      reader->partial->lines = g_ptr_array_new ();
+      reader->partial->storage = g_string_chunk_new (16 * 1024);
     }
 
   for (;;)
@@ -269,7 +272,7 @@ pb_pop3_reader_read_response (PbPop3Reader    *reader,
           return PB_POP3_READ_ERROR;
         }
 
-      g_ptr_array_add (partial->lines, g_strndup (line, len));
+      g_ptr_array_add (partial->lines, g_string_chunk_insert_len (partial->storage, line, len));
     }
 
 need_more_or_error:

@@ -35,6 +35,7 @@ typedef struct
   char      *text;   /* the rest of the status line, valid UTF-8 (invalid bytes replaced) */
   GPtrArray *lines;  /* multi-line body, dot-unstuffed, without the final "."; NULL for single-line */
   gsize      body_bytes; /* bytes of the body as received (for TOP) */
+  GStringChunk *storage; /* holds the lines' text: one allocation per block, not per line */
 } PbPop3Response;
 
 void pb_pop3_response_free (PbPop3Response *response);

@@ -49,6 +49,12 @@ void         pb_seen_store_record_check        (PbSeenStore        *self,
                                                 guint               total,
                                                 GPtrArray          *new_messages);
 
+/* Records a check that found exactly the UIDLs already seen (the caller
+ * looked each one up): like pb_seen_store_record_check without new messages,
+ * minus a second pass over a mailbox that may hold 100,000 of them. */
+void         pb_seen_store_record_unchanged    (PbSeenStore  *self,
+                                                guint         total);
+
 /* (transfer none) PbMessage*, oldest first. */
 GPtrArray   *pb_seen_store_get_unacknowledged  (PbSeenStore  *self);
 void         pb_seen_store_acknowledge_all     (PbSeenStore  *self);
