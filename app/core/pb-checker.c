@@ -541,8 +541,13 @@ pb_checker_check_async (PbAccount            *account,
   result->trust = PB_TRUST_REJECTED;
   data->result = result;
 
-  state_path = g_strdup_printf ("%s/%s.state", data->state_dir, pb_account_get_id (account));
-  data->seen = pb_seen_store_new (state_path);
+  if (options->seen != NULL)
+    data->seen = g_object_ref (options->seen);
+  else
+    {
+      state_path = g_strdup_printf ("%s/%s.state", data->state_dir, pb_account_get_id (account));
+      data->seen = pb_seen_store_new (state_path);
+    }
 
   data->start_cancellable = g_cancellable_new ();
   data->outer_cancellable = cancellable ? g_object_ref (cancellable) : NULL;
@@ -550,8 +555,10 @@ pb_checker_check_async (PbAccount            *account,
     data->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel),
                                                   data->start_cancellable, NULL);
 
-  /* The state (up to 100,000 UIDLs) loads in a thread while we connect. */
-  start_state_load (task);
+  /* The state (up to 100,000 UIDLs) loads in a thread while we connect;
+   * a caller that keeps the store (the applet) has it loaded already. */
+  if (options->seen == NULL)
+    start_state_load (task);
 
   if (options->password != NULL)
     {

@@ -5,6 +5,7 @@
 
 #include "pb-account.h"
 #include "pb-message.h"
+#include "pb-seen-store.h"
 #include "pb-tls-trust.h"
 
 G_BEGIN_DECLS
@@ -54,6 +55,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbCheckResult, pb_check_result_free)
 typedef struct
 {
   PbTrustStore *pins;          /* may be NULL */
+  PbSeenStore  *seen;          /* NULL: load <state_dir>/<id>.state; else this loaded store */
   const char   *state_dir;     /* NULL: $XDG_STATE_HOME/popbell */
   const char   *password;      /* NULL: look it up in the keyring */
   gboolean      unlock_keyring; /* may show the keyring's unlock prompt */

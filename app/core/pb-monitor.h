@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pb-account-store.h"
+#include "pb-checker.h"
+#include "pb-scheduler.h"
+#include "pb-tls-trust.h"
+
+G_BEGIN_DECLS
+
+/* The applet's model, without widgets: the accounts, their seen state and
+ * unacknowledged mail, the outcome of their last check, and the scheduler
+ * that runs the checks. The desktop faces (notifications, tray, windows)
+ * only read it and listen to its signals. */
+
+typedef enum
+{
+  PB_ACCOUNT_STATE_IDLE,           /* never checked yet in this session */
+  PB_ACCOUNT_STATE_CHECKING,
+  PB_ACCOUNT_STATE_OK,             /* last check succeeded */
+  PB_ACCOUNT_STATE_FAILING,        /* last check failed; retried with back-off */
+  PB_ACCOUNT_STATE_NEEDS_PASSWORD, /* the server refused the password, or none is stored */
+  PB_ACCOUNT_STATE_NEEDS_TRUST,    /* untrusted certificate: the user must review it */
+  PB_ACCOUNT_STATE_KEYRING_LOCKED, /* the unlock prompt was dismissed */
+  PB_ACCOUNT_STATE_NO_KEYRING,     /* no Secret Service: a session password can be typed */
+  PB_ACCOUNT_STATE_OFFLINE,
+  PB_ACCOUNT_STATE_DISABLED,
+} PbAccountState;
+
+#define PB_TYPE_MONITOR (pb_monitor_get_type ())
+G_DECLARE_FINAL_TYPE (PbMonitor, pb_monitor, PB, MONITOR, GObject)
+
+/* @accounts and @pins loaded by the caller (their files are shared with the
+ * command line); @scheduler NULL for a real one; @state_dir NULL for
+ * $XDG_STATE_HOME/popbell. */
+PbMonitor      *pb_monitor_new              (PbAccountStore *accounts,
+                                             PbTrustStore   *pins,
+                                             PbScheduler    *scheduler,
+                                             const char     *state_dir);
+
+/* Loads the seen state of every account and starts scheduling them. */
+void            pb_monitor_start            (PbMonitor      *self);
+
+PbAccountStore *pb_monitor_get_account_store (PbMonitor     *self);
+PbTrustStore   *pb_monitor_get_trust_store  (PbMonitor      *self);
+PbScheduler    *pb_monitor_get_scheduler    (PbMonitor      *self);
+/* (transfer none) PbAccount*: every account, disabled ones included, in file order. */
+GPtrArray      *pb_monitor_get_accounts     (PbMonitor      *self);
+PbAccount      *pb_monitor_lookup_account   (PbMonitor      *self,
+                                             const char     *account_id);
+
+PbAccountState  pb_monitor_get_state        (PbMonitor      *self,
+                                             const char     *account_id);
+/* The error of the last check, NULL after a success. (transfer none) */
+const GError   *pb_monitor_get_error        (PbMonitor      *self,
+                                             const char     *account_id);
+/* The last finished check (success or failure), or NULL. (transfer none) */
+PbCheckResult  *pb_monitor_get_last_result  (PbMonitor      *self,
+                                             const char     *account_id);
+/* The last successful check (its connection facts: TLS version, trust,
+ * certificate), or NULL. (transfer none) */
+PbCheckResult  *pb_monitor_get_last_success (PbMonitor      *self,
+                                             const char     *account_id);
+/* Unix time of the last successful check (this session or an earlier one), 0 if none. */
+gint64          pb_monitor_get_last_success_time (PbMonitor *self,
+                                             const char     *account_id);
+/* Unix time of the next planned check, 0 when none. */
+gint64          pb_monitor_get_next_check_time (PbMonitor   *self,
+                                             const char     *account_id);
+
+/* (transfer none) PbMessage*, oldest first: new mail not acknowledged yet. */
+GPtrArray      *pb_monitor_get_unacknowledged (PbMonitor    *self,
+                                             const char     *account_id);
+/* @account_id NULL: all accounts. */
+guint           pb_monitor_count_unacknowledged (PbMonitor  *self,
+                                             const char     *account_id);
+
+/* The user's requests. @account_id NULL means all accounts. */
+void            pb_monitor_check_now        (PbMonitor      *self,
+                                             const char     *account_id);
+/* Mark as read: the unacknowledged list becomes empty, saved at once. */
+void            pb_monitor_acknowledge      (PbMonitor      *self,
+                                             const char     *account_id);
+/* A password typed for this session only (no keyring, or locked): kept in
+ * memory, never written; the account is checked again at once. */
+void            pb_monitor_set_session_password (PbMonitor  *self,
+                                             const char     *account_id,
+                                             const char     *password);
+/* The user fixed the cause (stored a password, trusted a certificate):
+ * check again at once. */
+void            pb_monitor_resume           (PbMonitor      *self,
+                                             const char     *account_id);
+/* accounts.ini or trust.ini changed (wizard, preferences, command line):
+ * adopts added, removed and edited accounts. */
+void            pb_monitor_reload           (PbMonitor      *self);
+
+/* Signals:
+ *   ::account-changed (const char *account_id)
+ *        anything shown about the account changed (state, lists, times).
+ *   ::new-mail (const char *account_id, GPtrArray *messages, guint count)
+ *        a check found @count new messages; @messages (PbMessage*, newest
+ *        last) are those with previews. Not emitted for the first check of an
+ *        account (its mail is taken as seen).
+ *   ::attention (const char *account_id, PbAccountState state, const GError *error)
+ *        tell the user once: the account entered NEEDS_PASSWORD, NEEDS_TRUST,
+ *        KEYRING_LOCKED or NO_KEYRING, or failed 3 times in a row (FAILING);
+ *        not repeated while it stays so.
+ *   ::acknowledged (const char *account_id)
+ *        the new mail of the account was marked as read. */
+
+G_END_DECLS

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Opens the user's mail client: the command set in PB_SETTINGS_MAIL_CLIENT,
+ * else the system's handler for mailto: (x-scheme-handler/mailto), started
+ * without an address. A clear error when there is none. */
+gboolean pb_mail_client_open (GSettings          *settings,
+                              GAppLaunchContext  *context,
+                              GError            **error);
+
+G_END_DECLS

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pb-monitor.h"
+
+G_BEGIN_DECLS
+
+/* Desktop notifications (libnotify) for what the monitor reports:
+ *
+ * - new mail: one notification per account and check round, replaced (not
+ *   stacked) while it is shown; one message: the sender as the title and the
+ *   subject as the body; several: the count and the newest few
+ *   "Sender — Subject" lines; privacy mode: the count only. Actions "Open
+ *   mail client" (default) and "Mark as read", only when the server has the
+ *   "actions" capability. Withdrawn when the mail is acknowledged.
+ * - attention: untrusted certificate ("Can't verify the identity of HOST",
+ *   action "Review certificate…"), password refused or missing, keyring
+ *   locked or absent ("Enter password…"), repeated connection failures
+ *   (once). Closed when the account is fine again.
+ * Text from servers and mail is escaped when the server takes body markup.
+ * Actions run the application's actions (pb-actions.h) on @actions. */
+
+#define PB_TYPE_NOTIFIER (pb_notifier_get_type ())
+G_DECLARE_FINAL_TYPE (PbNotifier, pb_notifier, PB, NOTIFIER, GObject)
+
+/* @settings: the application's GSettings (pb-settings.h keys). */
+PbNotifier *pb_notifier_new (PbMonitor    *monitor,
+                             GActionGroup *actions,
+                             GSettings    *settings);
+
+G_END_DECLS
