@@ -1,6 +1,799 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-monitor"
+
 #include "config.h"
 
-#include "pb-monitor.h"
+#include <string.h>
+#include <glib/gi18n.h>
 
-/* Not written yet. */
+#include "pb-error.h"
+#include "pb-files.h"
+#include "pb-monitor.h"
+#include "pb-seen-store.h"
+
+/* Consecutive failures before the user is told (once). */
+#define FAILURES_BEFORE_ATTENTION 3
+
+typedef struct
+{
+  PbMonitor      *monitor;        /* unowned */
+  char           *id;
+  PbAccount      *account;
+  PbSeenStore    *seen;
+  PbAccountState  state;          /* what the last check said, CHECKING while one runs */
+  PbAccountState  reported;       /* the last state ::attention was emitted for, or IDLE */
+  PbCheckResult  *last_success;
+  PbCheckResult  *last_failure;   /* cleared by a success */
+  gint64          last_success_time;
+  guint           failures;
+  gboolean        unlock_tried;   /* the keyring's unlock prompt was shown once */
+  gboolean        unlock_next;    /* the next check may prompt */
+  char           *session_password;
+  GCancellable   *cancellable;    /* of the running check */
+} Entry;
+
+struct _PbMonitor
+{
+  GObject         parent_instance;
+
+  PbAccountStore *accounts;
+  PbTrustStore   *pins;
+  PbScheduler    *scheduler;
+  char           *state_dir;
+  GHashTable     *entries;        /* id → Entry* */
+  gboolean        started;
+};
+
+G_DEFINE_FINAL_TYPE (PbMonitor, pb_monitor, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_ACCOUNT_CHANGED,
+  SIGNAL_NEW_MAIL,
+  SIGNAL_ATTENTION,
+  SIGNAL_ACKNOWLEDGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+wipe_password (char **password)
+{
+  if (*password == NULL)
+    return;
+  explicit_bzero (*password, strlen (*password));
+  g_clear_pointer (password, g_free);
+}
+
+static void
+entry_free (Entry *entry)
+{
+  if (entry->cancellable != NULL)
+    g_cancellable_cancel (entry->cancellable);
+  g_clear_object (&entry->cancellable);
+  g_free (entry->id);
+  g_clear_object (&entry->account);
+  g_clear_object (&entry->seen);
+  g_clear_pointer (&entry->last_success, pb_check_result_free);
+  g_clear_pointer (&entry->last_failure, pb_check_result_free);
+  wipe_password (&entry->session_password);
+  g_free (entry);
+}
+
+static Entry *
+lookup_entry (PbMonitor  *self,
+              const char *account_id)
+{
+  if (account_id == NULL)
+    return NULL;
+  return g_hash_table_lookup (self->entries, account_id);
+}
+
+static void
+emit_changed (PbMonitor *self,
+              Entry     *entry)
+{
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0, entry->id);
+}
+
+/* ---- Checks ------------------------------------------------------------- */
+
+typedef struct
+{
+  PbMonitor *monitor;
+  char      *id;
+} CheckContext;
+
+static void
+check_context_free (CheckContext *context)
+{
+  g_object_unref (context->monitor);
+  g_free (context->id);
+  g_free (context);
+}
+
+static void run_check (PbMonitor *self,
+                       Entry     *entry);
+
+static gboolean
+state_needs_user (PbAccountState state)
+{
+  return state == PB_ACCOUNT_STATE_NEEDS_PASSWORD || state == PB_ACCOUNT_STATE_NEEDS_TRUST ||
+         state == PB_ACCOUNT_STATE_KEYRING_LOCKED || state == PB_ACCOUNT_STATE_NO_KEYRING;
+}
+
+/* What a failed check means for the account, and whether to retry alone. */
+static PbAccountState
+classify_error (Entry        *entry,
+                const GError *error)
+{
+  if (g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED))
+    return PB_ACCOUNT_STATE_KEYRING_LOCKED;
+  if (g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND))
+    return PB_ACCOUNT_STATE_NEEDS_PASSWORD;
+  if (g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NO_SERVICE))
+    return PB_ACCOUNT_STATE_NO_KEYRING;
+  if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED))
+    return PB_ACCOUNT_STATE_NEEDS_PASSWORD;
+  if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE))
+    return PB_ACCOUNT_STATE_NEEDS_TRUST;
+  return PB_ACCOUNT_STATE_FAILING;
+}
+
+static void
+on_checked (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  CheckContext *context = user_data;
+  PbMonitor *self = context->monitor;
+  PbCheckResult *result = pb_checker_check_finish (res);
+  Entry *entry = lookup_entry (self, context->id);
+  PbOutcome outcome;
+
+  /* The account was removed, or the monitor is going away. */
+  if (entry == NULL || g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      pb_check_result_free (result);
+      if (entry != NULL)
+        {
+          g_clear_object (&entry->cancellable);
+          entry->state = PB_ACCOUNT_STATE_IDLE;
+          pb_scheduler_report (self->scheduler, entry->id, PB_OUTCOME_FAILED);
+          emit_changed (self, entry);
+        }
+      check_context_free (context);
+      return;
+    }
+
+  g_clear_object (&entry->cancellable);
+
+  if (result->error == NULL)
+    {
+      entry->state = PB_ACCOUNT_STATE_OK;
+      entry->reported = PB_ACCOUNT_STATE_IDLE;
+      entry->failures = 0;
+      entry->unlock_tried = FALSE;
+      entry->last_success_time = g_get_real_time () / G_USEC_PER_SEC;
+      g_clear_pointer (&entry->last_failure, pb_check_result_free);
+      g_clear_pointer (&entry->last_success, pb_check_result_free);
+      entry->last_success = result;
+      outcome = PB_OUTCOME_OK;
+
+      g_debug ("%s: %u new, %u on the server%s", entry->id, result->new_count, result->total,
+               result->first_check ? " (first check)" : "");
+      if (!result->first_check && result->new_count > 0)
+        g_signal_emit (self, signals[SIGNAL_NEW_MAIL], 0, entry->id, result->messages,
+                       result->new_count);
+    }
+  else
+    {
+      PbAccountState state = classify_error (entry, result->error);
+
+      g_debug ("%s: check failed: %s", entry->id, result->error->message);
+
+      /* One unlock prompt through libsecret; if it is dismissed the account
+       * waits for the user. */
+      if (state == PB_ACCOUNT_STATE_KEYRING_LOCKED && !entry->unlock_tried)
+        {
+          entry->unlock_tried = TRUE;
+          entry->unlock_next = TRUE;
+          pb_check_result_free (result);
+          check_context_free (context);
+          run_check (self, entry);
+          return;
+        }
+
+      /* A password typed for the session that the server refused is of no use. */
+      if (state == PB_ACCOUNT_STATE_NEEDS_PASSWORD)
+        wipe_password (&entry->session_password);
+
+      entry->state = state;
+      g_clear_pointer (&entry->last_failure, pb_check_result_free);
+      entry->last_failure = result;
+
+      if (state == PB_ACCOUNT_STATE_FAILING)
+        {
+          entry->failures++;
+          outcome = PB_OUTCOME_FAILED;
+          if (entry->failures == FAILURES_BEFORE_ATTENTION)
+            {
+              entry->reported = state;
+              g_signal_emit (self, signals[SIGNAL_ATTENTION], 0, entry->id, state, result->error);
+            }
+        }
+      else
+        {
+          outcome = PB_OUTCOME_NEEDS_USER;
+          if (entry->reported != state)
+            {
+              entry->reported = state;
+              g_signal_emit (self, signals[SIGNAL_ATTENTION], 0, entry->id, state, result->error);
+            }
+        }
+    }
+
+  pb_scheduler_report (self->scheduler, entry->id, outcome);
+  emit_changed (self, entry);
+  check_context_free (context);
+}
+
+static void
+run_check (PbMonitor *self,
+           Entry     *entry)
+{
+  PbCheckOptions options = { 0 };
+  CheckContext *context;
+
+  options.pins = self->pins;
+  options.seen = entry->seen;
+  options.state_dir = self->state_dir;
+  options.password = entry->session_password;
+  options.unlock_keyring = entry->unlock_next;
+  entry->unlock_next = FALSE;
+
+  g_clear_object (&entry->cancellable);
+  entry->cancellable = g_cancellable_new ();
+  entry->state = PB_ACCOUNT_STATE_CHECKING;
+  emit_changed (self, entry);
+
+  context = g_new0 (CheckContext, 1);
+  context->monitor = g_object_ref (self);
+  context->id = g_strdup (entry->id);
+  pb_checker_check_async (entry->account, &options, entry->cancellable, on_checked, context);
+}
+
+static void
+on_scheduler_check (PbScheduler *scheduler,
+                    const char  *account_id,
+                    gpointer     user_data)
+{
+  PbMonitor *self = user_data;
+  Entry *entry = lookup_entry (self, account_id);
+
+  if (entry == NULL || entry->cancellable != NULL)
+    {
+      /* Not ours, or already running: nothing will report otherwise. */
+      if (entry == NULL)
+        pb_scheduler_report (scheduler, account_id, PB_OUTCOME_OK);
+      return;
+    }
+
+  run_check (self, entry);
+}
+
+static void
+on_scheduler_changed (PbScheduler *scheduler,
+                      const char  *account_id,
+                      gpointer     user_data)
+{
+  PbMonitor *self = user_data;
+  Entry *entry = lookup_entry (self, account_id);
+
+  if (entry != NULL)
+    emit_changed (self, entry);
+}
+
+static void
+on_online_changed (PbScheduler *scheduler,
+                   gboolean     online,
+                   gpointer     user_data)
+{
+  PbMonitor *self = user_data;
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    emit_changed (self, entry);
+}
+
+/* ---- Accounts ------------------------------------------------------------ */
+
+static Entry *
+add_entry (PbMonitor *self,
+           PbAccount *account)
+{
+  Entry *entry = g_new0 (Entry, 1);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  entry->monitor = self;
+  entry->id = g_strdup (pb_account_get_id (account));
+  entry->account = g_object_ref (account);
+  entry->state = pb_account_get_enabled (account) ? PB_ACCOUNT_STATE_IDLE : PB_ACCOUNT_STATE_DISABLED;
+
+  path = g_strdup_printf ("%s/%s.state", self->state_dir, entry->id);
+  entry->seen = pb_seen_store_new (path);
+  /* A corrupt file has been set aside: the next check takes the mailbox as seen. */
+  if (!pb_seen_store_load (entry->seen, &error))
+    g_debug ("%s", error->message);
+
+  g_hash_table_insert (self->entries, entry->id, entry);
+
+  if (pb_account_get_enabled (account))
+    pb_scheduler_add_account (self->scheduler, entry->id, pb_account_get_interval (account));
+
+  return entry;
+}
+
+static void
+remove_entry (PbMonitor  *self,
+              const char *account_id)
+{
+  pb_scheduler_remove_account (self->scheduler, account_id);
+  g_hash_table_remove (self->entries, account_id);
+}
+
+/* The settings that change how the account is reached. */
+static gboolean
+same_connection (PbAccount *a,
+                 PbAccount *b)
+{
+  return g_strcmp0 (pb_account_get_host (a), pb_account_get_host (b)) == 0 &&
+         pb_account_get_port (a) == pb_account_get_port (b) &&
+         pb_account_get_security (a) == pb_account_get_security (b) &&
+         g_strcmp0 (pb_account_get_user (a), pb_account_get_user (b)) == 0 &&
+         g_strcmp0 (pb_account_get_ca_file (a), pb_account_get_ca_file (b)) == 0;
+}
+
+static void
+adopt_accounts (PbMonitor *self)
+{
+  GPtrArray *accounts = pb_account_store_get_accounts (self->accounts);
+  g_autoptr(GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *id;
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (accounts, i);
+      Entry *entry = lookup_entry (self, pb_account_get_id (account));
+
+      g_hash_table_add (present, (gpointer) pb_account_get_id (account));
+
+      if (entry == NULL)
+        {
+          entry = add_entry (self, account);
+          emit_changed (self, entry);
+          continue;
+        }
+      if (entry->account == account)
+        continue;
+
+      {
+        gboolean was_enabled = pb_account_get_enabled (entry->account);
+        gboolean enabled = pb_account_get_enabled (account);
+        gboolean reconnect = !same_connection (entry->account, account);
+
+        g_set_object (&entry->account, account);
+
+        if (was_enabled && !enabled)
+          {
+            if (entry->cancellable != NULL)
+              g_cancellable_cancel (entry->cancellable);
+            pb_scheduler_remove_account (self->scheduler, entry->id);
+            entry->state = PB_ACCOUNT_STATE_DISABLED;
+          }
+        else if (!was_enabled && enabled)
+          {
+            entry->state = PB_ACCOUNT_STATE_IDLE;
+            pb_scheduler_add_account (self->scheduler, entry->id, pb_account_get_interval (account));
+          }
+        else if (enabled)
+          {
+            pb_scheduler_set_interval (self->scheduler, entry->id, pb_account_get_interval (account));
+            /* Another server or user deserves a fresh look, whatever stopped it. */
+            if (reconnect)
+              {
+                entry->reported = PB_ACCOUNT_STATE_IDLE;
+                entry->unlock_tried = FALSE;
+                wipe_password (&entry->session_password);
+                pb_scheduler_resume (self->scheduler, entry->id);
+              }
+          }
+        emit_changed (self, entry);
+      }
+    }
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
+    if (!g_hash_table_contains (present, id))
+      g_ptr_array_add (gone, g_strdup (id));
+
+  for (guint i = 0; i < gone->len; i++)
+    {
+      const char *gone_id = g_ptr_array_index (gone, i);
+
+      remove_entry (self, gone_id);
+      g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0, gone_id);
+    }
+}
+
+/* ---- GObject ------------------------------------------------------------- */
+
+static void
+pb_monitor_dispose (GObject *object)
+{
+  PbMonitor *self = PB_MONITOR (object);
+
+  if (self->scheduler != NULL)
+    g_signal_handlers_disconnect_by_data (self->scheduler, self);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->accounts);
+  g_clear_object (&self->pins);
+
+  G_OBJECT_CLASS (pb_monitor_parent_class)->dispose (object);
+}
+
+static void
+pb_monitor_finalize (GObject *object)
+{
+  PbMonitor *self = PB_MONITOR (object);
+
+  g_free (self->state_dir);
+
+  G_OBJECT_CLASS (pb_monitor_parent_class)->finalize (object);
+}
+
+static void
+pb_monitor_class_init (PbMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pb_monitor_dispose;
+  object_class->finalize = pb_monitor_finalize;
+
+  signals[SIGNAL_ACCOUNT_CHANGED] =
+    g_signal_new ("account-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_NEW_MAIL] =
+    g_signal_new ("new-mail", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_PTR_ARRAY, G_TYPE_UINT);
+  signals[SIGNAL_ATTENTION] =
+    g_signal_new ("attention", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_INT, G_TYPE_ERROR);
+  signals[SIGNAL_ACKNOWLEDGED] =
+    g_signal_new ("acknowledged", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+pb_monitor_init (PbMonitor *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+}
+
+PbMonitor *
+pb_monitor_new (PbAccountStore *accounts,
+                PbTrustStore   *pins,
+                PbScheduler    *scheduler,
+                const char     *state_dir)
+{
+  PbMonitor *self;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (accounts), NULL);
+  g_return_val_if_fail (PB_IS_TRUST_STORE (pins), NULL);
+  g_return_val_if_fail (scheduler == NULL || PB_IS_SCHEDULER (scheduler), NULL);
+
+  self = g_object_new (PB_TYPE_MONITOR, NULL);
+  self->accounts = g_object_ref (accounts);
+  self->pins = g_object_ref (pins);
+  self->scheduler = scheduler ? g_object_ref (scheduler) : pb_scheduler_new (NULL, NULL, TRUE);
+  self->state_dir = state_dir ? g_strdup (state_dir) : pb_files_state_dir ();
+
+  g_signal_connect (self->scheduler, "check", G_CALLBACK (on_scheduler_check), self);
+  g_signal_connect (self->scheduler, "schedule-changed", G_CALLBACK (on_scheduler_changed), self);
+  g_signal_connect (self->scheduler, "online-changed", G_CALLBACK (on_online_changed), self);
+
+  return self;
+}
+
+void
+pb_monitor_start (PbMonitor *self)
+{
+  g_return_if_fail (PB_IS_MONITOR (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+  adopt_accounts (self);
+}
+
+PbAccountStore *
+pb_monitor_get_account_store (PbMonitor *self)
+{
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+  return self->accounts;
+}
+
+PbTrustStore *
+pb_monitor_get_trust_store (PbMonitor *self)
+{
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+  return self->pins;
+}
+
+PbScheduler *
+pb_monitor_get_scheduler (PbMonitor *self)
+{
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+  return self->scheduler;
+}
+
+GPtrArray *
+pb_monitor_get_accounts (PbMonitor *self)
+{
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+  return pb_account_store_get_accounts (self->accounts);
+}
+
+PbAccount *
+pb_monitor_lookup_account (PbMonitor  *self,
+                           const char *account_id)
+{
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+  return pb_account_store_lookup (self->accounts, account_id);
+}
+
+PbAccountState
+pb_monitor_get_state (PbMonitor  *self,
+                      const char *account_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), PB_ACCOUNT_STATE_IDLE);
+
+  entry = lookup_entry (self, account_id);
+  if (entry == NULL)
+    return PB_ACCOUNT_STATE_IDLE;
+
+  /* Offline says more than the last outcome, unless the user must act anyway. */
+  if (!pb_scheduler_get_online (self->scheduler) &&
+      entry->state != PB_ACCOUNT_STATE_DISABLED && !state_needs_user (entry->state))
+    return PB_ACCOUNT_STATE_OFFLINE;
+
+  return entry->state;
+}
+
+const GError *
+pb_monitor_get_error (PbMonitor  *self,
+                      const char *account_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+
+  entry = lookup_entry (self, account_id);
+  if (entry == NULL || entry->last_failure == NULL)
+    return NULL;
+  return entry->last_failure->error;
+}
+
+PbCheckResult *
+pb_monitor_get_last_result (PbMonitor  *self,
+                            const char *account_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+
+  entry = lookup_entry (self, account_id);
+  if (entry == NULL)
+    return NULL;
+  return entry->last_failure ? entry->last_failure : entry->last_success;
+}
+
+PbCheckResult *
+pb_monitor_get_last_success (PbMonitor  *self,
+                             const char *account_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+
+  entry = lookup_entry (self, account_id);
+  return entry ? entry->last_success : NULL;
+}
+
+gint64
+pb_monitor_get_last_success_time (PbMonitor  *self,
+                                  const char *account_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), 0);
+
+  entry = lookup_entry (self, account_id);
+  if (entry == NULL)
+    return 0;
+  if (entry->last_success_time != 0)
+    return entry->last_success_time;
+  return pb_seen_store_get_last_check (entry->seen);
+}
+
+gint64
+pb_monitor_get_next_check_time (PbMonitor  *self,
+                                const char *account_id)
+{
+  g_return_val_if_fail (PB_IS_MONITOR (self), 0);
+
+  if (lookup_entry (self, account_id) == NULL)
+    return 0;
+  return pb_scheduler_get_next_check (self->scheduler, account_id) / G_USEC_PER_SEC;
+}
+
+GPtrArray *
+pb_monitor_get_unacknowledged (PbMonitor  *self,
+                               const char *account_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+
+  entry = lookup_entry (self, account_id);
+  return entry ? pb_seen_store_get_unacknowledged (entry->seen) : NULL;
+}
+
+guint
+pb_monitor_count_unacknowledged (PbMonitor  *self,
+                                 const char *account_id)
+{
+  GHashTableIter iter;
+  Entry *entry;
+  guint count = 0;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), 0);
+
+  if (account_id != NULL)
+    {
+      entry = lookup_entry (self, account_id);
+      return entry ? pb_seen_store_get_unacknowledged (entry->seen)->len : 0;
+    }
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    count += pb_seen_store_get_unacknowledged (entry->seen)->len;
+  return count;
+}
+
+void
+pb_monitor_check_now (PbMonitor  *self,
+                      const char *account_id)
+{
+  g_return_if_fail (PB_IS_MONITOR (self));
+
+  if (account_id != NULL)
+    {
+      Entry *entry = lookup_entry (self, account_id);
+      if (entry == NULL)
+        return;
+      entry->reported = PB_ACCOUNT_STATE_IDLE;
+      entry->unlock_tried = FALSE;
+    }
+  pb_scheduler_check_now (self->scheduler, account_id);
+}
+
+static void
+acknowledge_entry (PbMonitor *self,
+                   Entry     *entry)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (pb_seen_store_get_unacknowledged (entry->seen)->len == 0)
+    return;
+
+  pb_seen_store_acknowledge_all (entry->seen);
+  /* Kept in memory either way; the next successful save writes it. */
+  if (!pb_seen_store_save (entry->seen, &error))
+    g_debug ("Could not save %s: %s", entry->id, error->message);
+
+  g_signal_emit (self, signals[SIGNAL_ACKNOWLEDGED], 0, entry->id);
+  emit_changed (self, entry);
+}
+
+void
+pb_monitor_acknowledge (PbMonitor  *self,
+                        const char *account_id)
+{
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_return_if_fail (PB_IS_MONITOR (self));
+
+  if (account_id != NULL)
+    {
+      entry = lookup_entry (self, account_id);
+      if (entry != NULL)
+        acknowledge_entry (self, entry);
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    acknowledge_entry (self, entry);
+}
+
+void
+pb_monitor_set_session_password (PbMonitor  *self,
+                                 const char *account_id,
+                                 const char *password)
+{
+  Entry *entry;
+
+  g_return_if_fail (PB_IS_MONITOR (self));
+  g_return_if_fail (password != NULL);
+
+  entry = lookup_entry (self, account_id);
+  if (entry == NULL)
+    return;
+
+  wipe_password (&entry->session_password);
+  entry->session_password = g_strdup (password);
+  pb_monitor_resume (self, account_id);
+}
+
+void
+pb_monitor_resume (PbMonitor  *self,
+                   const char *account_id)
+{
+  Entry *entry;
+
+  g_return_if_fail (PB_IS_MONITOR (self));
+
+  entry = lookup_entry (self, account_id);
+  if (entry == NULL)
+    return;
+
+  entry->reported = PB_ACCOUNT_STATE_IDLE;
+  entry->unlock_tried = FALSE;
+  entry->failures = 0;
+  if (state_needs_user (entry->state))
+    entry->state = PB_ACCOUNT_STATE_IDLE;
+  pb_scheduler_resume (self->scheduler, account_id);
+  emit_changed (self, entry);
+}
+
+void
+pb_monitor_reload (PbMonitor *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (PB_IS_MONITOR (self));
+
+  if (!pb_account_store_load (self->accounts, &error))
+    {
+      g_debug ("%s", error->message);
+      g_clear_error (&error);
+    }
+  if (!pb_trust_store_load (self->pins, &error))
+    g_debug ("%s", error->message);
+
+  if (self->started)
+    adopt_accounts (self);
+}
