@@ -8,6 +8,7 @@
 #include "pb-dovecot.h"
 #include "pb-error.h"
 #include "pb-seen-store.h"
+#include "pb-test-server.h"
 #include "pb-test-util.h"
 
 #define PASSWORD "correct horse battery"
@@ -449,6 +450,138 @@ test_cancelled_check_keeps_state (Fixture       *fixture,
   g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
 }
 
+/* ---- Servers without UIDL or TOP (scripted: Dovecot has both) ----------- */
+
+static PbCheckResult *
+check_scripted (PbAccount        *account,
+                const char       *state_dir,
+                const PbTestStep *steps)
+{
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.pem");
+  g_autoptr(PbTestServer) server = pb_test_server_new (cert, TRUE, steps);
+  g_autoptr(GAsyncResult) async = NULL;
+  PbCheckOptions options = { 0 };
+
+  pb_account_set_port (account, pb_test_server_get_port (server));
+  options.state_dir = state_dir;
+  options.password = "secret";
+  options.timeout = 10;
+  pb_checker_check_async (account, &options, NULL, pb_test_store_result, &async);
+  pb_test_wait_result (&async, 30);
+  g_assert_null (pb_test_server_get_failure (server));
+  return pb_checker_check_finish (async);
+}
+
+static PbAccount *
+scripted_account (void)
+{
+  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  PbAccount *account = pb_account_new ("scripted");
+
+  pb_account_set_host (account, "localhost");
+  pb_account_set_user (account, "alice");
+  pb_account_set_ca_file (account, ca);
+  return account;
+}
+
+#define LOGIN_USER_PASS \
+  { PB_STEP_SEND, "+OK ready" }, \
+  { PB_STEP_EXPECT, "CAPA" }, \
+  { PB_STEP_SEND, "+OK" }, \
+  { PB_STEP_SEND, "USER" }, \
+  { PB_STEP_SEND, "." }, \
+  { PB_STEP_EXPECT, "USER alice" }, \
+  { PB_STEP_SEND, "+OK" }, \
+  { PB_STEP_EXPECT, "PASS secret" }, \
+  { PB_STEP_SEND, "+OK logged in" }
+
+static void
+test_no_uidl_counts_by_total (void)
+{
+  static const PbTestStep first[] = {
+    LOGIN_USER_PASS,
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_SEND, "+OK 2 200" },
+    { PB_STEP_EXPECT, "UIDL" }, { PB_STEP_SEND, "-ERR no such command" },
+    { PB_STEP_EXPECT, "QUIT" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_END },
+  };
+  static const PbTestStep second[] = {
+    LOGIN_USER_PASS,
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_SEND, "+OK 3 300" },
+    { PB_STEP_EXPECT, "UIDL" }, { PB_STEP_SEND, "-ERR no such command" },
+    { PB_STEP_EXPECT, "TOP 3 0" },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_SEND, "From: Third <third@example.org>" },
+    { PB_STEP_SEND, "Subject: =?UTF-8?B?44GT44KT44Gr44Gh44Gv?=" },
+    { PB_STEP_SEND, "" },
+    { PB_STEP_SEND, "." },
+    { PB_STEP_EXPECT, "QUIT" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_END },
+  };
+  g_autoptr(PbAccount) account = scripted_account ();
+  g_autofree char *state_dir = pb_test_mkdtemp ("state");
+  g_autoptr(PbCheckResult) one = NULL;
+  g_autoptr(PbCheckResult) two = NULL;
+  PbMessage *message;
+
+  one = check_scripted (account, state_dir, first);
+  g_assert_no_error (one->error);
+  g_assert_true (one->first_check);
+  g_assert_cmpuint (one->total, ==, 2);
+  g_assert_true (one->limits & PB_CHECK_LIMIT_NO_UIDL);
+
+  two = check_scripted (account, state_dir, second);
+  g_assert_no_error (two->error);
+  g_assert_false (two->first_check);
+  g_assert_cmpuint (two->total, ==, 3);
+  g_assert_cmpuint (two->new_count, ==, 1);
+  g_assert_true (two->limits & PB_CHECK_LIMIT_NO_UIDL);
+  g_assert_cmpuint (two->messages->len, ==, 1);
+  message = g_ptr_array_index (two->messages, 0);
+  g_assert_null (message->uidl);
+  g_assert_cmpstr (message->subject, ==, "こんにちは");
+  g_assert_cmpstr (message->from_name, ==, "Third");
+}
+
+static void
+test_no_top_still_counts (void)
+{
+  static const PbTestStep first[] = {
+    LOGIN_USER_PASS,
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_SEND, "+OK 1 100" },
+    { PB_STEP_EXPECT, "UIDL" }, { PB_STEP_SEND, "+OK" }, { PB_STEP_SEND, "1 aaa" },
+    { PB_STEP_SEND, "." },
+    { PB_STEP_EXPECT, "QUIT" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_END },
+  };
+  static const PbTestStep second[] = {
+    LOGIN_USER_PASS,
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_SEND, "+OK 3 300" },
+    { PB_STEP_EXPECT, "UIDL" }, { PB_STEP_SEND, "+OK" }, { PB_STEP_SEND, "1 aaa" },
+    { PB_STEP_SEND, "2 bbb" }, { PB_STEP_SEND, "3 ccc" }, { PB_STEP_SEND, "." },
+    { PB_STEP_EXPECT, "TOP 2 0" }, { PB_STEP_SEND, "-ERR unknown command" },
+    { PB_STEP_EXPECT, "QUIT" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_END },
+  };
+  g_autoptr(PbAccount) account = scripted_account ();
+  g_autofree char *state_dir = pb_test_mkdtemp ("state");
+  g_autoptr(PbCheckResult) one = NULL;
+  g_autoptr(PbCheckResult) two = NULL;
+
+  one = check_scripted (account, state_dir, first);
+  g_assert_no_error (one->error);
+  g_assert_true (one->first_check);
+
+  two = check_scripted (account, state_dir, second);
+  g_assert_no_error (two->error);
+  g_assert_cmpuint (two->new_count, ==, 2);
+  g_assert_true (two->limits & PB_CHECK_LIMIT_NO_TOP);
+  g_assert_false (two->limits & PB_CHECK_LIMIT_NO_UIDL);
+  g_assert_cmpuint (two->messages->len, ==, 2);
+  g_assert_cmpstr (((PbMessage *) g_ptr_array_index (two->messages, 0))->uidl, ==, "bbb");
+  g_assert_null (((PbMessage *) g_ptr_array_index (two->messages, 0))->subject);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -504,6 +637,9 @@ main (int    argc,
   g_test_add ("/pb/checker/dovecot/cancelled-check-keeps-state", Fixture,
               GINT_TO_POINTER (PB_SECURITY_TLS), fixture_setup,
               test_cancelled_check_keeps_state, fixture_teardown);
+
+  g_test_add_func ("/pb/checker/scripted/no-uidl-counts-by-total", test_no_uidl_counts_by_total);
+  g_test_add_func ("/pb/checker/scripted/no-top-still-counts", test_no_top_still_counts);
 
   status = g_test_run ();
   g_clear_pointer (&dovecot, pb_dovecot_free);

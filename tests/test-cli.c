@@ -7,6 +7,7 @@
 #include <libsecret/secret.h>
 
 #include "pb-dovecot.h"
+#include "pb-tls-trust.h"
 #include "pb-test-keyring.h"
 #include "pb-test-util.h"
 
@@ -358,6 +359,39 @@ test_untrusted_certificate_then_trust (Fixture       *fixture,
 }
 
 static void
+test_trust_from_certificate_file (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_auto(Run) wrong_file = { 0 };
+  g_auto(Run) trusted = { 0 };
+  g_auto(Run) check = { 0 };
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.pem");
+  g_autofree char *sha = pb_certificate_get_sha256 (cert);
+  g_autofree char *crt = pb_test_cert_path ("server.crt");
+  g_autofree char *other = pb_test_cert_path ("server2.crt");
+  g_autofree char *trust_arg = g_strdup_printf ("--trust=localhost:%s", fixture->port);
+  g_autofree char *fingerprint_arg = g_strdup_printf ("--fingerprint=%s", sha);
+  g_autofree char *crt_arg = g_strdup_printf ("--certificate=%s", crt);
+  g_autofree char *other_arg = g_strdup_printf ("--certificate=%s", other);
+
+  if (!need_dovecot ())
+    return;
+
+  add_account (fixture, "work", FALSE);
+
+  /* The file holds another certificate than the fingerprint names. */
+  run_popbell (fixture, &wrong_file, NULL, trust_arg, fingerprint_arg, other_arg, NULL);
+  g_assert_cmpint (wrong_file.status, ==, 1);
+
+  run_popbell (fixture, &trusted, NULL, trust_arg, fingerprint_arg, crt_arg, NULL);
+  g_assert_cmpint (trusted.status, ==, 0);
+
+  run_popbell (fixture, &check, NULL, "--check", "--json", NULL);
+  g_assert_cmpint (check.status, ==, 0);
+  g_assert_nonnull (strstr (check.out, "\"trust\" : \"pinned\""));
+}
+
+static void
 test_wrong_password_is_an_auth_error (Fixture       *fixture,
                                       gconstpointer  data)
 {
@@ -519,6 +553,8 @@ main (int    argc,
               fixture_setup, test_check_prints_new_mail, fixture_teardown);
   g_test_add ("/pb/cli/check/untrusted-certificate-then-trust", Fixture, NULL,
               fixture_setup, test_untrusted_certificate_then_trust, fixture_teardown);
+  g_test_add ("/pb/cli/trust/from-a-certificate-file", Fixture, NULL,
+              fixture_setup, test_trust_from_certificate_file, fixture_teardown);
   g_test_add ("/pb/cli/check/wrong-password-is-an-auth-error", Fixture, NULL,
               fixture_setup, test_wrong_password_is_an_auth_error, fixture_teardown);
   g_test_add ("/pb/cli/remove-account/cleans-up", Fixture, NULL,
