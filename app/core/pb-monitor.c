@@ -775,7 +775,8 @@ pb_monitor_resume (PbMonitor  *self,
   entry->failures = 0;
   if (state_needs_user (entry->state))
     entry->state = PB_ACCOUNT_STATE_IDLE;
-  pb_scheduler_resume (self->scheduler, account_id);
+  /* The user just fixed something: show the outcome now, not in a while. */
+  pb_scheduler_check_now (self->scheduler, account_id);
   emit_changed (self, entry);
 }
 

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  *   or changes while up (VPN, another Wi-Fi), every account is checked soon.
  * - After resume from suspend (logind's PrepareForSleep on the system bus
  *   when there is one, or pb_scheduler_notify_resumed) every account is
- *   checked soon.
+ *   checked soon. Stopped accounts stay stopped through network changes
+ *   and resumes.
  * - A failure backs off exponentially (interval × 1, 2, 4, 8, then stays at ×8)
  *   and a success resets it.
  * - PB_OUTCOME_NEEDS_USER (wrong password, untrusted certificate, locked
@@ -44,6 +45,9 @@ PbScheduler *pb_scheduler_new              (PbClock         *clock,
                                             GNetworkMonitor *network,
                                             gboolean         watch_sleep);
 
+/* The random spread comes from this seed (tests want the same spread each run). */
+void         pb_scheduler_set_seed         (PbScheduler     *self,
+                                            guint32          seed);
 void         pb_scheduler_set_max_concurrent (PbScheduler   *self,
                                               guint          n);
 /* Adds an account; its first check comes soon (spread over the first
@@ -58,7 +62,8 @@ void         pb_scheduler_set_interval     (PbScheduler     *self,
                                             guint            interval_minutes);
 
 /* The user asked: check now (NULL: all), even a stopped or backing-off
- * account (it resumes); still nothing while offline (it runs when back). */
+ * account (it resumes, its back-off starts over); still nothing while offline
+ * (it runs when back). A check already running is not asked for twice. */
 void         pb_scheduler_check_now        (PbScheduler     *self,
                                             const char      *account_id);
 /* The user fixed what stopped the account: schedule it again, soon. */
