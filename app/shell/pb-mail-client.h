@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /* Opens the user's mail client: the command set in PB_SETTINGS_MAIL_CLIENT,
  * else the system's handler for mailto: (x-scheme-handler/mailto), started
- * without an address. A clear error when there is none. */
+ * without an address. A clear error when there is none (G_IO_ERROR_NOT_FOUND),
+ * or when the command can't be parsed (G_SHELL_ERROR) or started. */
 gboolean pb_mail_client_open (GSettings          *settings,
                               GAppLaunchContext  *context,
                               GError            **error);

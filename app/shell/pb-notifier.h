@@ -25,7 +25,10 @@ G_BEGIN_DECLS
 #define PB_TYPE_NOTIFIER (pb_notifier_get_type ())
 G_DECLARE_FINAL_TYPE (PbNotifier, pb_notifier, PB, NOTIFIER, GObject)
 
-/* @settings: the application's GSettings (pb-settings.h keys). */
+/* @settings: the application's GSettings (pb-settings.h keys), or NULL for
+ * the defaults (everything told, no privacy mode). Calls notify_init () if
+ * nobody did; the application calls notify_uninit () when it quits, which
+ * withdraws notifications whose actions would have nobody to run them. */
 PbNotifier *pb_notifier_new (PbMonitor    *monitor,
                              GActionGroup *actions,
                              GSettings    *settings);
