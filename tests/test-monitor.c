@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The applet's model against a private Dovecot, with time and the network
+ * in the test's hands. */
+#include "config.h"
+
+#include "pb-dovecot.h"
+#include "pb-error.h"
+#include "pb-monitor.h"
+#include "pb-test-clock.h"
+#include "pb-test-network.h"
+#include "pb-test-util.h"
+
+#define PASSWORD "monitor-secret"
+
+static PbDovecot *dovecot;
+
+typedef struct
+{
+  char           *user;
+  char           *dir;
+  char           *state_dir;
+  PbAccountStore *accounts;
+  PbTrustStore   *pins;
+  PbTestClock    *clock;
+  PbTestNetwork  *network;
+  PbScheduler    *scheduler;
+  PbMonitor      *monitor;
+
+  /* What the signals said. */
+  guint           new_mail;
+  guint           new_count;
+  char           *new_subjects;   /* "|"-joined */
+  guint           attention;
+  PbAccountState  attention_state;
+  guint           acknowledged;
+} Fixture;
+
+static void
+on_new_mail (PbMonitor  *monitor,
+             const char *id,
+             GPtrArray  *messages,
+             guint       count,
+             Fixture    *fixture)
+{
+  g_autoptr(GString) subjects = g_string_new (NULL);
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      PbMessage *message = g_ptr_array_index (messages, i);
+      g_string_append_printf (subjects, "%s%s", i ? "|" : "", message->subject);
+    }
+  fixture->new_mail++;
+  fixture->new_count = count;
+  g_free (fixture->new_subjects);
+  fixture->new_subjects = g_string_free (g_steal_pointer (&subjects), FALSE);
+}
+
+static void
+on_attention (PbMonitor    *monitor,
+              const char   *id,
+              int           state,
+              const GError *error,
+              Fixture      *fixture)
+{
+  fixture->attention++;
+  fixture->attention_state = state;
+}
+
+static void
+on_acknowledged (PbMonitor  *monitor,
+                 const char *id,
+                 Fixture    *fixture)
+{
+  fixture->acknowledged++;
+}
+
+static PbAccount *
+make_account (Fixture *fixture,
+              gboolean with_ca)
+{
+  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  PbAccount *account = pb_account_new ("home");
+
+  pb_account_set_host (account, "localhost");
+  pb_account_set_user (account, fixture->user);
+  pb_account_set_port (account, pb_dovecot_get_pop3s_port (dovecot));
+  pb_account_set_interval (account, 5);
+  if (with_ca)
+    pb_account_set_ca_file (account, ca);
+  return account;
+}
+
+static void
+new_monitor (Fixture *fixture)
+{
+  g_clear_object (&fixture->monitor);
+  g_clear_object (&fixture->scheduler);
+
+  fixture->scheduler = pb_scheduler_new (PB_CLOCK (fixture->clock),
+                                         G_NETWORK_MONITOR (fixture->network), FALSE);
+  pb_scheduler_set_seed (fixture->scheduler, 7);
+  fixture->monitor = pb_monitor_new (fixture->accounts, fixture->pins, fixture->scheduler,
+                                     fixture->state_dir);
+  g_signal_connect (fixture->monitor, "new-mail", G_CALLBACK (on_new_mail), fixture);
+  g_signal_connect (fixture->monitor, "attention", G_CALLBACK (on_attention), fixture);
+  g_signal_connect (fixture->monitor, "acknowledged", G_CALLBACK (on_acknowledged), fixture);
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  static guint counter;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbAccount) account = NULL;
+  g_autofree char *accounts_path = NULL;
+  g_autofree char *pins_path = NULL;
+
+  if (dovecot == NULL)
+    return;
+
+  fixture->user = g_strdup_printf ("mon%u", ++counter);
+  pb_dovecot_add_user (dovecot, fixture->user, PASSWORD, &error);
+  g_assert_no_error (error);
+
+  fixture->dir = pb_test_mkdtemp ("monitor");
+  fixture->state_dir = g_build_filename (fixture->dir, "state", NULL);
+  accounts_path = g_build_filename (fixture->dir, "accounts.ini", NULL);
+  pins_path = g_build_filename (fixture->dir, "trust.ini", NULL);
+  fixture->accounts = pb_account_store_new (accounts_path);
+  fixture->pins = pb_trust_store_new (pins_path);
+
+  account = make_account (fixture, data == NULL);
+  pb_account_store_add (fixture->accounts, account, &error);
+  g_assert_no_error (error);
+  pb_account_store_save (fixture->accounts, &error);
+  g_assert_no_error (error);
+
+  fixture->clock = pb_test_clock_new ();
+  fixture->network = pb_test_network_new (TRUE);
+  new_monitor (fixture);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_object (&fixture->monitor);
+  g_clear_object (&fixture->scheduler);
+  g_clear_object (&fixture->clock);
+  g_clear_object (&fixture->network);
+  g_clear_object (&fixture->accounts);
+  g_clear_object (&fixture->pins);
+  g_free (fixture->user);
+  g_free (fixture->dir);
+  g_free (fixture->state_dir);
+  g_free (fixture->new_subjects);
+}
+
+static gboolean
+need_dovecot (void)
+{
+  if (dovecot == NULL)
+    {
+      g_test_skip ("Dovecot is not installed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Moves the clock to the next planned check, runs it to its end. */
+static void
+run_next_check (Fixture *fixture)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  g_assert_true (pb_test_clock_run_next (fixture->clock));
+  while (pb_scheduler_is_running (fixture->scheduler, "home"))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The check did not end within 30 s");
+      g_usleep (1000);
+    }
+}
+
+static void
+deliver (Fixture    *fixture,
+         const char *subject)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = g_strdup_printf ("From: Sender <s@example.org>\r\n"
+                                              "Subject: %s\r\n\r\nbody\r\n", subject);
+
+  pb_dovecot_deliver (dovecot, fixture->user, message, strlen (message), &error);
+  g_assert_no_error (error);
+}
+
+static void
+start_with_password (Fixture    *fixture,
+                     const char *password)
+{
+  pb_monitor_start (fixture->monitor);
+  /* No keyring in this test: the password is the session's. */
+  pb_monitor_set_session_password (fixture->monitor, "home", password);
+  run_next_check (fixture);
+}
+
+static void
+test_new_mail_once_then_acknowledged (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(PbSeenStore) seen = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!need_dovecot ())
+    return;
+
+  deliver (fixture, "old");
+  start_with_password (fixture, PASSWORD);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_cmpuint (fixture->new_mail, ==, 0);   /* the first check takes the mail as seen */
+  g_assert_cmpint (pb_monitor_get_last_success_time (fixture->monitor, "home"), >, 0);
+  g_assert_cmpint (pb_monitor_get_next_check_time (fixture->monitor, "home"), >,
+                   pb_clock_get_real (PB_CLOCK (fixture->clock)) / G_USEC_PER_SEC + 4 * 60);
+
+  deliver (fixture, "first");
+  deliver (fixture, "second");
+  pb_monitor_check_now (fixture->monitor, "home");
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+  g_assert_cmpuint (fixture->new_count, ==, 2);
+  g_assert_cmpstr (fixture->new_subjects, ==, "first|second");
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, "home"), ==, 2);
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, NULL), ==, 2);
+  g_assert_true (pb_monitor_get_last_success (fixture->monitor, "home")->trust == PB_TRUST_SYSTEM);
+
+  /* The regular check, an interval later: nothing new. */
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+
+  pb_monitor_acknowledge (fixture->monitor, NULL);
+  g_assert_cmpuint (fixture->acknowledged, ==, 1);
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, "home"), ==, 0);
+
+  path = g_build_filename (fixture->state_dir, "home.state", NULL);
+  seen = pb_seen_store_new (path);
+  pb_seen_store_load (seen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pb_seen_store_get_unacknowledged (seen)->len, ==, 0);
+}
+
+static void
+test_restart_does_not_notify_again (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  if (!need_dovecot ())
+    return;
+
+  start_with_password (fixture, PASSWORD);
+  deliver (fixture, "hello");
+  pb_monitor_check_now (fixture->monitor, "home");
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+
+  /* The applet restarts: the unacknowledged mail is still there, not new. */
+  new_monitor (fixture);
+  pb_monitor_start (fixture->monitor);
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, "home"), ==, 1);
+  pb_monitor_set_session_password (fixture->monitor, "home", PASSWORD);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+}
+
+static void
+test_wrong_password_stops_until_fixed (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  const GError *error;
+
+  if (!need_dovecot ())
+    return;
+
+  start_with_password (fixture, "wrong");
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==,
+                   PB_ACCOUNT_STATE_NEEDS_PASSWORD);
+  error = pb_monitor_get_error (fixture->monitor, "home");
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  g_assert_cmpint (fixture->attention_state, ==, PB_ACCOUNT_STATE_NEEDS_PASSWORD);
+  g_assert_true (pb_scheduler_is_stopped (fixture->scheduler, "home"));
+
+  /* Hours pass: no check, no new prompt or notification. */
+  pb_test_clock_advance (fixture->clock, 3 * 3600 * 1000);
+  g_assert_false (pb_scheduler_is_running (fixture->scheduler, "home"));
+  g_assert_cmpuint (fixture->attention, ==, 1);
+
+  pb_monitor_set_session_password (fixture->monitor, "home", PASSWORD);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_null (pb_monitor_get_error (fixture->monitor, "home"));
+}
+
+static void
+test_untrusted_certificate_then_pinned (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  PbCheckResult *failed;
+  PbAccount *account;
+
+  if (!need_dovecot ())
+    return;
+
+  start_with_password (fixture, PASSWORD);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_NEEDS_TRUST);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  failed = pb_monitor_get_last_result (fixture->monitor, "home");
+  g_assert_nonnull (failed);
+  g_assert_nonnull (failed->certificate);
+  g_assert_true (failed->certificate_errors & G_TLS_CERTIFICATE_UNKNOWN_CA);
+
+  account = pb_monitor_lookup_account (fixture->monitor, "home");
+  pb_trust_store_add (fixture->pins, "localhost", pb_account_get_port (account), failed->certificate);
+  pb_monitor_resume (fixture->monitor, "home");
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_true (pb_monitor_get_last_success (fixture->monitor, "home")->trust == PB_TRUST_PINNED);
+}
+
+static void
+test_failures_tell_once (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  PbAccount *account;
+
+  if (!need_dovecot ())
+    return;
+
+  /* Nothing listens there. */
+  account = pb_account_store_lookup (fixture->accounts, "home");
+  pb_account_set_port (account, pb_test_free_port ());
+
+  start_with_password (fixture, PASSWORD);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_FAILING);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  g_assert_cmpint (fixture->attention_state, ==, PB_ACCOUNT_STATE_FAILING);
+  run_next_check (fixture);
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  /* Still scheduled, backing off: not stopped. */
+  g_assert_false (pb_scheduler_is_stopped (fixture->scheduler, "home"));
+}
+
+static void
+test_offline_and_reload (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!need_dovecot ())
+    return;
+
+  start_with_password (fixture, PASSWORD);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+
+  pb_test_network_set_available (fixture->network, FALSE);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OFFLINE);
+  g_assert_cmpint (pb_monitor_get_next_check_time (fixture->monitor, "home"), ==, 0);
+  pb_test_network_set_available (fixture->network, TRUE);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+
+  /* Disabled elsewhere (preferences, command line): the monitor follows. */
+  {
+    g_autoptr(PbAccountStore) other = pb_account_store_new (pb_account_store_get_path (fixture->accounts));
+    pb_account_store_load (other, &error);
+    g_assert_no_error (error);
+    pb_account_set_enabled (pb_account_store_lookup (other, "home"), FALSE);
+    pb_account_store_save (other, &error);
+    g_assert_no_error (error);
+  }
+  pb_monitor_reload (fixture->monitor);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_DISABLED);
+  g_assert_cmpint (pb_monitor_get_next_check_time (fixture->monitor, "home"), ==, 0);
+
+  /* And removed. */
+  pb_account_store_remove (fixture->accounts, "home", &error);
+  g_assert_no_error (error);
+  pb_account_store_save (fixture->accounts, &error);
+  g_assert_no_error (error);
+  pb_monitor_reload (fixture->monitor);
+  g_assert_null (pb_monitor_lookup_account (fixture->monitor, "home"));
+  g_assert_null (pb_monitor_get_unacknowledged (fixture->monitor, "home"));
+}
+
+static void
+test_create_destroy (void)
+{
+  g_autofree char *dir = pb_test_mkdtemp ("monitor");
+  g_autofree char *accounts_path = g_build_filename (dir, "accounts.ini", NULL);
+  g_autofree char *pins_path = g_build_filename (dir, "trust.ini", NULL);
+  g_autoptr(PbAccountStore) accounts = pb_account_store_new (accounts_path);
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (pins_path);
+  g_autoptr(PbTestClock) clock = pb_test_clock_new ();
+  g_autoptr(PbTestNetwork) network = pb_test_network_new (TRUE);
+  PbScheduler *scheduler = pb_scheduler_new (PB_CLOCK (clock), G_NETWORK_MONITOR (network), FALSE);
+  PbMonitor *monitor = pb_monitor_new (accounts, pins, scheduler, dir);
+
+  pb_monitor_start (monitor);
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (monitor, NULL), ==, 0);
+  g_object_unref (scheduler);
+  g_assert_finalize_object (monitor);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  pb_test_init (&argc, &argv);
+
+  dovecot = pb_dovecot_new (&error);
+  if (dovecot == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_error ("Could not start Dovecot: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  g_test_add_func ("/pb/monitor/create-destroy", test_create_destroy);
+#define ADD(path, func, data) \
+  g_test_add ("/pb/monitor/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+  ADD ("new-mail-once-then-acknowledged", test_new_mail_once_then_acknowledged, NULL);
+  ADD ("restart-does-not-notify-again", test_restart_does_not_notify_again, NULL);
+  ADD ("wrong-password-stops-until-fixed", test_wrong_password_stops_until_fixed, NULL);
+  ADD ("untrusted-certificate-then-pinned", test_untrusted_certificate_then_pinned,
+       GINT_TO_POINTER (1));
+  ADD ("failures-tell-once", test_failures_tell_once, NULL);
+  ADD ("offline-and-reload", test_offline_and_reload, NULL);
+#undef ADD
+
+  status = g_test_run ();
+  g_clear_pointer (&dovecot, pb_dovecot_free);
+  return status;
+}
