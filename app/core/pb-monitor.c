@@ -705,13 +705,16 @@ acknowledge_entry (PbMonitor *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (pb_seen_store_get_unacknowledged (entry->seen)->len == 0)
-    return;
+  if (pb_seen_store_get_unacknowledged (entry->seen)->len > 0)
+    {
+      pb_seen_store_acknowledge_all (entry->seen);
+      /* Kept in memory either way; the next successful save writes it. */
+      if (!pb_seen_store_save (entry->seen, &error))
+        g_debug ("Could not save %s: %s", entry->id, error->message);
+    }
 
-  pb_seen_store_acknowledge_all (entry->seen);
-  /* Kept in memory either way; the next successful save writes it. */
-  if (!pb_seen_store_save (entry->seen, &error))
-    g_debug ("Could not save %s: %s", entry->id, error->message);
+  /* Told even when nothing was left: a window still listing mail it took
+   * earlier learns that the user marked it as read. */
 
   g_signal_emit (self, signals[SIGNAL_ACKNOWLEDGED], 0, entry->id);
   emit_changed (self, entry);

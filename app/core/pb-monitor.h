@@ -108,6 +108,7 @@ void            pb_monitor_reload           (PbMonitor      *self);
  *        KEYRING_LOCKED or NO_KEYRING, or failed 3 times in a row (FAILING);
  *        not repeated while it stays so.
  *   ::acknowledged (const char *account_id)
- *        the new mail of the account was marked as read. */
+ *        the user marked the account's mail as read (also when nothing was
+ *        unacknowledged any more). */
 
 G_END_DECLS

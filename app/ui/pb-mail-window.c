@@ -41,6 +41,12 @@ struct _PbMailWindow
 
   PbMonitor  *monitor;
   GPtrArray  *sections;        /* Section*, in the order of the accounts */
+  /* What the window lists while it is open: account ID → PbMessage* copies,
+   * oldest first. Opening the window acknowledges the mail (the counts go
+   * back to zero), so the monitor's lists are empty then; these keep what
+   * the user came to read until the window closes or it is marked as read. */
+  GHashTable *displayed;
+  gboolean    acknowledging;   /* inside our own pb_monitor_acknowledge () */
   guint       tick_id;
 
   GtkWidget  *mark_all_button;
@@ -434,7 +440,7 @@ section_update (PbMailWindow *self,
     }
   gtk_widget_set_visible (section->fix_button, fix_action != NULL);
 
-  section_update_messages (section, pb_monitor_get_unacknowledged (self->monitor, section->id));
+  section_update_messages (section, g_hash_table_lookup (self->displayed, section->id));
   section_update_times (self, section, now);
 }
 
@@ -498,6 +504,77 @@ rebuild_sections (PbMailWindow *self)
     g_ptr_array_add (self->sections, section_new (self, g_ptr_array_index (accounts, i)));
 }
 
+static gboolean
+message_listed (GPtrArray       *list,
+                const PbMessage *message)
+{
+  for (guint i = 0; i < list->len; i++)
+    {
+      const PbMessage *other = g_ptr_array_index (list, i);
+
+      if (message->uidl != NULL ? g_strcmp0 (message->uidl, other->uidl) == 0 : message == other)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Takes the account's unacknowledged mail into the window's list and, the
+ * user having it in front of them now, acknowledges it. */
+static void
+take_unacknowledged (PbMailWindow *self,
+                     const char   *account_id)
+{
+  GPtrArray *unacknowledged = pb_monitor_get_unacknowledged (self->monitor, account_id);
+  GPtrArray *list;
+
+  if (unacknowledged == NULL || unacknowledged->len == 0)
+    return;
+
+  list = g_hash_table_lookup (self->displayed, account_id);
+  if (list == NULL)
+    {
+      list = g_ptr_array_new_with_free_func ((GDestroyNotify) pb_message_free);
+      g_hash_table_insert (self->displayed, g_strdup (account_id), list);
+    }
+  for (guint i = 0; i < unacknowledged->len; i++)
+    {
+      PbMessage *message = g_ptr_array_index (unacknowledged, i);
+      if (!message_listed (list, message))
+        g_ptr_array_add (list, pb_message_copy (message));
+    }
+
+  self->acknowledging = TRUE;
+  pb_monitor_acknowledge (self->monitor, account_id);
+  self->acknowledging = FALSE;
+}
+
+static void
+take_all_unacknowledged (PbMailWindow *self)
+{
+  GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  /* Acknowledging emits signals that may change the accounts: copy the IDs. */
+  for (guint i = 0; i < accounts->len; i++)
+    g_ptr_array_add (ids, g_strdup (pb_account_get_id (g_ptr_array_index (accounts, i))));
+  for (guint i = 0; i < ids->len; i++)
+    take_unacknowledged (self, g_ptr_array_index (ids, i));
+}
+
+/* Marked as read elsewhere (a button here, the tray, a notification): the
+ * list of that account is done with. */
+static void
+on_acknowledged (PbMonitor  *monitor,
+                 const char *account_id,
+                 gpointer    user_data)
+{
+  PbMailWindow *self = user_data;
+
+  if (self->acknowledging)
+    return;
+  g_hash_table_remove (self->displayed, account_id);
+}
+
 static void
 refresh_all (PbMailWindow *self)
 {
@@ -522,6 +599,9 @@ on_account_changed (PbMonitor  *monitor,
   /* Hidden, nothing is drawn: mapping the window brings it up to date. */
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
+
+  /* Mail that arrives while the window is open is in front of the user. */
+  take_unacknowledged (self, account_id);
 
   if (!sections_match_accounts (self))
     {
@@ -570,40 +650,25 @@ pb_mail_window_map (GtkWidget *widget)
 {
   PbMailWindow *self = PB_MAIL_WINDOW (widget);
 
+  /* Opening the window is how the user reads new mail: it is acknowledged
+   * now (the tray's and notifications' counts go back to zero, saved at
+   * once) and stays listed here until the window closes. */
+  take_all_unacknowledged (self);
   refresh_all (self);
   GTK_WIDGET_CLASS (pb_mail_window_parent_class)->map (widget);
   schedule_tick (self);
 }
 
-/* When is new mail "seen"? Acknowledging as the window opens would empty the
- * list the user opened it to read (the list follows the monitor), and a
- * timer would guess at reading speed. So the window acknowledges when it is
- * closed (hidden): every message it listed was in front of the user, who
- * closed it after looking. Mail that arrives while it is open is listed at
- * once, and so counts as seen too. The monitor saves the acknowledgement at
- * once, so it survives a restart. */
 static void
 pb_mail_window_unmap (GtkWidget *widget)
 {
   PbMailWindow *self = PB_MAIL_WINDOW (widget);
-  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   GTK_WIDGET_CLASS (pb_mail_window_parent_class)->unmap (widget);
 
-  if (self->monitor == NULL)
-    return;
-
-  /* Acknowledging emits signals: collect first. */
-  for (guint i = 0; i < self->sections->len; i++)
-    {
-      Section *section = g_ptr_array_index (self->sections, i);
-
-      if (section->shown > 0)
-        g_ptr_array_add (seen, g_strdup (section->id));
-    }
-  for (guint i = 0; i < seen->len; i++)
-    pb_monitor_acknowledge (self->monitor, g_ptr_array_index (seen, i));
+  /* Read and closed: the next opening lists only what came since. */
+  g_hash_table_remove_all (self->displayed);
 }
 
 /* ---- GObject -------------------------------------------------------------- */
@@ -636,6 +701,7 @@ pb_mail_window_constructed (GObject *object)
   add_style (GTK_WIDGET (self));
 
   g_signal_connect (self->monitor, "account-changed", G_CALLBACK (on_account_changed), self);
+  g_signal_connect (self->monitor, "acknowledged", G_CALLBACK (on_acknowledged), self);
   refresh_all (self);
 }
 
@@ -649,6 +715,7 @@ pb_mail_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
   g_clear_pointer (&self->sections, g_ptr_array_unref);
+  g_clear_pointer (&self->displayed, g_hash_table_unref);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PB_TYPE_MAIL_WINDOW);
 
@@ -741,6 +808,8 @@ static void
 pb_mail_window_init (PbMailWindow *self)
 {
   self->sections = g_ptr_array_new_with_free_func ((GDestroyNotify) section_free);
+  self->displayed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_ptr_array_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "pb-mail-window");
 }
