@@ -14,8 +14,13 @@ typedef struct
   GBytes       *outbuf;   /* kept alive while being written */
   guint         step;
   gboolean      after_end;
+  gboolean      repeating;  /* inside a PB_STEP_SEND_REPEAT */
+  guint64       repeat_sent;
   char          readbuf[4096];
 } Conn;
+
+/* The most one PB_STEP_SEND_REPEAT write holds. */
+#define REPEAT_CHUNK (64 * 1024)
 
 struct _PbTestServer
 {
@@ -26,6 +31,7 @@ struct _PbTestServer
   const PbTestStep *steps;
   GCancellable     *cancellable;
   GPtrArray        *conns;
+  GPtrArray        *pauses;    /* GSource*, so that freeing the server can stop them */
   guint             pending;   /* async operations not yet called back */
 
   GPtrArray        *commands;
@@ -34,6 +40,10 @@ struct _PbTestServer
   char             *failure;
   gboolean          script_done;
   gboolean          disconnected;
+
+  GByteArray       *received;
+  gsize             plain_received;
+  guint64           bytes_sent;
 };
 
 static void conn_run (Conn *conn);
@@ -94,11 +104,13 @@ on_written (GObject      *source,
 {
   Conn *conn = user_data;
   g_autoptr(GError) error = NULL;
+  gsize written = 0;
 
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error);
   g_clear_pointer (&conn->outbuf, g_bytes_unref);
   if (!conn_callback_begin (conn))
     return;
+  conn->server->bytes_sent += written;
 
   /* The client may hang up on purpose (a rejected certificate, a line too long). */
   if (error != NULL)
@@ -108,7 +120,9 @@ on_written (GObject      *source,
       return;
     }
 
-  conn->step++;
+  /* A repeat goes on until it has sent its bytes. */
+  if (!conn->repeating)
+    conn->step++;
   conn_run (conn);
 }
 
@@ -196,6 +210,9 @@ on_read (GObject      *source,
     }
 
   g_byte_array_append (conn->inbuf, (const guint8 *) conn->readbuf, n);
+  g_byte_array_append (conn->server->received, (const guint8 *) conn->readbuf, n);
+  if (!conn->server->tls_started)
+    conn->server->plain_received = conn->server->received->len;
   conn_run (conn);
 }
 
@@ -264,6 +281,49 @@ conn_start_tls (Conn *conn)
                                     server->cancellable, on_handshake, conn);
 }
 
+/* The next write of a PB_STEP_SEND_REPEAT, or FALSE when it is complete. */
+static gboolean
+conn_repeat (Conn             *conn,
+             const PbTestStep *step)
+{
+  gsize pattern_len = strlen (step->text);
+  guint64 left = step->n > 0 ? step->n - conn->repeat_sent : G_MAXUINT64;
+  gsize chunk = (gsize) MIN (left, REPEAT_CHUNK);
+  char *data;
+
+  g_assert_cmpuint (pattern_len, >, 0);
+  if (!conn->repeating)
+    {
+      conn->repeating = TRUE;
+      conn->repeat_sent = 0;
+    }
+  if (left == 0)
+    {
+      conn->repeating = FALSE;
+      return FALSE;
+    }
+
+  /* Carries on where the last write stopped inside the pattern. */
+  data = g_malloc (chunk);
+  for (gsize i = 0; i < chunk; i++)
+    data[i] = step->text[(conn->repeat_sent + i) % pattern_len];
+  conn->repeat_sent += chunk;
+  conn_write (conn, g_bytes_new_take (data, chunk));
+  return TRUE;
+}
+
+static gboolean
+on_pause_over (gpointer user_data)
+{
+  Conn *conn = user_data;
+
+  if (!conn_callback_begin (conn))
+    return G_SOURCE_REMOVE;
+  conn->step++;
+  conn_run (conn);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 conn_run (Conn *conn)
 {
@@ -297,6 +357,25 @@ conn_run (Conn *conn)
 
     case PB_STEP_SEND_LONG:
       conn_write (conn, g_bytes_new_take (g_strnfill (step->n, 'x'), step->n));
+      break;
+
+    case PB_STEP_SEND_REPEAT:
+      if (!conn_repeat (conn, step))
+        {
+          conn->step++;
+          conn_run (conn);
+        }
+      break;
+
+    case PB_STEP_PAUSE:
+      {
+        GSource *source = g_timeout_source_new (step->n);
+
+        server->pending++;
+        g_source_set_callback (source, on_pause_over, conn, NULL);
+        g_source_attach (source, NULL);
+        g_ptr_array_add (server->pauses, source);
+      }
       break;
 
     case PB_STEP_EXPECT:
@@ -371,6 +450,8 @@ pb_test_server_new (GTlsCertificate  *certificate,
   server->cancellable = g_cancellable_new ();
   server->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   server->commands = g_ptr_array_new_with_free_func (g_free);
+  server->pauses = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+  server->received = g_byte_array_new ();
 
   server->service = g_socket_service_new ();
   g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
@@ -395,6 +476,18 @@ pb_test_server_free (PbTestServer *server)
   g_socket_listener_close (G_SOCKET_LISTENER (server->service));
   g_cancellable_cancel (server->cancellable);
 
+  /* A pause that has not run out never calls back. */
+  for (guint i = 0; i < server->pauses->len; i++)
+    {
+      GSource *source = g_ptr_array_index (server->pauses, i);
+
+      if (!g_source_is_destroyed (source))
+        {
+          g_source_destroy (source);
+          server->pending--;
+        }
+    }
+
   /* Callbacks still to come point at the connections. */
   while (server->pending > 0)
     g_main_context_iteration (NULL, TRUE);
@@ -404,6 +497,8 @@ pb_test_server_free (PbTestServer *server)
 
   g_ptr_array_unref (server->conns);
   g_ptr_array_unref (server->commands);
+  g_ptr_array_unref (server->pauses);
+  g_byte_array_unref (server->received);
   g_clear_object (&server->service);
   g_clear_object (&server->certificate);
   g_clear_object (&server->cancellable);
@@ -451,6 +546,31 @@ guint
 pb_test_server_get_n_connections (PbTestServer *server)
 {
   return server->conns->len;
+}
+
+void
+pb_test_server_set_certificate (PbTestServer    *server,
+                                GTlsCertificate *certificate)
+{
+  g_set_object (&server->certificate, certificate);
+}
+
+GBytes *
+pb_test_server_dup_received (PbTestServer *server)
+{
+  return g_bytes_new (server->received->data, server->received->len);
+}
+
+gsize
+pb_test_server_get_plain_received (PbTestServer *server)
+{
+  return server->tls_started ? server->plain_received : server->received->len;
+}
+
+guint64
+pb_test_server_get_bytes_sent (PbTestServer *server)
+{
+  return server->bytes_sent;
 }
 
 char *

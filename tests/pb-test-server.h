@@ -21,6 +21,9 @@ typedef enum
   PB_STEP_CLOSE,        /* close the connection; the script ends */
   PB_STEP_STALL,        /* stop here and never answer; the connection stays open */
   PB_STEP_SEND_LONG,    /* n bytes of 'x' without a line end */
+  PB_STEP_SEND_REPEAT,  /* text repeated until n bytes went out (n = 0: until the client
+                         * hangs up), in writes of at most 64 KiB: the server holds little */
+  PB_STEP_PAUSE,        /* wait n milliseconds (then the next write is a packet of its own) */
 } PbTestStepKind;
 
 typedef struct
@@ -54,6 +57,17 @@ gboolean      pb_test_server_get_script_done  (PbTestServer     *server);
 /* TRUE once a connection has seen EOF from the client or was closed. */
 gboolean      pb_test_server_get_disconnected (PbTestServer     *server);
 guint         pb_test_server_get_n_connections (PbTestServer    *server);
+/* The certificate for the next handshakes (implicit TLS and PB_STEP_STARTTLS). */
+void          pb_test_server_set_certificate  (PbTestServer     *server,
+                                               GTlsCertificate  *certificate);
+
+/* Every byte the client sent as data, in order, over all connections: before
+ * TLS as it came, after it decrypted (handshake records are not data). */
+GBytes       *pb_test_server_dup_received     (PbTestServer     *server);
+/* How many of those bytes arrived before TLS started (all when it never did). */
+gsize         pb_test_server_get_plain_received (PbTestServer   *server);
+/* Bytes the script has written so far, over all connections. */
+guint64       pb_test_server_get_bytes_sent   (PbTestServer     *server);
 
 /* The commands joined with "|", e.g. "CAPA|STLS|CAPA|AUTH PLAIN AGFsaWNl…". */
 char         *pb_test_server_dup_transcript   (PbTestServer     *server);

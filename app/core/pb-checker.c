@@ -153,7 +153,7 @@ record_and_finish (GTask *task)
     pb_seen_store_record_unchanged (data->seen, result->total);
   else if (data->listing->entries != NULL)
     {
-      uidls = g_ptr_array_sized_new (data->listing->entries->len);
+      uidls = g_ptr_array_sized_new (data->listing->entries->len + 1);
       for (guint i = 0; i < data->listing->entries->len; i++)
         {
           PbPop3Entry *entry = g_ptr_array_index (data->listing->entries, i);
@@ -162,10 +162,15 @@ record_and_finish (GTask *task)
         }
     }
 
+  /* An empty array has no pdata, but an empty mailbox is not one without
+   * UIDL: what was seen is gone and must be forgotten. */
+  if (uidls != NULL)
+    g_ptr_array_add (uidls, NULL);
+
   if (uidls != NULL || data->listing->entries == NULL)
     pb_seen_store_record_check (data->seen,
                                 uidls ? (const char * const *) uidls->pdata : NULL,
-                                uidls ? uidls->len : 0,
+                                uidls ? uidls->len - 1 : 0,
                                 result->total,
                                 result->messages);
 
@@ -268,11 +273,20 @@ find_new_messages (CheckData *data)
     }
   else
     {
+      g_autoptr(GHashTable) fresh = NULL;
+
       for (guint i = 0; i < listing->entries->len; i++)
         {
           PbPop3Entry *entry = g_ptr_array_index (listing->entries, i);
 
-          if (entry->uidl != NULL && !pb_seen_store_contains (data->seen, entry->uidl))
+          if (entry->uidl == NULL || pb_seen_store_contains (data->seen, entry->uidl))
+            continue;
+
+          /* A UIDL is unique (RFC 1939); a server that lists one twice
+           * still has one new message under it, announced once. */
+          if (fresh == NULL)
+            fresh = g_hash_table_new (g_str_hash, g_str_equal);
+          if (g_hash_table_add (fresh, entry->uidl))
             g_ptr_array_add (data->new_entries, entry);
         }
     }

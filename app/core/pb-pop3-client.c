@@ -274,6 +274,7 @@ typedef struct
   GPtrArray *commands;      /* Command* */
   GString   *wire;          /* what to write, or NULL to only read (the greeting) */
   guint      next;          /* first command still without an answer */
+  gboolean   more_is_injection; /* data after the answers is the caller's to judge (STLS) */
 } Exchange;
 
 static void
@@ -431,6 +432,16 @@ exchange_read_more (GTask *task)
         }
     }
 
+  /* A server speaks only when asked: more than the answers would be taken as
+   * the answer to the next command, whoever put it there. */
+  if (pb_pop3_reader_get_buffered (self->reader) > 0 && !exchange->more_is_injection)
+    {
+      g_task_return_new_error (task, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
+                               _("%s sent data that was not asked for."), self->host);
+      g_object_unref (task);
+      return;
+    }
+
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -556,6 +567,7 @@ connect_send (GTask        *task,
       break;
     case PHASE_STLS:
       exchange_add (data->exchange, "STLS", "STLS", FALSE, 0);
+      data->exchange->more_is_injection = TRUE;
       break;
     default:
       g_assert_not_reached ();

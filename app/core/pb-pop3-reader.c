@@ -137,6 +137,10 @@ pb_pop3_reader_next_line (PbPop3Reader *reader,
       return FALSE;
     }
 
+  /* Before the first feed buf is NULL, and even NULL + 0 is undefined in C. */
+  if (reader->start == reader->len)
+    return FALSE;
+
   begin = reader->buf + reader->start;
   avail = reader->len - reader->start;
   nl = avail > reader->scanned ? memchr (begin + reader->scanned, '\n', avail - reader->scanned)
