@@ -582,6 +582,45 @@ test_no_top_still_counts (void)
   g_assert_null (((PbMessage *) g_ptr_array_index (two->messages, 0))->subject);
 }
 
+/* Every byte comes before the per-wait timeout, but the greeting takes
+ * seconds: the whole check's deadline ends it. */
+static void
+test_slow_drip_hits_the_deadline (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND_RAW, "+" }, { PB_STEP_PAUSE, NULL, 400 },
+    { PB_STEP_SEND_RAW, "O" }, { PB_STEP_PAUSE, NULL, 400 },
+    { PB_STEP_SEND_RAW, "K" }, { PB_STEP_PAUSE, NULL, 400 },
+    { PB_STEP_SEND_RAW, " " }, { PB_STEP_PAUSE, NULL, 400 },
+    { PB_STEP_SEND_RAW, "h" }, { PB_STEP_PAUSE, NULL, 400 },
+    { PB_STEP_SEND_RAW, "i" }, { PB_STEP_PAUSE, NULL, 400 },
+    { PB_STEP_SEND_RAW, "\r" }, { PB_STEP_PAUSE, NULL, 400 },
+    { PB_STEP_SEND_RAW, "\n" },
+    { PB_STEP_STALL },
+  };
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.pem");
+  g_autoptr(PbTestServer) server = pb_test_server_new (cert, TRUE, steps);
+  g_autoptr(PbAccount) account = scripted_account ();
+  g_autofree char *state_dir = pb_test_mkdtemp ("state");
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(PbCheckResult) result = NULL;
+  PbCheckOptions options = { 0 };
+  gint64 started = g_get_monotonic_time ();
+
+  pb_account_set_port (account, pb_test_server_get_port (server));
+  options.state_dir = state_dir;
+  options.password = "secret";
+  options.timeout = 1;
+  options.deadline = 2;
+  pb_checker_check_async (account, &options, NULL, pb_test_store_result, &async);
+  pb_test_wait_result (&async, 30);
+  result = pb_checker_check_finish (async);
+
+  g_assert_error (result->error, PB_POP3_ERROR, PB_POP3_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (result->error->message, "within 2 seconds"));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 3 * G_USEC_PER_SEC);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -640,6 +679,8 @@ main (int    argc,
 
   g_test_add_func ("/pb/checker/scripted/no-uidl-counts-by-total", test_no_uidl_counts_by_total);
   g_test_add_func ("/pb/checker/scripted/no-top-still-counts", test_no_top_still_counts);
+  g_test_add_func ("/pb/checker/scripted/slow-drip-hits-the-deadline",
+                   test_slow_drip_hits_the_deadline);
 
   status = g_test_run ();
   g_clear_pointer (&dovecot, pb_dovecot_free);

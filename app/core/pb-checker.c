@@ -52,6 +52,13 @@ typedef struct
   GCancellable  *start_cancellable;
   GCancellable  *outer_cancellable;
   gulong         cancel_handler;
+
+  /* Each wait for the server has its timeout; a server that drips a byte
+   * at a time would still hold the check for ever, so the whole check has
+   * a deadline too. */
+  guint          deadline;       /* seconds */
+  guint          deadline_id;
+  gboolean       deadline_passed;
 } CheckData;
 
 static void
@@ -71,6 +78,7 @@ clear_password (CheckData *data)
 static void
 check_data_free (CheckData *data)
 {
+  g_clear_handle_id (&data->deadline_id, g_source_remove);
   if (data->cancel_handler != 0)
     g_cancellable_disconnect (data->outer_cancellable, data->cancel_handler);
   g_clear_object (&data->outer_cancellable);
@@ -122,6 +130,16 @@ finish (GTask  *task,
   collect_connection_facts (data);
   if (data->client != NULL)
     pb_pop3_client_quit (data->client);
+  g_clear_handle_id (&data->deadline_id, g_source_remove);
+
+  if (data->deadline_passed && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      error = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TIMEOUT,
+                           _("%s did not finish the check within %u seconds; it is too slow "
+                             "or stalling."),
+                           result->host, data->deadline);
+    }
 
   if (error != NULL)
     {
@@ -506,6 +524,21 @@ start_state_load (GTask *task)
   g_task_run_in_thread (thread_task, load_state_thread);
 }
 
+static gboolean
+on_deadline (gpointer user_data)
+{
+  CheckData *data = user_data;
+
+  data->deadline_id = 0;
+  data->deadline_passed = TRUE;
+  g_debug ("Check of %s: deadline passed", data->result ? data->result->account_id : "?");
+  /* Both end the step under way with G_IO_ERROR_CANCELLED. */
+  g_cancellable_cancel (data->start_cancellable);
+  if (data->client != NULL)
+    pb_pop3_client_quit (data->client);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 forward_cancel (GCancellable *cancellable,
                 gpointer      inner)
@@ -564,6 +597,9 @@ pb_checker_check_async (PbAccount            *account,
     }
 
   data->start_cancellable = g_cancellable_new ();
+  data->deadline = options->deadline ? options->deadline
+                                     : PB_CHECK_DEADLINE_FACTOR * data->timeout;
+  data->deadline_id = g_timeout_add_seconds (data->deadline, on_deadline, data);
   data->outer_cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   if (cancellable != NULL)
     data->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel),

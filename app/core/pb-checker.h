@@ -49,6 +49,10 @@ typedef struct
 void pb_check_result_free (PbCheckResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbCheckResult, pb_check_result_free)
 
+/* The whole check may take this many times the per-wait timeout (default
+ * 30 s × 20 = 10 minutes) before it is ended as PB_POP3_ERROR_TIMEOUT. */
+#define PB_CHECK_DEADLINE_FACTOR 20
+
 /* Previews fetched per check at most; the count is always complete. */
 #define PB_CHECK_MAX_PREVIEWS 50
 
@@ -59,7 +63,8 @@ typedef struct
   const char   *state_dir;     /* NULL: $XDG_STATE_HOME/popbell */
   const char   *password;      /* NULL: look it up in the keyring */
   gboolean      unlock_keyring; /* may show the keyring's unlock prompt */
-  guint         timeout;       /* seconds, 0: the default */
+  guint         timeout;       /* seconds per wait, 0: the default */
+  guint         deadline;      /* seconds for the whole check, 0: timeout × PB_CHECK_DEADLINE_FACTOR */
 } PbCheckOptions;
 
 /* One check of @account: password, connect, verify, log in, list, previews of

@@ -117,11 +117,16 @@ reader_fail (PbPop3Reader *reader,
   return FALSE;
 }
 
-gboolean
-pb_pop3_reader_next_line (PbPop3Reader *reader,
-                          const char  **line,
-                          gsize        *len,
-                          GError      **error)
+/* @body: the line belongs to a multi-line answer (a message's headers, a
+ * listing). A NUL there is something a sender put in a message, not a
+ * protocol fault: it becomes a space, or that mailbox could never be checked
+ * again. In status lines it stays an error. */
+static gboolean
+next_line (PbPop3Reader *reader,
+           gboolean      body,
+           char        **line,
+           gsize        *len,
+           GError      **error)
 {
   char *begin;
   char *nl;
@@ -162,8 +167,13 @@ pb_pop3_reader_next_line (PbPop3Reader *reader,
     return reader_fail (reader, error, PB_POP3_ERROR_LINE_TOO_LONG,
                         _("The server sent a line that is too long."));
   if (memchr (begin, '\0', line_len) != NULL)
-    return reader_fail (reader, error, PB_POP3_ERROR_PROTOCOL,
-                        _("The server sent a line containing a NUL byte."));
+    {
+      if (!body)
+        return reader_fail (reader, error, PB_POP3_ERROR_PROTOCOL,
+                            _("The server sent a line containing a NUL byte."));
+      for (char *p = begin; (p = memchr (p, '\0', begin + line_len - p)) != NULL; p++)
+        *p = ' ';
+    }
 
   begin[line_len] = '\0';
   reader->start += (nl - begin) + 1;
@@ -173,6 +183,15 @@ pb_pop3_reader_next_line (PbPop3Reader *reader,
   if (len != NULL)
     *len = line_len;
   return TRUE;
+}
+
+gboolean
+pb_pop3_reader_next_line (PbPop3Reader *reader,
+                          const char  **line,
+                          gsize        *len,
+                          GError      **error)
+{
+  return next_line (reader, FALSE, (char **) line, len, error);
 }
 
 static gboolean
@@ -252,7 +271,7 @@ pb_pop3_reader_read_response (PbPop3Reader    *reader,
     {
       PbPop3Response *partial = reader->partial;
 
-      if (!pb_pop3_reader_next_line (reader, &line, &len, &local_error))
+      if (!next_line (reader, TRUE, (char **) &line, &len, &local_error))
         goto need_more_or_error;
 
       if (line[0] == '.')
@@ -268,7 +287,10 @@ pb_pop3_reader_read_response (PbPop3Reader    *reader,
         }
 
       partial->body_bytes += len + 2;
-      if (max_body > 0 && partial->body_bytes > max_body)
+      /* Each line also costs a pointer: without counting it, a body of empty
+       * lines would take four times the cap in memory. */
+      if (max_body > 0 && (partial->body_bytes > max_body ||
+                           (partial->lines->len + 1) * sizeof (gpointer) > max_body))
         {
           g_clear_pointer (&reader->partial, pb_pop3_response_free);
           reader_fail (reader, error, PB_POP3_ERROR_PROTOCOL,
