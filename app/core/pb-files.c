@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "pb-error.h"
@@ -19,6 +21,45 @@ char *
 pb_files_state_dir (void)
 {
   return g_build_filename (g_get_user_state_dir (), "popbell", NULL);
+}
+
+/* g_file_set_contents_full writes "NAME.XXXXXX" and renames it over NAME; a
+ * process killed in between leaves it behind. No loader reads such a file,
+ * but they would pile up: remove the ones old enough that no writer can
+ * still be busy with them. */
+static void
+remove_stale_temporaries (const char *path)
+{
+  g_autofree char *dir_path = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  gsize base_len = strlen (base);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GDir *dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *candidate = NULL;
+      GStatBuf st;
+      gboolean temporary = strlen (name) == base_len + 7 &&
+                           strncmp (name, base, base_len) == 0 && name[base_len] == '.';
+
+      for (gsize i = base_len + 1; temporary && name[i] != '\0'; i++)
+        temporary = g_ascii_isalnum (name[i]);
+      if (!temporary)
+        continue;
+
+      candidate = g_build_filename (dir_path, name, NULL);
+      if (g_lstat (candidate, &st) == 0 && S_ISREG (st.st_mode) && st.st_mtime < now - 60)
+        {
+          g_debug ("Removing %s, left behind by an interrupted write", candidate);
+          g_unlink (candidate);
+        }
+    }
+  g_dir_close (dir);
 }
 
 gboolean
@@ -41,6 +82,8 @@ pb_files_write_atomic (const char  *path,
                    "Could not create the folder %s: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
+
+  remove_stale_temporaries (path);
 
   /* CONSISTENT writes a temporary file and renames it over @path; DURABLE adds
    * the fsync before the rename so a crash leaves the old or the new file. */
