@@ -6,6 +6,20 @@
 #include <glib/gi18n.h>
 
 #include "pb-application.h"
+#include "pb-settings.h"
+
+/* g_settings_new () aborts on a missing schema; say so in words instead
+ * (e.g. when run from a build tree without GSETTINGS_SCHEMA_DIR). */
+static gboolean
+schema_is_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, PB_SETTINGS_SCHEMA, TRUE);
+  return schema != NULL;
+}
 
 int
 main (int    argc,
@@ -17,6 +31,14 @@ main (int    argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  if (!schema_is_installed ())
+    {
+      g_printerr (_("popbell-applet: the settings schema %s is not installed "
+                    "(set GSETTINGS_SCHEMA_DIR when running from a build tree).\n"),
+                  PB_SETTINGS_SCHEMA);
+      return 1;
+    }
 
   app = pb_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

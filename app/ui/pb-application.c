@@ -3,35 +3,522 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
+#include "pb-account-form.h"
+#include "pb-actions.h"
 #include "pb-application.h"
+#include "pb-autostart.h"
+#include "pb-error.h"
+#include "pb-mail-client.h"
+#include "pb-mail-window.h"
+#include "pb-notifier.h"
+#include "pb-password-dialog.h"
+#include "pb-preferences-window.h"
+#include "pb-settings.h"
 
 struct _PbApplication
 {
-  GtkApplication parent_instance;
-  PbMonitor     *monitor;
+  GtkApplication  parent_instance;
+
+  GSettings      *settings;
+  PbMonitor      *monitor;
+  PbNotifier     *notifier;
+  GPtrArray      *startup_problems;  /* char*: files set aside while loading */
+  /* The first activation of an instance started without --show is the
+   * start itself: it stays in the background. */
+  gboolean        quiet_activation;
 };
 
 G_DEFINE_FINAL_TYPE (PbApplication, pb_application, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry applet_entries[] = {
+  { "show", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the mail window"), NULL },
+  { "preferences", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the preferences"), NULL },
+  { NULL }
+};
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+static GtkWindow *
+find_window (PbApplication *self,
+             GType          type)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+/* A plain-text message (never markup: it may quote servers and certificates). */
+static void
+show_message (PbApplication  *self,
+              GtkMessageType  type,
+              const char     *primary,
+              const char     *secondary)
+{
+  GtkWidget *dialog;
+
+  dialog = gtk_message_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                   GTK_DIALOG_DESTROY_WITH_PARENT, type, GTK_BUTTONS_CLOSE,
+                                   "%s", primary);
+  if (secondary != NULL)
+    gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", secondary);
+  gtk_window_set_title (GTK_WINDOW (dialog), "Popbell");
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* "" in an action's parameter means every account. */
+static const char *
+account_parameter (GVariant *parameter)
+{
+  const char *id = g_variant_get_string (parameter, NULL);
+
+  return *id == '\0' ? NULL : id;
+}
+
+/* ---- The certificate review ------------------------------------------------ */
+
+typedef struct
+{
+  PbApplication   *app;
+  char            *account_id;
+  char            *host;
+  guint16          port;
+  GTlsCertificate *certificate;
+} Review;
+
+static void
+review_free (Review *review)
+{
+  g_object_unref (review->app);
+  g_free (review->account_id);
+  g_free (review->host);
+  g_object_unref (review->certificate);
+  g_free (review);
+}
+
+static void
+on_review_response (GtkDialog *dialog,
+                    int        response,
+                    gpointer   user_data)
+{
+  Review *review = g_object_get_data (G_OBJECT (dialog), "pb-review");
+  PbApplication *self = review->app;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
+      g_autoptr(GError) error = NULL;
+
+      pb_trust_store_add (pins, review->host, review->port, review->certificate);
+      if (!pb_trust_store_save (pins, &error))
+        {
+          gtk_window_destroy (GTK_WINDOW (dialog));
+          show_message (self, GTK_MESSAGE_ERROR, _("Could not save the trusted certificate"),
+                        error->message);
+          return;
+        }
+      pb_monitor_resume (self->monitor, review->account_id);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static char *
+format_date (GDateTime *date)
+{
+  g_autoptr(GDateTime) local = NULL;
+
+  if (date == NULL)
+    return g_strdup ("?");
+  local = g_date_time_to_local (date);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
+/* A simple first version of the review: the facts in plain words, and the
+ * choice, with not trusting as the default. */
+static void
+review_certificate (PbApplication *self,
+                    const char    *account_id)
+{
+  PbCheckResult *result = pb_monitor_get_last_result (self->monitor, account_id);
+  g_autoptr(PbCertificateInfo) info = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_auto(GStrv) problems = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *until = NULL;
+  gboolean revoked;
+  GtkWidget *dialog;
+  Review *review;
+
+  if (result == NULL || result->certificate == NULL ||
+      !g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE))
+    {
+      show_message (self, GTK_MESSAGE_INFO, _("There is no certificate to review"),
+                    _("The last check of this account did not stop at its server’s certificate."));
+      return;
+    }
+
+  info = pb_certificate_info_new (result->certificate);
+  problems = pb_certificate_describe_problems (result->certificate_errors, result->certificate,
+                                               result->host);
+  fingerprint = pb_fingerprint_format (info->sha256);
+  from = format_date (info->not_before);
+  until = format_date (info->not_after);
+  revoked = (result->certificate_errors & G_TLS_CERTIFICATE_REVOKED) != 0;
+
+  for (guint i = 0; problems[i] != NULL; i++)
+    g_string_append_printf (text, "• %s\n", problems[i]);
+  g_string_append_c (text, '\n');
+  g_string_append_printf (text, "%s %s\n", _("Subject:"), info->subject ? info->subject : "");
+  g_string_append_printf (text, "%s %s\n", _("Issuer:"), info->issuer ? info->issuer : "");
+  g_string_append_printf (text, "%s %s – %s\n", _("Valid:"), from, until);
+  if (info->dns_names[0] != NULL)
+    {
+      g_autofree char *names = g_strjoinv (", ", info->dns_names);
+      g_string_append_printf (text, "%s %s\n", _("Names:"), names);
+    }
+  g_string_append_printf (text, "%s\n%s\n\n", _("SHA-256 fingerprint:"), fingerprint);
+  if (revoked)
+    g_string_append (text, _("A revoked certificate can never be trusted."));
+  else
+    g_string_append (text, _("Trust this certificate only if you know it is your server’s, "
+                             "for example because your provider published its fingerprint."));
+
+  dialog = gtk_message_dialog_new (NULL, 0, GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
+                                   _("Can’t verify the identity of %s"), result->host);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", text->str);
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Review Certificate"));
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Don’t Trust"), GTK_RESPONSE_REJECT);
+  if (!revoked)
+    gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Trust This Certificate"), GTK_RESPONSE_ACCEPT);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_REJECT);
+
+  review = g_new0 (Review, 1);
+  review->app = g_object_ref (self);
+  review->account_id = g_strdup (account_id);
+  review->host = g_strdup (result->host);
+  review->port = result->port;
+  review->certificate = g_object_ref (result->certificate);
+  g_object_set_data_full (G_OBJECT (dialog), "pb-review", review, (GDestroyNotify) review_free);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (on_review_response), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- Actions ------------------------------------------------------------- */
+
+static void
+on_check_now (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  PbApplication *self = user_data;
+
+  if (self->monitor != NULL)
+    pb_monitor_check_now (self->monitor, account_parameter (parameter));
+}
+
+static void
+on_show_window (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  GtkWindow *window = find_window (self, PB_TYPE_MAIL_WINDOW);
+
+  if (self->monitor == NULL)
+    return;
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (pb_mail_window_new (GTK_APPLICATION (self), self->monitor));
+      gtk_window_set_hide_on_close (window, TRUE);
+    }
+  gtk_window_present (window);
+}
+
+static void
+on_open_mail_client (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->settings == NULL)
+    return;
+  context = gdk_display_get_app_launch_context (gdk_display_get_default ());
+  if (!pb_mail_client_open (self->settings, G_APP_LAUNCH_CONTEXT (context), &error))
+    show_message (self, GTK_MESSAGE_ERROR, _("Could not open the mail client"), error->message);
+}
+
+static void
+on_mark_read (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  PbApplication *self = user_data;
+
+  if (self->monitor != NULL)
+    pb_monitor_acknowledge (self->monitor, account_parameter (parameter));
+}
+
+static void
+on_review_certificate (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  const char *id = account_parameter (parameter);
+
+  if (self->monitor != NULL && id != NULL)
+    review_certificate (self, id);
+}
+
+static void
+on_enter_password (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  const char *id = account_parameter (parameter);
+  GtkWindow *window = NULL;
+
+  if (self->monitor == NULL || id == NULL || pb_monitor_lookup_account (self->monitor, id) == NULL)
+    return;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (PB_IS_PASSWORD_DIALOG (l->data) &&
+        g_strcmp0 (pb_password_dialog_get_account_id (l->data), id) == 0)
+      window = l->data;
+
+  if (window == NULL)
+    window = GTK_WINDOW (pb_password_dialog_new (GTK_APPLICATION (self), self->monitor, id));
+  gtk_window_present (window);
+}
+
+static void
+on_preferences (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  GtkWindow *window = find_window (self, PB_TYPE_PREFERENCES_WINDOW);
+
+  if (self->monitor == NULL)
+    return;
+  if (window == NULL)
+    window = GTK_WINDOW (pb_preferences_window_new (GTK_APPLICATION (self), self->monitor,
+                                                    self->settings));
+  gtk_window_present (window);
+}
+
+static void
+on_add_account (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  GtkWindow *window = find_window (self, PB_TYPE_ACCOUNT_FORM);
+
+  if (self->monitor == NULL)
+    return;
+  if (window == NULL)
+    window = GTK_WINDOW (pb_account_form_new (GTK_APPLICATION (self), self->monitor));
+  gtk_window_present (window);
+}
+
+static void
+on_quit (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry action_entries[] = {
+  { PB_ACTION_CHECK_NOW, on_check_now, "s" },
+  { PB_ACTION_SHOW_WINDOW, on_show_window },
+  { PB_ACTION_OPEN_MAIL_CLIENT, on_open_mail_client },
+  { PB_ACTION_MARK_READ, on_mark_read, "s" },
+  { PB_ACTION_REVIEW_CERTIFICATE, on_review_certificate, "s" },
+  { PB_ACTION_ENTER_PASSWORD, on_enter_password, "s" },
+  { PB_ACTION_PREFERENCES, on_preferences },
+  { PB_ACTION_ADD_ACCOUNT, on_add_account },
+  { PB_ACTION_QUIT, on_quit },
+};
+
+/* ---- GApplication -------------------------------------------------------- */
+
+static void
+note_load_error (PbApplication *self,
+                 GError        *error)
+{
+  g_debug ("%s", error->message);
+  /* Corrupt files were set aside: the user should know why the accounts or
+   * trusted certificates are gone. */
+  g_ptr_array_add (self->startup_problems, g_strdup (error->message));
+}
+
+static void
+pb_application_startup (GApplication *app)
+{
+  PbApplication *self = PB_APPLICATION (app);
+  g_autoptr(PbAccountStore) accounts = pb_account_store_new (NULL);
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  G_APPLICATION_CLASS (pb_application_parent_class)->startup (app);
+
+  if (!pb_account_store_load (accounts, &error))
+    {
+      note_load_error (self, error);
+      g_clear_error (&error);
+    }
+  if (!pb_trust_store_load (pins, &error))
+    {
+      note_load_error (self, error);
+      g_clear_error (&error);
+    }
+
+  self->settings = g_settings_new (PB_SETTINGS_SCHEMA);
+  self->monitor = pb_monitor_new (accounts, pins, NULL, NULL);
+  self->notifier = pb_notifier_new (self->monitor, G_ACTION_GROUP (self), self->settings);
+  pb_autostart_follow (self->settings, "popbell");
+
+  /* A background applet: no window keeps it alive, only the user's quit. */
+  g_application_hold (app);
+  pb_monitor_start (self->monitor);
+
+  for (guint i = 0; i < self->startup_problems->len; i++)
+    show_message (self, GTK_MESSAGE_WARNING, _("A file of Popbell could not be read"),
+                  g_ptr_array_index (self->startup_problems, i));
+  g_ptr_array_set_size (self->startup_problems, 0);
+
+  /* First start: nothing to watch yet. */
+  if (pb_monitor_get_accounts (self->monitor)->len == 0)
+    g_action_group_activate_action (G_ACTION_GROUP (self), PB_ACTION_ADD_ACCOUNT, NULL);
+}
+
+static void
+pb_application_activate (GApplication *app)
+{
+  PbApplication *self = PB_APPLICATION (app);
+
+  if (self->quiet_activation)
+    {
+      self->quiet_activation = FALSE;
+      return;
+    }
+  /* Started again from the launcher or the desktop: show what is new. */
+  g_action_group_activate_action (G_ACTION_GROUP (self), PB_ACTION_SHOW_WINDOW, NULL);
+}
+
+static int
+pb_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  PbApplication *self = PB_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+  const char *action = NULL;
+
+  if (g_variant_dict_contains (options, "show"))
+    action = PB_ACTION_SHOW_WINDOW;
+  else if (g_variant_dict_contains (options, "preferences"))
+    action = PB_ACTION_PREFERENCES;
+
+  if (action == NULL)
+    {
+      /* Started without options: run in the background. (Launched by D-Bus as
+       * a service, Activate comes from the desktop and shows the window.) */
+      if (!(g_application_get_flags (app) & G_APPLICATION_IS_SERVICE))
+        self->quiet_activation = TRUE;
+      return -1;
+    }
+
+  if (!g_application_register (app, NULL, &error))
+    {
+      g_printerr ("popbell-applet: %s\n", error->message);
+      return 1;
+    }
+  /* Reaches the running instance over D-Bus when there is one. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), action, NULL);
+  if (g_application_get_is_remote (app))
+    return 0;
+
+  self->quiet_activation = TRUE;
+  return -1;
+}
+
+static void
+pb_application_shutdown (GApplication *app)
+{
+  PbApplication *self = PB_APPLICATION (app);
+  GList *windows;
+
+  /* Windows hold the monitor and the application: let them go first. */
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+
+  g_clear_object (&self->notifier);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->settings);
+
+  G_APPLICATION_CLASS (pb_application_parent_class)->shutdown (app);
+}
 
 static void
 pb_application_dispose (GObject *object)
 {
   PbApplication *self = PB_APPLICATION (object);
 
+  g_clear_object (&self->notifier);
   g_clear_object (&self->monitor);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pb_application_parent_class)->dispose (object);
 }
 
 static void
+pb_application_finalize (GObject *object)
+{
+  PbApplication *self = PB_APPLICATION (object);
+
+  g_ptr_array_unref (self->startup_problems);
+
+  G_OBJECT_CLASS (pb_application_parent_class)->finalize (object);
+}
+
+static void
 pb_application_class_init (PbApplicationClass *klass)
 {
-  G_OBJECT_CLASS (klass)->dispose = pb_application_dispose;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = pb_application_dispose;
+  object_class->finalize = pb_application_finalize;
+  app_class->startup = pb_application_startup;
+  app_class->activate = pb_application_activate;
+  app_class->handle_local_options = pb_application_handle_local_options;
+  app_class->shutdown = pb_application_shutdown;
 }
 
 static void
 pb_application_init (PbApplication *self)
 {
+  self->startup_problems = g_ptr_array_new_with_free_func (g_free);
+
+  /* Added before registering, so that a request arriving over D-Bus at once
+   * finds them. */
+  g_action_map_add_action_entries (G_ACTION_MAP (self), action_entries,
+                                   G_N_ELEMENTS (action_entries), self);
+  g_application_add_main_option_entries (G_APPLICATION (self), applet_entries);
 }
 
 PbApplication *

@@ -1,0 +1,1156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The desktop applet: its windows in this process under Xvfb, and the real
+ * popbell-applet binary end to end against a private Dovecot, a real keyring
+ * and a mock notification server on a private bus. */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <libnotify/notify.h>
+#include <libsecret/secret.h>
+
+#include "pb-account-form.h"
+#include "pb-actions.h"
+#include "pb-application.h"
+#include "pb-dovecot.h"
+#include "pb-mail-window.h"
+#include "pb-password-dialog.h"
+#include "pb-preferences-window.h"
+#include "pb-secret-store.h"
+#include "pb-seen-store.h"
+#include "pb-settings.h"
+#include "pb-test-keyring.h"
+#include "pb-test-notifications.h"
+#include "pb-test-util.h"
+#include "pb-test-xvfb.h"
+
+#define PASSWORD "s3cret-canary-Passw0rd"
+#define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
+#define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"
+#define MOCK_IFACE "org.freedesktop.DBus.Mock"
+#define WAIT_SECONDS 30
+
+static PbTestXvfb *xvfb;
+static PbDovecot *dovecot;
+
+static gboolean
+need_display (void)
+{
+  if (xvfb == NULL)
+    {
+      g_test_skip ("Xvfb is not installed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+need_dovecot (void)
+{
+  if (dovecot == NULL)
+    {
+      g_test_skip ("Dovecot is not installed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_poll_timeout (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context for about @ms (at least one wakeup). */
+static void
+iterate_for (guint ms)
+{
+  g_timeout_add (ms, on_poll_timeout, NULL);
+  g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+print_log (const char *log_path)
+{
+  g_autofree char *log = NULL;
+
+  if (log_path != NULL && g_file_get_contents (log_path, &log, NULL, NULL))
+    g_test_message ("The applet's log:\n%s", log);
+}
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what,
+            const char *log_path)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          print_log (log_path);
+          g_error ("Timed out waiting until %s", what);
+        }
+      iterate_for (50);
+    }
+}
+
+/* A monitor over a private accounts file and state folder, with a scheduler
+ * that does not watch the system bus. */
+static PbMonitor *
+new_monitor (PbAccountStore **out_store)
+{
+  g_autofree char *dir = pb_test_mkdtemp ("monitor");
+  g_autofree char *accounts_path = g_build_filename (dir, "accounts.ini", NULL);
+  g_autofree char *pins_path = g_build_filename (dir, "trust.ini", NULL);
+  g_autofree char *state_dir = g_build_filename (dir, "state", NULL);
+  g_autoptr(PbAccountStore) store = pb_account_store_new (accounts_path);
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (pins_path);
+  g_autoptr(PbScheduler) scheduler = pb_scheduler_new (NULL, NULL, FALSE);
+
+  if (out_store != NULL)
+    *out_store = g_object_ref (store);
+  return pb_monitor_new (store, pins, scheduler, state_dir);
+}
+
+static PbAccount *
+dovecot_account (const char *id,
+                 const char *user)
+{
+  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  PbAccount *account = pb_account_new (id);
+
+  pb_account_set_host (account, "localhost");
+  pb_account_set_port (account, pb_dovecot_get_pop3s_port (dovecot));
+  pb_account_set_user (account, user);
+  pb_account_set_ca_file (account, ca);
+  return account;
+}
+
+static void
+add_dovecot_user (const char *user)
+{
+  g_autoptr(GError) error = NULL;
+
+  pb_dovecot_add_user (dovecot, user, PASSWORD, &error);
+  g_assert_no_error (error);
+}
+
+/* ---- Objects ------------------------------------------------------------- */
+
+static void
+test_application_create_destroy (void)
+{
+  PbApplication *app = pb_application_new ();
+
+  g_assert_cmpstr (g_application_get_application_id (G_APPLICATION (app)), ==, APP_ID);
+  g_assert_null (pb_application_get_monitor (app));
+  g_assert_finalize_object (app);
+}
+
+static void
+test_windows_create_destroy (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+  PbMonitor *monitor;
+  GtkWindow *windows[3];
+
+  if (!need_display ())
+    return;
+
+  monitor = new_monitor (NULL);
+  settings = g_settings_new (PB_SETTINGS_SCHEMA);
+  windows[0] = GTK_WINDOW (pb_account_form_new (NULL, monitor));
+  windows[1] = GTK_WINDOW (pb_password_dialog_new (NULL, monitor, "home"));
+  windows[2] = GTK_WINDOW (pb_preferences_window_new (NULL, monitor, settings));
+  g_assert_cmpstr (pb_password_dialog_get_account_id (PB_PASSWORD_DIALOG (windows[1])), ==, "home");
+
+  for (guint i = 0; i < G_N_ELEMENTS (windows); i++)
+    {
+      gtk_window_present (windows[i]);
+      g_object_ref (windows[i]);
+      gtk_window_destroy (windows[i]);
+      g_assert_finalize_object (windows[i]);
+    }
+  g_assert_finalize_object (monitor);
+}
+
+static void
+test_account_form_makes_ids (void)
+{
+  g_autofree char *dir = pb_test_mkdtemp ("ids");
+  g_autofree char *path = g_build_filename (dir, "accounts.ini", NULL);
+  g_autoptr(PbAccountStore) store = pb_account_store_new (path);
+  g_autoptr(PbAccount) home = pb_account_new ("home-mail");
+  g_autoptr(PbAccount) home2 = pb_account_new ("home-mail-2");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *long_name = g_strnfill (200, 'x');
+  struct { const char *name; const char *id; } cases[] = {
+    { "Work", "work" },
+    { "me@example.com", "me-example.com" },
+    { "  Ünïcode / mail  ", "n-code-mail" },
+    { "山田 太郎", "account" },
+    { ".hidden..", "hidden" },
+    { "Home mail", "home-mail-3" },
+  };
+
+  pb_account_set_host (home, "pop.example.com");
+  pb_account_set_user (home, "me");
+  pb_account_set_host (home2, "pop.example.com");
+  pb_account_set_user (home2, "me");
+  pb_account_store_add (store, home, &error);
+  g_assert_no_error (error);
+  pb_account_store_add (store, home2, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *id = pb_account_form_make_id (store, cases[i].name);
+      g_assert_cmpstr (id, ==, cases[i].id);
+    }
+
+  {
+    g_autofree char *id = pb_account_form_make_id (store, long_name);
+    g_assert_true (pb_account_id_is_valid (id));
+    g_assert_cmpuint (strlen (id), <=, 64);
+  }
+}
+
+/* ---- The application in this process -------------------------------------- */
+
+typedef struct
+{
+  PbApplication *app;
+  guint          forms;
+  guint          forms_after_again;
+  guint          mail_windows;
+} FirstStart;
+
+static guint
+count_windows (GtkApplication *app,
+               GType           type)
+{
+  guint n = 0;
+
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      n++;
+  return n;
+}
+
+static gboolean
+inspect_first_start (gpointer user_data)
+{
+  FirstStart *run = user_data;
+  GtkApplication *app = GTK_APPLICATION (run->app);
+
+  run->forms = count_windows (app, PB_TYPE_ACCOUNT_FORM);
+  run->mail_windows = count_windows (app, PB_TYPE_MAIL_WINDOW);
+  g_action_group_activate_action (G_ACTION_GROUP (app), PB_ACTION_ADD_ACCOUNT, NULL);
+  run->forms_after_again = count_windows (app, PB_TYPE_ACCOUNT_FORM);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), PB_ACTION_QUIT, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_startup (GApplication *app,
+            gpointer      user_data)
+{
+  /* After the class handler: the applet is up, running in the background. */
+  g_timeout_add (200, inspect_first_start, user_data);
+}
+
+static void
+test_first_start_opens_the_account_form (void)
+{
+  g_autoptr(PbTestKeyring) bus = NULL;
+  FirstStart run = { 0 };
+  char *argv[] = { (char *) "popbell-applet", NULL };
+  g_autofree char *accounts = g_build_filename (g_get_user_config_dir (), "popbell",
+                                                "accounts.ini", NULL);
+  int status;
+
+  if (!need_display ())
+    return;
+
+  g_assert_false (g_file_test (accounts, G_FILE_TEST_EXISTS));
+  bus = pb_test_keyring_new_no_service ();
+  run.app = pb_application_new ();
+  g_signal_connect_after (run.app, "startup", G_CALLBACK (on_startup), &run);
+
+  status = g_application_run (G_APPLICATION (run.app), 1, argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (run.forms, ==, 1);
+  /* Asked again, the same form comes forward. */
+  g_assert_cmpuint (run.forms_after_again, ==, 1);
+  /* Started without --show: nothing else is opened. */
+  g_assert_cmpuint (run.mail_windows, ==, 0);
+
+  g_assert_finalize_object (run.app);
+  notify_uninit ();
+}
+
+/* ---- The password dialog ----------------------------------------------------- */
+
+typedef struct
+{
+  PbMonitor      *monitor;
+  const char     *id;
+  PbAccountState  state;
+} StateWait;
+
+static gboolean
+state_reached (gpointer data)
+{
+  StateWait *wait = data;
+
+  return pb_monitor_get_state (wait->monitor, wait->id) == wait->state;
+}
+
+static void
+wait_for_state (PbMonitor      *monitor,
+                const char     *id,
+                PbAccountState  state)
+{
+  StateWait wait = { monitor, id, state };
+  g_autofree char *what = g_strdup_printf ("%s reaches state %d (now %d)", id, state,
+                                           pb_monitor_get_state (monitor, id));
+
+  wait_until (state_reached, &wait, what, NULL);
+}
+
+static GtkWidget *
+template_child (gpointer    widget,
+                GType       type,
+                const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+static void
+test_password_dialog_session_only (void)
+{
+  g_autoptr(PbTestKeyring) keyring = NULL;
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  PbMonitor *monitor;
+  PbPasswordDialog *dialog;
+  GtkWidget *entry;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  keyring = pb_test_keyring_new_no_service ();
+  add_dovecot_user ("session");
+  monitor = new_monitor (&store);
+  account = dovecot_account ("mail", "session");
+  pb_account_store_add (store, account, &error);
+  g_assert_no_error (error);
+  pb_account_store_save (store, &error);
+  g_assert_no_error (error);
+  pb_monitor_start (monitor);
+
+  /* No Secret Service: the check stops and waits for the user. */
+  wait_for_state (monitor, "mail", PB_ACCOUNT_STATE_NO_KEYRING);
+
+  dialog = pb_password_dialog_new (NULL, monitor, "mail");
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_true (gtk_widget_get_visible (template_child (dialog, PB_TYPE_PASSWORD_DIALOG,
+                                                         "session_button")));
+  g_assert_false (gtk_widget_get_visible (template_child (dialog, PB_TYPE_PASSWORD_DIALOG,
+                                                          "remember_button")));
+
+  /* Nothing typed: the dialog stays and says so. */
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "password.session", NULL);
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_widget_get_visible (template_child (dialog, PB_TYPE_PASSWORD_DIALOG,
+                                                         "problem")));
+
+  entry = template_child (dialog, PB_TYPE_PASSWORD_DIALOG, "entry");
+  gtk_editable_set_text (GTK_EDITABLE (entry), PASSWORD);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "password.session", NULL);
+  g_assert_null (dialog);
+
+  /* The monitor checks again at once, with the password typed. */
+  wait_for_state (monitor, "mail", PB_ACCOUNT_STATE_OK);
+
+  g_assert_finalize_object (monitor);
+}
+
+/* ---- The account form ------------------------------------------------------------ */
+
+typedef struct
+{
+  GtkWindow **window;
+} Closed;
+
+static gboolean
+window_closed (gpointer data)
+{
+  return *((Closed *) data)->window == NULL;
+}
+
+static void
+fill_form (PbAccountForm *form,
+           const char    *name,
+           const char    *user)
+{
+  g_autofree char *port = g_strdup_printf ("%u", pb_dovecot_get_pop3s_port (dovecot));
+
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "name_entry")),
+                         name);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "user_entry")),
+                         user);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "host_entry")),
+                         " localhost ");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (template_child (form, PB_TYPE_ACCOUNT_FORM,
+                                                              "port_spin")),
+                             pb_dovecot_get_pop3s_port (dovecot));
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM,
+                                                       "password_entry")),
+                         PASSWORD);
+}
+
+static void
+test_account_form_saves_account_and_password (void)
+{
+  g_autoptr(PbTestKeyring) keyring = NULL;
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbAccountStore) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  PbAccountForm *form;
+  PbMonitor *monitor;
+  PbAccount *account;
+  GtkWidget *security;
+  GtkWidget *port;
+  Closed closed = { (GtkWindow **) &form };
+  GList *items;
+
+  if (!need_display ())
+    return;
+
+  keyring = pb_test_keyring_new ();
+  monitor = new_monitor (&store);
+  pb_monitor_start (monitor);
+
+  form = pb_account_form_new (NULL, monitor);
+  g_object_add_weak_pointer (G_OBJECT (form), (gpointer *) &form);
+  gtk_window_present (GTK_WINDOW (form));
+
+  /* The port follows the security while it is a default one. */
+  security = template_child (form, PB_TYPE_ACCOUNT_FORM, "security_dropdown");
+  port = template_child (form, PB_TYPE_ACCOUNT_FORM, "port_spin");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (security), 1);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (port)), ==, 110);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (security), 0);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (port)), ==, 995);
+
+  /* Without a server: refused, with the reason, and nothing stored. */
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "user_entry")),
+                         "me@example.com");
+  gtk_widget_activate_action (GTK_WIDGET (form), "form.save", NULL);
+  g_assert_nonnull (form);
+  g_assert_true (gtk_widget_get_visible (template_child (form, PB_TYPE_ACCOUNT_FORM, "problem")));
+  g_assert_cmpuint (pb_account_store_get_accounts (store)->len, ==, 0);
+
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "name_entry")),
+                         "Home mail");
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "host_entry")),
+                         " pop.example.com ");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (port), 1995);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM,
+                                                       "password_entry")),
+                         PASSWORD);
+  gtk_widget_activate_action (GTK_WIDGET (form), "form.save", NULL);
+  wait_until (window_closed, &closed, "the form closes", NULL);
+
+  /* In the monitor, in the file, and the password in the keyring only. */
+  account = pb_monitor_lookup_account (monitor, "home-mail");
+  g_assert_nonnull (account);
+  g_assert_cmpstr (pb_account_get_display_name (account), ==, "Home mail");
+  g_assert_cmpstr (pb_account_get_user (account), ==, "me@example.com");
+  g_assert_cmpstr (pb_account_get_host (account), ==, "pop.example.com");
+  g_assert_cmpuint (pb_account_get_port (account), ==, 1995);
+  g_assert_cmpint (pb_account_get_security (account), ==, PB_SECURITY_TLS);
+
+  reloaded = pb_account_store_new (pb_account_store_get_path (store));
+  pb_account_store_load (reloaded, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pb_account_store_lookup (reloaded, "home-mail"));
+  g_assert_true (g_file_get_contents (pb_account_store_get_path (store), &contents, NULL, NULL));
+  g_assert_null (strstr (contents, PASSWORD));
+
+  items = pb_test_keyring_find_items (keyring, "home-mail");
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  {
+    g_autoptr(SecretValue) value = secret_item_get_secret (items->data);
+
+    g_assert_nonnull (value);
+    g_assert_cmpstr (secret_value_get_text (value), ==, PASSWORD);
+  }
+  g_list_free_full (items, g_object_unref);
+
+  g_assert_finalize_object (monitor);
+}
+
+static void
+test_account_form_without_keyring_keeps_session_password (void)
+{
+  g_autoptr(PbTestKeyring) keyring = NULL;
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(GtkApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  PbAccountForm *form;
+  PbMonitor *monitor;
+  Closed closed = { (GtkWindow **) &form };
+  GtkWindow *told = NULL;
+  GListModel *toplevels;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  keyring = pb_test_keyring_new_no_service ();
+  add_dovecot_user ("formsession");
+  monitor = new_monitor (&store);
+  pb_monitor_start (monitor);
+
+  form = pb_account_form_new (NULL, monitor);
+  g_object_add_weak_pointer (G_OBJECT (form), (gpointer *) &form);
+  gtk_window_present (GTK_WINDOW (form));
+  fill_form (form, "", "formsession");
+  gtk_widget_activate_action (GTK_WIDGET (form), "form.save", NULL);
+  wait_until (window_closed, &closed, "the form closes", NULL);
+
+  /* The user is told the password lasts for this session only. */
+  toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_MESSAGE_DIALOG (window))
+        told = window;
+    }
+  g_assert_nonnull (told);
+  gtk_window_destroy (told);
+
+  g_assert_nonnull (pb_monitor_lookup_account (monitor, "formsession"));
+
+  /* The account was saved without a CA file: the test CA is not a system
+   * one, so trust the server's certificate the way the user would. */
+  {
+    g_autoptr(GTlsCertificate) certificate = pb_test_load_certificate ("server.pem");
+    PbTrustStore *pins = pb_monitor_get_trust_store (monitor);
+
+    pb_trust_store_add (pins, "localhost", pb_dovecot_get_pop3s_port (dovecot), certificate);
+  }
+  pb_monitor_check_now (monitor, "formsession");
+  wait_for_state (monitor, "formsession", PB_ACCOUNT_STATE_OK);
+
+  g_assert_finalize_object (monitor);
+}
+
+/* ---- The certificate review ------------------------------------------------------ */
+
+typedef struct
+{
+  PbApplication *app;
+  const char    *id;
+  gboolean       reviewed;
+  gboolean       trusted;
+  gboolean       timed_out;
+} Review;
+
+static gboolean
+on_review_timeout (gpointer user_data)
+{
+  Review *review = user_data;
+
+  review->timed_out = TRUE;
+  g_application_quit (G_APPLICATION (review->app));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+step_review (gpointer user_data)
+{
+  Review *review = user_data;
+  PbMonitor *monitor = pb_application_get_monitor (review->app);
+  PbAccountState state = pb_monitor_get_state (monitor, review->id);
+
+  if (!review->reviewed && state == PB_ACCOUNT_STATE_NEEDS_TRUST)
+    {
+      GtkWindow *dialog = NULL;
+
+      g_action_group_activate_action (G_ACTION_GROUP (review->app), PB_ACTION_REVIEW_CERTIFICATE,
+                                      g_variant_new_string (review->id));
+      for (GList *l = gtk_application_get_windows (GTK_APPLICATION (review->app)); l; l = l->next)
+        if (GTK_IS_MESSAGE_DIALOG (l->data))
+          dialog = l->data;
+      g_assert_nonnull (dialog);
+      /* Not trusting is what Enter does; trusting takes a choice. */
+      g_assert_true (gtk_window_get_default_widget (dialog) ==
+                     gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_REJECT));
+      g_assert_nonnull (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                            GTK_RESPONSE_ACCEPT));
+      gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+      review->reviewed = TRUE;
+    }
+  else if (review->reviewed && state == PB_ACCOUNT_STATE_OK)
+    {
+      review->trusted = TRUE;
+      g_application_quit (G_APPLICATION (review->app));
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_review_startup (GApplication *app,
+                   gpointer      user_data)
+{
+  g_timeout_add (100, step_review, user_data);
+  g_timeout_add_seconds (WAIT_SECONDS, on_review_timeout, user_data);
+}
+
+static void
+test_review_certificate_trusts_it (void)
+{
+  g_autoptr(PbTestKeyring) keyring = NULL;
+  g_autoptr(PbAccountStore) store = pb_account_store_new (NULL);
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (NULL);
+  g_autoptr(PbAccount) account = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  char *argv[] = { (char *) "popbell-applet", NULL };
+  Review review = { .id = "review" };
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  keyring = pb_test_keyring_new ();
+  add_dovecot_user ("review");
+  /* No CA file: the test CA is unknown, the certificate untrusted. */
+  account = dovecot_account ("review", "review");
+  pb_account_set_ca_file (account, NULL);
+  pb_account_store_load (store, &error);
+  g_assert_no_error (error);
+  pb_account_store_add (store, account, &error);
+  g_assert_no_error (error);
+  pb_account_store_save (store, &error);
+  g_assert_no_error (error);
+  pb_secret_store_sync (account, PASSWORD, NULL, &error);
+  g_assert_no_error (error);
+
+  review.app = pb_application_new ();
+  g_signal_connect_after (review.app, "startup", G_CALLBACK (on_review_startup), &review);
+  g_assert_cmpint (g_application_run (G_APPLICATION (review.app), 1, argv), ==, 0);
+
+  g_assert_false (review.timed_out);
+  g_assert_true (review.reviewed);
+  g_assert_true (review.trusted);
+  g_assert_finalize_object (review.app);
+  notify_uninit ();
+
+  /* The pin is in trust.ini, for exactly this server. */
+  pb_trust_store_load (pins, &error);
+  g_assert_no_error (error);
+  certificate = pb_test_load_certificate ("server.pem");
+  g_assert_true (pb_trust_store_is_pinned (pins, "localhost", pb_dovecot_get_pop3s_port (dovecot),
+                                           certificate));
+
+  pb_account_store_remove (store, "review", &error);
+  g_assert_no_error (error);
+  pb_account_store_save (store, &error);
+  g_assert_no_error (error);
+}
+
+/* ---- The real applet ------------------------------------------------------------- */
+
+typedef struct
+{
+  PbTestKeyring   *keyring;
+  GDBusConnection *connection;  /* ours, to the private bus */
+  GSubprocess     *notifications;
+  GSubprocess     *applet;
+  char            *log_path;
+  char            *home;        /* the applet's own HOME and XDG folders */
+} EndToEnd;
+
+/* A home of its own, so that the other tests of this process start empty. */
+static void
+set_home (EndToEnd            *e2e,
+          GSubprocessLauncher *launcher)
+{
+  const char *dirs[][2] = {
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_STATE_HOME", "state" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+  };
+
+  g_subprocess_launcher_setenv (launcher, "HOME", e2e->home, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (e2e->home, dirs[i][1], NULL);
+      g_subprocess_launcher_setenv (launcher, dirs[i][0], path, TRUE);
+    }
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean
+name_has_owner (GDBusConnection *connection,
+                const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/* python3-dbusmock's notification server, with actions, on the keyring's bus
+ * (pb-test-notifications.h brings a bus of its own; the applet has one). */
+static void
+start_notifications (EndToEnd *e2e)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  const char *argv[] = { "/usr/bin/python3", "-m", "dbusmock", "--session",
+                         "--template", "notification_daemon",
+                         "--parameters", "{\"capabilities\": \"body body-markup actions\"}", NULL };
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_SILENCE;
+
+  if (!g_test_verbose ())
+    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
+  launcher = g_subprocess_launcher_new (flags);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  e2e->notifications = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+
+  while (!name_has_owner (e2e->connection, NOTIFICATIONS_NAME))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The mock notification server did not start");
+      g_usleep (20 * 1000);
+    }
+}
+
+static GVariant *
+call_mock (EndToEnd   *e2e,
+           const char *method,
+           GVariant   *parameters,
+           const char *reply_type)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  reply = g_dbus_connection_call_sync (e2e->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                                       MOCK_IFACE, method, parameters,
+                                       reply_type ? G_VARIANT_TYPE (reply_type) : NULL,
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+  g_assert_no_error (error);
+  return reply;
+}
+
+/* The Notify calls so far: (susssasa{sv}i) tuples. */
+static GPtrArray *
+get_notify_calls (EndToEnd *e2e)
+{
+  g_autoptr(GVariant) reply = call_mock (e2e, "GetMethodCalls", g_variant_new ("(s)", "Notify"),
+                                         "(a(tav))");
+  g_autoptr(GVariantIter) calls = NULL;
+  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  GVariantIter *args;
+
+  g_variant_get (reply, "(a(tav))", &calls);
+  while (g_variant_iter_next (calls, "(tav)", NULL, &args))
+    {
+      g_autoptr(GPtrArray) items = NULL;
+      GVariant *item;
+
+      items = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+      while (g_variant_iter_next (args, "v", &item))
+        g_ptr_array_add (items, item);
+      g_ptr_array_add (result, g_variant_ref_sink (g_variant_new_tuple ((GVariant **) items->pdata,
+                                                                        items->len)));
+      g_variant_iter_free (args);
+    }
+  return result;
+}
+
+static gboolean
+call_mentions (GVariant   *call,
+               const char *text)
+{
+  return strstr (pb_test_notify_call_get_string (call, 3), text) != NULL ||
+         strstr (pb_test_notify_call_get_string (call, 4), text) != NULL;
+}
+
+typedef struct
+{
+  EndToEnd   *e2e;
+  const char *text;
+} NotifyWait;
+
+static gboolean
+notified (gpointer data)
+{
+  NotifyWait *wait = data;
+  g_autoptr(GPtrArray) calls = get_notify_calls (wait->e2e);
+
+  for (guint i = 0; i < calls->len; i++)
+    if (call_mentions (g_ptr_array_index (calls, i), wait->text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Runs the popbell command; @input goes to its standard input. */
+static int
+run_popbell (EndToEnd   *e2e,
+             const char *input,
+             const char *first,
+             ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *binary = g_getenv ("PB_POPBELL");
+  va_list args;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (argv, (char *) binary);
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "POPBELL_APPLET", g_getenv ("PB_POPBELL_APPLET"), TRUE);
+  set_home (e2e, launcher);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_test_message ("popbell %s → %d\nstdout:\n%s\nstderr:\n%s", first,
+                  g_subprocess_get_exit_status (process), out, err);
+  g_assert_null (strstr (out, PASSWORD));
+  g_assert_null (strstr (err, PASSWORD));
+  return g_subprocess_get_exit_status (process);
+}
+
+static gboolean
+applet_is_up (gpointer data)
+{
+  EndToEnd *e2e = data;
+
+  if (g_subprocess_get_identifier (e2e->applet) == NULL)
+    {
+      print_log (e2e->log_path);
+      g_error ("The applet exited");
+    }
+  return name_has_owner (e2e->connection, APP_ID);
+}
+
+static void
+start_applet (EndToEnd *e2e)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *binary = g_getenv ("PB_POPBELL_APPLET");
+  const char *argv[] = { binary, NULL };
+  g_autofree char *name = g_strdup_printf ("applet-%" G_GINT64_FORMAT ".log",
+                                           g_get_monotonic_time ());
+
+  g_assert_nonnull (binary);
+  g_free (e2e->log_path);
+  e2e->log_path = g_build_filename (pb_test_get_tmpdir (), name, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, e2e->log_path);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  /* GTestDBus unsets DISPLAY when it brings the bus up. */
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", pb_test_xvfb_get_display (xvfb), TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  set_home (e2e, launcher);
+  e2e->applet = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+
+  wait_until (applet_is_up, e2e, "the applet owns its name", e2e->log_path);
+}
+
+static void
+stop_applet (EndToEnd *e2e)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (run_popbell (e2e, NULL, "--quit", NULL), ==, 0);
+  g_assert_false (name_has_owner (e2e->connection, APP_ID));
+
+  g_subprocess_wait_async (e2e->applet, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, WAIT_SECONDS);
+  g_subprocess_wait_finish (e2e->applet, result, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (e2e->applet) || g_subprocess_get_exit_status (e2e->applet) != 0)
+    {
+      print_log (e2e->log_path);
+      g_error ("The applet did not exit cleanly");
+    }
+  if (g_test_verbose ())
+    print_log (e2e->log_path);
+  g_clear_object (&e2e->applet);
+}
+
+static char *
+state_path (EndToEnd *e2e)
+{
+  return g_build_filename (e2e->home, "state", "popbell", "home.state", NULL);
+}
+
+static guint
+count_unacknowledged (EndToEnd *e2e)
+{
+  g_autofree char *path = state_path (e2e);
+  g_autoptr(PbSeenStore) seen = pb_seen_store_new (path);
+  g_autoptr(GError) error = NULL;
+
+  if (!pb_seen_store_load (seen, &error))
+    g_error ("%s", error->message);
+  return pb_seen_store_get_unacknowledged (seen)->len;
+}
+
+static gboolean
+state_file_exists (gpointer data)
+{
+  g_autofree char *path = state_path (data);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+all_acknowledged (gpointer data)
+{
+  return count_unacknowledged (data) == 0;
+}
+
+static void
+deliver (const char *user,
+         const char *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  pb_dovecot_deliver (dovecot, user, message, strlen (message), &error);
+  g_assert_no_error (error);
+}
+
+/* The notification's ID as the mock server gave it: its own counter for new
+ * ones, the replaced ID otherwise. */
+static guint32
+notification_id (GPtrArray *calls,
+                 guint      index)
+{
+  guint32 next = 1;
+
+  for (guint i = 0; i < index; i++)
+    if (pb_test_notify_call_get_replaces_id (g_ptr_array_index (calls, i)) == 0)
+      next++;
+  if (pb_test_notify_call_get_replaces_id (g_ptr_array_index (calls, index)) != 0)
+    return pb_test_notify_call_get_replaces_id (g_ptr_array_index (calls, index));
+  return next;
+}
+
+static void
+test_end_to_end (void)
+{
+  EndToEnd e2e = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autofree char *user_arg = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *user = NULL;
+  g_auto(GStrv) actions = NULL;
+  NotifyWait first = { &e2e, "Lunch on Friday" };
+  NotifyWait second = { &e2e, "Minutes of the meeting" };
+  const char *mark_read = NULL;
+  GVariant *call = NULL;
+  guint index = 0;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("python3-dbusmock is not installed");
+      return;
+    }
+
+  e2e.home = pb_test_mkdtemp ("home");
+  e2e.keyring = pb_test_keyring_new ();
+  e2e.connection =
+    g_dbus_connection_new_for_address_sync (pb_test_keyring_get_bus_address (e2e.keyring),
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+  g_assert_no_error (error);
+  start_notifications (&e2e);
+
+  user = g_strdup ("applet");
+  add_dovecot_user (user);
+  user_arg = g_strdup_printf ("--user=%s", user);
+  port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
+  ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
+  g_assert_cmpint (run_popbell (&e2e, PASSWORD "\n", "--add-account=home", "--host=localhost",
+                                user_arg, port, ca, "--interval=1", "--name=Home", NULL), ==, 0);
+
+  /* Nothing runs yet: --quit says so. */
+  g_assert_cmpint (run_popbell (&e2e, NULL, "--quit", NULL), ==, 0);
+
+  start_applet (&e2e);
+  /* The first check takes what is on the server as seen. */
+  wait_until (state_file_exists, &e2e, "the first check is done", e2e.log_path);
+  g_assert_cmpuint (count_unacknowledged (&e2e), ==, 0);
+
+  deliver (user, "From: Alice Example <alice@example.com>\r\n"
+                 "Subject: Lunch on Friday\r\n"
+                 "Date: Fri, 27 Nov 2026 09:00:00 +0100\r\n"
+                 "Message-ID: <lunch@example.com>\r\n"
+                 "\r\n"
+                 "Shall we?\r\n");
+  /* Rather than a minute: the launcher asks the running applet. */
+  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", NULL), ==, 0);
+  wait_until (notified, &first, "a notification about the new mail", e2e.log_path);
+
+  calls = get_notify_calls (&e2e);
+  for (index = 0; index < calls->len; index++)
+    if (call_mentions (g_ptr_array_index (calls, index), "Lunch on Friday"))
+      break;
+  g_assert_cmpuint (index, <, calls->len);
+  call = g_ptr_array_index (calls, index);
+  g_assert_true (call_mentions (call, "Alice Example"));
+  g_assert_cmpuint (count_unacknowledged (&e2e), ==, 1);
+
+  /* "Mark as read" on the notification. */
+  actions = pb_test_notify_call_get_actions (call);
+  for (guint i = 0; actions[i] != NULL && actions[i + 1] != NULL; i += 2)
+    if (g_str_equal (actions[i + 1], "Mark as read"))
+      mark_read = actions[i];
+  g_assert_nonnull (mark_read);
+  {
+    guint32 id = notification_id (calls, index);
+    GVariant *args[] = { g_variant_new_variant (g_variant_new_uint32 (id)),
+                         g_variant_new_variant (g_variant_new_string (mark_read)) };
+    g_autoptr(GVariant) reply = NULL;
+
+    reply = call_mock (&e2e, "EmitSignal",
+                       g_variant_new ("(sss@av)", NOTIFICATIONS_NAME, "ActionInvoked", "us",
+                                      g_variant_new_array (G_VARIANT_TYPE_VARIANT, args, 2)),
+                       NULL);
+  }
+  wait_until (all_acknowledged, &e2e, "the mail is acknowledged", e2e.log_path);
+
+  /* Quit, start again: the same mail is not announced again, newer mail is. */
+  stop_applet (&e2e);
+  g_variant_unref (call_mock (&e2e, "ClearCalls", NULL, NULL));
+  start_applet (&e2e);
+  deliver (user, "From: Bob Example <bob@example.com>\r\n"
+                 "Subject: Minutes of the meeting\r\n"
+                 "Message-ID: <minutes@example.com>\r\n"
+                 "\r\n"
+                 "Attached.\r\n");
+  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", NULL), ==, 0);
+  wait_until (notified, &second, "a notification about the newer mail", e2e.log_path);
+  g_ptr_array_unref (calls);
+  calls = get_notify_calls (&e2e);
+  for (guint i = 0; i < calls->len; i++)
+    g_assert_false (call_mentions (g_ptr_array_index (calls, i), "Lunch on Friday"));
+
+  stop_applet (&e2e);
+
+  g_subprocess_send_signal (e2e.notifications, SIGTERM);
+  g_subprocess_wait (e2e.notifications, NULL, NULL);
+  g_clear_object (&e2e.notifications);
+  g_dbus_connection_close_sync (e2e.connection, NULL, NULL);
+  g_clear_object (&e2e.connection);
+  g_clear_pointer (&e2e.keyring, pb_test_keyring_free);
+  g_free (e2e.log_path);
+  g_free (e2e.home);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  pb_test_init (&argc, &argv);
+
+  xvfb = pb_test_xvfb_new ();
+  if (xvfb != NULL)
+    gtk_init ();
+  dovecot = pb_dovecot_new (&error);
+  if (dovecot == NULL)
+    {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+      g_clear_error (&error);
+    }
+
+  g_test_add_func ("/pb/applet/application/create-destroy", test_application_create_destroy);
+  g_test_add_func ("/pb/applet/windows/create-destroy", test_windows_create_destroy);
+  g_test_add_func ("/pb/applet/account-form/makes-unique-ids", test_account_form_makes_ids);
+  g_test_add_func ("/pb/applet/end-to-end/notifies-marks-read-and-remembers-after-restart",
+                   test_end_to_end);
+  g_test_add_func ("/pb/applet/first-start/opens-the-account-form",
+                   test_first_start_opens_the_account_form);
+  g_test_add_func ("/pb/applet/password-dialog/session-only-sets-a-session-password",
+                   test_password_dialog_session_only);
+  g_test_add_func ("/pb/applet/account-form/saves-the-account-and-its-password",
+                   test_account_form_saves_account_and_password);
+  g_test_add_func ("/pb/applet/account-form/without-keyring-keeps-a-session-password",
+                   test_account_form_without_keyring_keeps_session_password);
+
+  g_test_add_func ("/pb/applet/review-certificate/trusting-it-lets-the-check-succeed",
+                   test_review_certificate_trusts_it);
+
+  status = g_test_run ();
+
+  g_clear_pointer (&dovecot, pb_dovecot_free);
+  g_clear_pointer (&xvfb, pb_test_xvfb_free);
+  return status;
+}
