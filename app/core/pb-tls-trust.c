@@ -357,7 +357,7 @@ verify_thread (GTask        *task,
   g_autoptr(GTlsDatabase) extra_db = NULL;
   g_autoptr(GSocketConnectable) identity = NULL;
   GTlsCertificateFlags system_flags;
-  GTlsCertificateFlags extra_flags;
+  GTlsCertificateFlags extra_flags = G_TLS_CERTIFICATE_GENERIC_ERROR;
   GError *error = NULL;
 
   identity = g_network_address_new (data->host, data->port);

@@ -13,6 +13,7 @@
 #include "pb-mail-client.h"
 #include "pb-mail-window.h"
 #include "pb-notifier.h"
+#include "pb-tray.h"
 #include "pb-password-dialog.h"
 #include "pb-preferences-window.h"
 #include "pb-settings.h"
@@ -24,6 +25,7 @@ struct _PbApplication
   GSettings      *settings;
   PbMonitor      *monitor;
   PbNotifier     *notifier;
+  PbTray         *tray;
   GPtrArray      *startup_problems;  /* char*: files set aside while loading */
   /* The first activation of an instance started without --show is the
    * start itself: it stays in the background. */
@@ -392,6 +394,18 @@ pb_application_startup (GApplication *app)
   self->notifier = pb_notifier_new (self->monitor, G_ACTION_GROUP (self), self->settings);
   pb_autostart_follow (self->settings, "popbell");
 
+  /* The tray icon, wherever the desktop hosts StatusNotifierItems. Its icons
+   * are in the hicolor theme once installed; from a build tree,
+   * POPBELL_ICON_DIR says where they are. */
+  if (g_application_get_dbus_connection (app) != NULL)
+    {
+      const char *icon_dir = g_getenv ("POPBELL_ICON_DIR");
+      g_autofree char *installed = g_build_filename (POPBELL_DATADIR, "icons", NULL);
+
+      self->tray = pb_tray_new (g_application_get_dbus_connection (app), self->monitor,
+                                G_ACTION_GROUP (self), icon_dir ? icon_dir : installed);
+    }
+
   /* A background applet: no window keeps it alive, only the user's quit. */
   g_application_hold (app);
   pb_monitor_start (self->monitor);
@@ -466,6 +480,7 @@ pb_application_shutdown (GApplication *app)
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
     gtk_window_destroy (windows->data);
 
+  g_clear_object (&self->tray);
   g_clear_object (&self->notifier);
   g_clear_object (&self->monitor);
   g_clear_object (&self->settings);
@@ -478,6 +493,7 @@ pb_application_dispose (GObject *object)
 {
   PbApplication *self = PB_APPLICATION (object);
 
+  g_clear_object (&self->tray);
   g_clear_object (&self->notifier);
   g_clear_object (&self->monitor);
   g_clear_object (&self->settings);
