@@ -130,7 +130,8 @@ format_date (GDateTime *date)
   if (date == NULL)
     return g_strdup ("");
   local = g_date_time_to_local (date);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+  /* Translators: a date and time in the terminal, see g_date_time_format(). */
+  return g_date_time_format (local, _("%Y-%m-%d %H:%M"));
 }
 
 static char *
@@ -363,8 +364,10 @@ print_certificate_text (PbCheckResult *result)
       g_autofree char *line = safe_text (problems[i]);
       g_print ("  - %s\n", line);
     }
+  /* Translators: whom the certificate was issued to, not a mail subject. */
   g_print ("  %s %s\n", _("Subject:"), subject);
   g_print ("  %s %s\n", _("Issuer:"), issuer);
+  /* Translators: followed by the first and the last day the certificate is valid. */
   g_print ("  %s %s – %s\n", _("Valid:"), from, until);
   if (*safe_names != '\0')
     g_print ("  %s %s\n", _("Names:"), safe_names);
@@ -892,6 +895,7 @@ run_list_accounts (gboolean json)
                pb_account_get_user (account), pb_account_get_host (account),
                pb_account_get_port (account),
                pb_security_to_string (pb_account_get_security (account)),
+               /* Translators: whether Popbell checks the account. */
                pb_account_get_enabled (account) ? _("enabled") : _("disabled"),
                every);
     }

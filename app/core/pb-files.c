@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "pb-error.h"
@@ -79,7 +80,7 @@ pb_files_write_atomic (const char  *path,
     {
       int saved_errno = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Could not create the folder %s: %s", dir, g_strerror (saved_errno));
+                   _("Could not create the folder %s: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -115,7 +116,7 @@ pb_files_set_aside (const char  *path,
         {
           int saved_errno = errno;
           g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
-                       "Could not move %s aside: %s", path, g_strerror (saved_errno));
+                       _("Could not move %s aside: %s"), path, g_strerror (saved_errno));
           return NULL;
         }
 
@@ -124,6 +125,6 @@ pb_files_set_aside (const char  *path,
     }
 
   g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
-               "Could not move %s aside: too many earlier copies", path);
+               _("Could not move %s aside: too many earlier copies"), path);
   return NULL;
 }

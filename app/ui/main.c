@@ -28,7 +28,9 @@ main (int    argc,
   g_autoptr(PbApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* POPBELL_LOCALEDIR: translations of an uninstalled build (build-aux/run). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("POPBELL_LOCALEDIR") ? g_getenv ("POPBELL_LOCALEDIR")
+                                                                   : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
