@@ -1,0 +1,1496 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-autoconfig"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "pb-autoconfig.h"
+#include "pb-core-resources.h"
+#include "pb-error.h"
+#include "pb-pop3-client.h"
+
+#define PROVIDERS_RESOURCE     "/io/github/popbell/Popbell/core/providers.ini"
+#define DEFAULT_AUTOCONFIG_URL "https://autoconfig.%s/mail/config-v1.1.xml"
+#define DEFAULT_WELLKNOWN_URL  "https://%s/.well-known/autoconfig/mail/config-v1.1.xml"
+#define DEFAULT_ISPDB_URL      "https://autoconfig.thunderbird.net/v1.1/"
+#define DEFAULT_TIMEOUT        10 /* seconds */
+#define DEFAULT_PROBE_TIMEOUT  5
+#define MAX_REDIRECTS          5
+#define MAX_DEPTH              32   /* a real document nests four deep */
+#define MAX_TEXT               1024 /* bytes of one value: a host name, a user-name form */
+#define READ_CHUNK             16384
+
+G_DEFINE_QUARK (pb-autoconfig-error-quark, pb_autoconfig_error)
+
+/* ---- Candidates ----------------------------------------------------------- */
+
+void
+pb_server_candidate_free (PbServerCandidate *candidate)
+{
+  if (candidate == NULL)
+    return;
+
+  g_free (candidate->host);
+  g_free (candidate->user);
+  g_free (candidate->provider_name);
+  g_free (candidate->help_url);
+  g_free (candidate);
+}
+
+PbServerCandidate *
+pb_server_candidate_copy (const PbServerCandidate *candidate)
+{
+  PbServerCandidate *copy;
+
+  g_return_val_if_fail (candidate != NULL, NULL);
+
+  copy = g_memdup2 (candidate, sizeof *candidate);
+  copy->host = g_strdup (candidate->host);
+  copy->user = g_strdup (candidate->user);
+  copy->provider_name = g_strdup (candidate->provider_name);
+  copy->help_url = g_strdup (candidate->help_url);
+  return copy;
+}
+
+static PbServerCandidate *
+candidate_new (const char         *host,
+               guint16             port,
+               PbSecurity          security,
+               const char         *user,
+               PbAutoconfigSource  source)
+{
+  PbServerCandidate *candidate = g_new0 (PbServerCandidate, 1);
+
+  candidate->host = g_strdup (host);
+  candidate->port = port;
+  candidate->security = security;
+  candidate->user = g_strdup (user);
+  candidate->source = source;
+  return candidate;
+}
+
+/* ---- Addresses and host names --------------------------------------------- */
+
+typedef struct
+{
+  char *address; /* trimmed */
+  char *local;
+  char *domain;  /* lower case, ASCII (IDNA) */
+} Address;
+
+static void
+address_clear (Address *address)
+{
+  g_clear_pointer (&address->address, g_free);
+  g_clear_pointer (&address->local, g_free);
+  g_clear_pointer (&address->domain, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Address, address_clear)
+
+static gboolean
+has_control_chars (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A host name fit to connect to, lower case and ASCII, or NULL. Text from
+ * documents and DNS ends up in a connection and on screen, so only letters,
+ * digits, '-', '_' and '.' get through (IDNs as their ASCII form), or an IP
+ * address. */
+static char *
+normalize_host (const char *text)
+{
+  g_autofree char *ascii = NULL;
+  gsize len;
+  guint label_len = 0;
+
+  if (text == NULL || *text == '\0' || strlen (text) > MAX_TEXT ||
+      !g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  ascii = g_hostname_to_ascii (text);
+  if (ascii == NULL)
+    return NULL;
+
+  len = strlen (ascii);
+  if (len > 0 && ascii[len - 1] == '.')
+    ascii[--len] = '\0';
+  if (len == 0 || len > 253)
+    return NULL;
+
+  if (g_hostname_is_ip_address (ascii))
+    return g_ascii_strdown (ascii, -1);
+
+  for (const char *p = ascii; ; p++)
+    {
+      if (*p == '.' || *p == '\0')
+        {
+          if (label_len == 0 || label_len > 63)
+            return NULL;
+          if (*p == '\0')
+            break;
+          label_len = 0;
+        }
+      else if (g_ascii_isalnum (*p) || *p == '-' || *p == '_')
+        {
+          label_len++;
+        }
+      else
+        {
+          return NULL;
+        }
+    }
+
+  return g_ascii_strdown (ascii, -1);
+}
+
+static gboolean
+parse_address (const char *text,
+               Address    *out)
+{
+  g_autofree char *trimmed = NULL;
+  g_autofree char *domain = NULL;
+  char *at;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+
+  trimmed = g_strstrip (g_strdup (text));
+  at = strchr (trimmed, '@');
+  if (at == NULL || at == trimmed || strchr (at + 1, '@') != NULL)
+    return FALSE;
+  for (const char *p = trimmed; *p != '\0'; p++)
+    {
+      if ((guchar) *p <= 0x20 || *p == 0x7f)
+        return FALSE;
+    }
+
+  domain = normalize_host (at + 1);
+  if (domain == NULL || strchr (domain, '.') == NULL || g_hostname_is_ip_address (domain))
+    return FALSE;
+
+  out->local = g_strndup (trimmed, at - trimmed);
+  out->domain = g_steal_pointer (&domain);
+  out->address = g_steal_pointer (&trimmed);
+  return TRUE;
+}
+
+char *
+pb_autoconfig_get_domain (const char *address)
+{
+  g_auto(Address) parsed = { NULL, };
+
+  if (!parse_address (address, &parsed))
+    return NULL;
+  return g_steal_pointer (&parsed.domain);
+}
+
+/* Thunderbird's placeholders, in one pass so that an address containing
+ * "%EMAILDOMAIN%" is not expanded twice. Others stay as they are. */
+static char *
+apply_placeholders (const char    *form,
+                    const Address *address)
+{
+  static const struct
+  {
+    const char *name;
+    gsize       offset;
+  } placeholders[] = {
+    { "%EMAILADDRESS%", G_STRUCT_OFFSET (Address, address) },
+    { "%EMAILLOCALPART%", G_STRUCT_OFFSET (Address, local) },
+    { "%EMAILDOMAIN%", G_STRUCT_OFFSET (Address, domain) },
+  };
+  GString *result = g_string_new (NULL);
+
+  for (const char *p = form; *p != '\0'; )
+    {
+      gboolean replaced = FALSE;
+
+      if (*p == '%')
+        {
+          for (guint i = 0; i < G_N_ELEMENTS (placeholders); i++)
+            {
+              if (g_str_has_prefix (p, placeholders[i].name))
+                {
+                  g_string_append (result, G_STRUCT_MEMBER (const char *, address,
+                                                            placeholders[i].offset));
+                  p += strlen (placeholders[i].name);
+                  replaced = TRUE;
+                  break;
+                }
+            }
+        }
+      if (!replaced)
+        g_string_append_c (result, *p++);
+    }
+
+  return g_string_free (result, FALSE);
+}
+
+/* ---- The built-in provider list ------------------------------------------- */
+
+static GKeyFile *
+load_providers (void)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data;
+
+  bytes = g_resource_lookup_data (pb_core_get_resource (), PROVIDERS_RESOURCE,
+                                  G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  if (bytes == NULL)
+    {
+      g_critical ("The built-in provider list is missing: %s", error->message);
+      return NULL;
+    }
+
+  data = g_bytes_get_data (bytes, &size);
+  if (!g_key_file_load_from_data (keyfile, data, size, G_KEY_FILE_NONE, &error))
+    {
+      g_critical ("The built-in provider list is broken: %s", error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&keyfile);
+}
+
+static char *
+find_provider_group (GKeyFile   *keyfile,
+                     const char *domain)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (keyfile, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto(GStrv) domains = g_key_file_get_string_list (keyfile, groups[i], "domains",
+                                                          NULL, NULL);
+
+      for (guint j = 0; domains != NULL && domains[j] != NULL; j++)
+        {
+          if (g_ascii_strcasecmp (domains[j], domain) == 0)
+            return g_strdup (groups[i]);
+        }
+    }
+  return NULL;
+}
+
+/* The entry @group, checked: our own data, so a broken entry is a bug. */
+static PbServerCandidate *
+provider_candidate (GKeyFile       *keyfile,
+                    const char     *group,
+                    const Address  *address,
+                    GError        **error)
+{
+  g_autofree char *name = g_key_file_get_locale_string (keyfile, group, "name", NULL, NULL);
+  g_autofree char *host_text = g_key_file_get_string (keyfile, group, "host", NULL);
+  g_autofree char *security_text = g_key_file_get_string (keyfile, group, "security", NULL);
+  g_autofree char *form = g_key_file_get_string (keyfile, group, "user", NULL);
+  g_autofree char *host = NULL;
+  g_autofree char *user = NULL;
+  PbServerCandidate *candidate;
+  PbSecurity security;
+  gint port;
+
+  if (name == NULL)
+    name = g_strdup (group);
+
+  if (g_key_file_has_key (keyfile, group, "pop3", NULL) &&
+      !g_key_file_get_boolean (keyfile, group, "pop3", NULL))
+    {
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NO_POP3,
+                   _("%s does not offer POP3, so Popbell can't check this mailbox."), name);
+      return NULL;
+    }
+
+  host = normalize_host (host_text);
+  if (host == NULL || !pb_security_from_string (security_text, &security))
+    {
+      g_critical ("Provider [%s]: bad host or security", group);
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
+                   _("%s is not in the list of known providers."), address->domain);
+      return NULL;
+    }
+
+  port = pb_security_default_port (security);
+  if (g_key_file_has_key (keyfile, group, "port", NULL))
+    port = g_key_file_get_integer (keyfile, group, "port", NULL);
+  if (port <= 0 || port > G_MAXUINT16)
+    {
+      g_critical ("Provider [%s]: bad port", group);
+      port = pb_security_default_port (security);
+    }
+
+  user = apply_placeholders (form != NULL ? form : "%EMAILADDRESS%", address);
+  candidate = candidate_new (host, port, security, user, PB_AUTOCONFIG_SOURCE_PROVIDER_LIST);
+  candidate->provider_name = g_steal_pointer (&name);
+  candidate->needs_app_password = g_key_file_get_boolean (keyfile, group, "needs-app-password",
+                                                          NULL);
+  candidate->help_url = g_key_file_get_string (keyfile, group, "help-url", NULL);
+  return candidate;
+}
+
+static PbServerCandidate *
+lookup_provider (const Address  *address,
+                 GError        **error)
+{
+  g_autoptr(GKeyFile) keyfile = load_providers ();
+  g_autofree char *group = NULL;
+
+  if (keyfile != NULL)
+    group = find_provider_group (keyfile, address->domain);
+  if (group == NULL)
+    {
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
+                   _("%s is not in the list of known providers."), address->domain);
+      return NULL;
+    }
+
+  return provider_candidate (keyfile, group, address, error);
+}
+
+static void
+set_invalid_address (GError     **error,
+                     const char  *address)
+{
+  g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_ADDRESS,
+               _("“%s” is not an e-mail address."), address != NULL ? address : "");
+}
+
+PbServerCandidate *
+pb_autoconfig_lookup_provider_full (const char  *address,
+                                    GError     **error)
+{
+  g_auto(Address) parsed = { NULL, };
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!parse_address (address, &parsed))
+    {
+      set_invalid_address (error, address);
+      return NULL;
+    }
+  return lookup_provider (&parsed, error);
+}
+
+PbServerCandidate *
+pb_autoconfig_lookup_provider (const char *address)
+{
+  return pb_autoconfig_lookup_provider_full (address, NULL);
+}
+
+/* ---- Autoconfig documents (Thunderbird's clientConfig v1.1) --------------- */
+
+typedef enum
+{
+  EL_OTHER,
+  EL_CLIENT_CONFIG,
+  EL_PROVIDER,
+  EL_DISPLAY_NAME,
+  EL_INCOMING,
+  /* the values of an incoming server, in the order of RawServer.values */
+  EL_HOSTNAME,
+  EL_PORT,
+  EL_SOCKET_TYPE,
+  EL_USERNAME,
+} Element;
+
+#define N_SERVER_VALUES (EL_USERNAME - EL_HOSTNAME + 1)
+
+typedef struct
+{
+  char *values[N_SERVER_VALUES]; /* trimmed text, the first of each kind */
+} RawServer;
+
+static void
+raw_server_free (RawServer *server)
+{
+  for (guint i = 0; i < N_SERVER_VALUES; i++)
+    g_free (server->values[i]);
+  g_free (server);
+}
+
+typedef struct
+{
+  Element    stack[MAX_DEPTH];
+  guint      depth;
+  RawServer *current;      /* inside <incomingServer type="pop3"> */
+  GString   *text;
+  GPtrArray *servers;      /* RawServer*, the POP3 ones in document order */
+  char      *display_name;
+  char      *help_url;
+} ParseState;
+
+static void
+parse_state_clear (ParseState *state)
+{
+  g_clear_pointer (&state->current, raw_server_free);
+  g_string_free (state->text, TRUE);
+  g_ptr_array_unref (state->servers);
+  g_free (state->display_name);
+  g_free (state->help_url);
+}
+
+static const char *
+lookup_attribute (const char **names,
+                  const char **values,
+                  const char  *wanted)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (strcmp (names[i], wanted) == 0)
+        return values[i];
+    }
+  return NULL;
+}
+
+static gboolean
+is_web_url (const char *text)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  if (text == NULL || strlen (text) > MAX_TEXT || has_control_chars (text))
+    return FALSE;
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  return g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "http") == 0;
+}
+
+static Element
+classify (Element     parent,
+          guint       depth,
+          const char *name)
+{
+  static const char *const server_values[N_SERVER_VALUES] = {
+    "hostname", "port", "socketType", "username",
+  };
+
+  if (depth == 0)
+    return strcmp (name, "clientConfig") == 0 ? EL_CLIENT_CONFIG : EL_OTHER;
+
+  switch (parent)
+    {
+    case EL_CLIENT_CONFIG:
+      if (strcmp (name, "emailProvider") == 0)
+        return EL_PROVIDER;
+      break;
+    case EL_PROVIDER:
+      if (strcmp (name, "displayName") == 0)
+        return EL_DISPLAY_NAME;
+      if (strcmp (name, "incomingServer") == 0)
+        return EL_INCOMING;
+      break;
+    case EL_INCOMING:
+      for (guint i = 0; i < N_SERVER_VALUES; i++)
+        {
+          if (strcmp (name, server_values[i]) == 0)
+            return EL_HOSTNAME + i;
+        }
+      break;
+    default:
+      break;
+    }
+  return EL_OTHER;
+}
+
+static void
+on_start_element (GMarkupParseContext  *context,
+                  const char           *name,
+                  const char          **attribute_names,
+                  const char          **attribute_values,
+                  gpointer              user_data,
+                  GError              **error)
+{
+  ParseState *state = user_data;
+  Element parent = state->depth > 0 ? state->stack[state->depth - 1] : EL_OTHER;
+  Element element;
+
+  if (state->depth == MAX_DEPTH)
+    {
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                   _("The configuration document is nested too deeply."));
+      return;
+    }
+
+  element = classify (parent, state->depth, name);
+  if (state->depth == 0 && element != EL_CLIENT_CONFIG)
+    {
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                   _("This is not a mail configuration document."));
+      return;
+    }
+
+  if (parent == EL_PROVIDER && strcmp (name, "documentation") == 0 && state->help_url == NULL)
+    {
+      const char *url = lookup_attribute (attribute_names, attribute_values, "url");
+
+      if (is_web_url (url))
+        state->help_url = g_strdup (url);
+    }
+
+  if (element == EL_INCOMING)
+    {
+      const char *type = lookup_attribute (attribute_names, attribute_values, "type");
+
+      g_clear_pointer (&state->current, raw_server_free);
+      if (g_strcmp0 (type, "pop3") == 0)
+        state->current = g_new0 (RawServer, 1);
+    }
+
+  g_string_truncate (state->text, 0);
+  state->stack[state->depth++] = element;
+}
+
+static gboolean
+collects_text (ParseState *state)
+{
+  Element element;
+
+  if (state->depth == 0)
+    return FALSE;
+  element = state->stack[state->depth - 1];
+  return element == EL_DISPLAY_NAME || (element >= EL_HOSTNAME && state->current != NULL);
+}
+
+static void
+on_text (GMarkupParseContext  *context,
+         const char           *text,
+         gsize                 text_len,
+         gpointer              user_data,
+         GError              **error)
+{
+  ParseState *state = user_data;
+
+  if (!collects_text (state))
+    return;
+
+  if (state->text->len + text_len > MAX_TEXT)
+    {
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                   _("The configuration document has a value that is too long."));
+      return;
+    }
+  g_string_append_len (state->text, text, text_len);
+}
+
+static void
+on_end_element (GMarkupParseContext  *context,
+                const char           *name,
+                gpointer              user_data,
+                GError              **error)
+{
+  ParseState *state = user_data;
+  gboolean collected = collects_text (state);
+  Element element;
+
+  g_assert (state->depth > 0);
+  element = state->stack[--state->depth];
+
+  if (collected)
+    {
+      char **slot = element == EL_DISPLAY_NAME ? &state->display_name
+                                               : &state->current->values[element - EL_HOSTNAME];
+
+      if (*slot == NULL)
+        *slot = g_strstrip (g_strdup (state->text->str));
+    }
+  else if (element == EL_INCOMING && state->current != NULL)
+    {
+      g_ptr_array_add (state->servers, g_steal_pointer (&state->current));
+    }
+
+  g_string_truncate (state->text, 0);
+}
+
+/* The first POP3 server over TLS with usable values, else why there is none. */
+static PbServerCandidate *
+choose_server (ParseState     *state,
+               const Address  *address,
+               GError        **error)
+{
+  gboolean plaintext = FALSE;
+
+  for (guint i = 0; i < state->servers->len; i++)
+    {
+      RawServer *raw = g_ptr_array_index (state->servers, i);
+      const char *socket_type = raw->values[EL_SOCKET_TYPE - EL_HOSTNAME];
+      const char *port_text = raw->values[EL_PORT - EL_HOSTNAME];
+      const char *form = raw->values[EL_USERNAME - EL_HOSTNAME];
+      g_autofree char *host_text = NULL;
+      g_autofree char *host = NULL;
+      g_autofree char *user = NULL;
+      PbServerCandidate *candidate;
+      gboolean plain = FALSE;
+      PbSecurity security = PB_SECURITY_TLS;
+      guint64 port;
+
+      if (raw->values[0] == NULL || socket_type == NULL)
+        continue;
+      if (g_ascii_strcasecmp (socket_type, "SSL") == 0)
+        security = PB_SECURITY_TLS;
+      else if (g_ascii_strcasecmp (socket_type, "STARTTLS") == 0)
+        security = PB_SECURITY_STARTTLS;
+      else if (g_ascii_strcasecmp (socket_type, "plain") == 0)
+        plain = TRUE;
+      else
+        continue;
+
+      /* Hosting providers write mail.%EMAILDOMAIN%. */
+      host_text = apply_placeholders (raw->values[0], address);
+      host = normalize_host (host_text);
+      if (host == NULL)
+        {
+          g_debug ("Skipping a POP3 server with an unusable host name");
+          continue;
+        }
+
+      if (port_text == NULL || *port_text == '\0')
+        port = plain ? 110 : pb_security_default_port (security);
+      else if (!g_ascii_string_to_unsigned (port_text, 10, 1, G_MAXUINT16, &port, NULL))
+        continue;
+
+      if (plain)
+        {
+          plaintext = TRUE;
+          continue;
+        }
+
+      user = apply_placeholders (form != NULL && *form != '\0' ? form : "%EMAILADDRESS%",
+                                 address);
+      if (has_control_chars (user))
+        continue;
+
+      candidate = candidate_new (host, port, security, user, PB_AUTOCONFIG_SOURCE_AUTOCONFIG);
+      if (state->display_name != NULL && *state->display_name != '\0' &&
+          !has_control_chars (state->display_name))
+        candidate->provider_name = g_strdup (state->display_name);
+      candidate->help_url = g_strdup (state->help_url);
+      return candidate;
+    }
+
+  if (plaintext)
+    g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT,
+                 _("%s offers POP3 only without encryption. "
+                   "Popbell won't send your password unprotected."), address->domain);
+  else
+    g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
+                 _("The configuration for %s has no POP3 server with TLS."), address->domain);
+  return NULL;
+}
+
+static PbServerCandidate *
+parse_document (const char     *xml,
+                gsize           len,
+                const Address  *address,
+                GError        **error)
+{
+  static const GMarkupParser parser = {
+    on_start_element, on_end_element, on_text, NULL, NULL,
+  };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ParseState state = { { 0, }, };
+  PbServerCandidate *candidate = NULL;
+
+  if (len > PB_AUTOCONFIG_MAX_DOCUMENT)
+    {
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                   _("The configuration document is too large."));
+      return NULL;
+    }
+
+  state.text = g_string_new (NULL);
+  state.servers = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_server_free);
+
+  /* GMarkup knows only the five predefined entities and never reads a DTD,
+   * so a document cannot make it expand or fetch anything. */
+  context = g_markup_parse_context_new (&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &state, NULL);
+  if (!g_markup_parse_context_parse (context, xml, len, &local_error) ||
+      !g_markup_parse_context_end_parse (context, &local_error))
+    {
+      if (local_error->domain == PB_AUTOCONFIG_ERROR)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                     _("The configuration document is not valid XML: %s"),
+                     local_error->message);
+    }
+  else if (state.depth == 0 && state.stack[0] != EL_CLIENT_CONFIG)
+    {
+      /* nothing but a prolog or comments */
+      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                   _("This is not a mail configuration document."));
+    }
+  else
+    {
+      candidate = choose_server (&state, address, error);
+    }
+
+  parse_state_clear (&state);
+  return candidate;
+}
+
+PbServerCandidate *
+pb_autoconfig_parse_document (const char  *xml,
+                              gssize       len,
+                              const char  *address,
+                              GError     **error)
+{
+  g_auto(Address) parsed = { NULL, };
+
+  g_return_val_if_fail (xml != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!parse_address (address, &parsed))
+    {
+      set_invalid_address (error, address);
+      return NULL;
+    }
+  if (xml == NULL)
+    xml = "";
+  return parse_document (xml, len < 0 ? strlen (xml) : (gsize) len, &parsed, error);
+}
+
+/* ---- Finding the server --------------------------------------------------- */
+
+typedef enum
+{
+  ATTEMPT_HTTP,
+  ATTEMPT_SRV,
+  ATTEMPT_PROBE,
+} AttemptKind;
+
+typedef struct
+{
+  AttemptKind         kind;
+  PbAutoconfigSource  source;
+  char               *target;   /* the URL, the SRV service or the host */
+  char               *detail;   /* for progress and logs */
+  guint16             port;     /* probes */
+  PbSecurity          security; /* probes */
+} Attempt;
+
+static void
+attempt_free (Attempt *attempt)
+{
+  g_free (attempt->target);
+  g_free (attempt->detail);
+  g_free (attempt);
+}
+
+typedef struct
+{
+  Address               address;
+  GPtrArray            *attempts;  /* Attempt* */
+  guint                 next;      /* index of the next attempt */
+  PbAutoconfigProgress  progress;
+  gpointer              progress_data;
+
+  GTlsDatabase         *tls_database;
+  GResolver            *resolver;
+  char                 *probe_ca_file;
+  guint                 timeout;
+  guint                 probe_timeout;
+
+  /* the attempt under way */
+  GCancellable         *cancellable;      /* the task's, or NULL */
+  GCancellable         *step_cancellable; /* cancelled by the task's, or by the timer */
+  gulong                cancelled_id;
+  GSource              *timer;
+  gboolean              timed_out;
+  SoupSession          *session;
+  SoupMessage          *message;
+  GInputStream         *body_stream;
+  GByteArray           *body;
+  guint                 redirects;
+
+  gboolean              plaintext_seen; /* a server without TLS was found */
+} FindData;
+
+static void
+step_cleanup (FindData *data)
+{
+  if (data->timer != NULL)
+    {
+      g_source_destroy (data->timer);
+      g_clear_pointer (&data->timer, g_source_unref);
+    }
+  if (data->cancelled_id != 0)
+    {
+      g_cancellable_disconnect (data->cancellable, data->cancelled_id);
+      data->cancelled_id = 0;
+    }
+  g_clear_object (&data->step_cancellable);
+  g_clear_object (&data->message);
+  g_clear_object (&data->body_stream);
+  g_clear_pointer (&data->body, g_byte_array_unref);
+  data->redirects = 0;
+  data->timed_out = FALSE;
+}
+
+static void
+find_data_free (FindData *data)
+{
+  step_cleanup (data);
+  address_clear (&data->address);
+  g_ptr_array_unref (data->attempts);
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->tls_database);
+  g_clear_object (&data->resolver);
+  g_free (data->probe_ca_file);
+  if (data->session != NULL)
+    soup_session_abort (data->session);
+  g_clear_object (&data->session);
+  g_free (data);
+}
+
+static void
+add_attempt (FindData           *data,
+             AttemptKind         kind,
+             PbAutoconfigSource  source,
+             char               *target,
+             char               *detail,
+             guint16             port,
+             PbSecurity          security)
+{
+  Attempt *attempt = g_new0 (Attempt, 1);
+
+  attempt->kind = kind;
+  attempt->source = source;
+  attempt->target = target;
+  attempt->detail = detail;
+  attempt->port = port;
+  attempt->security = security;
+  g_ptr_array_add (data->attempts, attempt);
+}
+
+/* @template with its first "%s" replaced by @domain (never a printf format:
+ * the template comes from the caller). */
+static char *
+expand_template (const char *template,
+                 const char *domain)
+{
+  const char *mark = strstr (template, "%s");
+
+  if (mark == NULL)
+    return g_strdup (template);
+  return g_strdup_printf ("%.*s%s%s", (int) (mark - template), template, domain, mark + 2);
+}
+
+static void
+add_document_attempt (FindData           *data,
+                      PbAutoconfigSource  source,
+                      const char         *url,
+                      gboolean            with_address)
+{
+  g_autofree char *escaped = NULL;
+  char *full;
+
+  if (!with_address)
+    {
+      add_attempt (data, ATTEMPT_HTTP, source, g_strdup (url), g_strdup (url), 0, 0);
+      return;
+    }
+
+  /* Lets a host that serves many domains answer for this very mailbox. */
+  escaped = g_uri_escape_string (data->address.address, NULL, FALSE);
+  full = g_strdup_printf ("%s%semailaddress=%s", url, strchr (url, '?') != NULL ? "&" : "?",
+                          escaped);
+  add_attempt (data, ATTEMPT_HTTP, source, full, g_strdup (url), 0, 0);
+}
+
+static void
+plan_attempts (FindData                  *data,
+               const PbAutoconfigOptions *options,
+               const char                *domain)
+{
+  static const char *const probe_prefixes[] = { "pop", "pop3", "mail" };
+  const char *ispdb = options->ispdb_url != NULL ? options->ispdb_url : DEFAULT_ISPDB_URL;
+  g_autofree char *autoconfig = NULL;
+  g_autofree char *wellknown = NULL;
+  g_autofree char *ispdb_url = NULL;
+  guint16 ports[2];
+
+  autoconfig = expand_template (options->autoconfig_url != NULL ? options->autoconfig_url
+                                                                : DEFAULT_AUTOCONFIG_URL, domain);
+  wellknown = expand_template (options->wellknown_url != NULL ? options->wellknown_url
+                                                              : DEFAULT_WELLKNOWN_URL, domain);
+  ispdb_url = g_strconcat (ispdb, domain, NULL);
+  add_document_attempt (data, PB_AUTOCONFIG_SOURCE_AUTOCONFIG, autoconfig, TRUE);
+  add_document_attempt (data, PB_AUTOCONFIG_SOURCE_AUTOCONFIG, wellknown, TRUE);
+  add_document_attempt (data, PB_AUTOCONFIG_SOURCE_ISPDB, ispdb_url, FALSE);
+
+  add_attempt (data, ATTEMPT_SRV, PB_AUTOCONFIG_SOURCE_SRV, g_strdup ("pop3s"),
+               g_strdup_printf ("_pop3s._tcp.%s", domain), 0, PB_SECURITY_TLS);
+  add_attempt (data, ATTEMPT_SRV, PB_AUTOCONFIG_SOURCE_SRV, g_strdup ("pop3"),
+               g_strdup_printf ("_pop3._tcp.%s", domain), 0, PB_SECURITY_STARTTLS);
+
+  if (options->skip_probing)
+    return;
+
+  ports[PB_SECURITY_TLS] = options->probe_tls_port != 0 ? options->probe_tls_port : 995;
+  ports[PB_SECURITY_STARTTLS] = options->probe_starttls_port != 0 ? options->probe_starttls_port
+                                                                  : 110;
+  for (PbSecurity security = PB_SECURITY_TLS; security <= PB_SECURITY_STARTTLS; security++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (probe_prefixes); i++)
+        {
+          char *host = g_strdup_printf ("%s.%s", probe_prefixes[i], domain);
+
+          add_attempt (data, ATTEMPT_PROBE, PB_AUTOCONFIG_SOURCE_PROBE, host,
+                       g_strdup_printf ("%s:%u", host, ports[security]), ports[security],
+                       security);
+        }
+    }
+}
+
+static void find_next (GTask *task);
+
+static void
+return_candidate (GTask             *task,
+                  PbServerCandidate *candidate,
+                  PbAutoconfigSource source)
+{
+  FindData *data = g_task_get_task_data (task);
+
+  candidate->source = source;
+  g_debug ("Found %s:%u (%s) for %s", candidate->host, candidate->port,
+           pb_security_to_string (candidate->security), data->address.domain);
+  step_cleanup (data);
+  g_task_return_pointer (task, candidate, (GDestroyNotify) pb_server_candidate_free);
+  g_object_unref (task);
+}
+
+/* Ends the attempt under way. TRUE when the whole search ended (cancelled),
+ * and then @task is gone. */
+static gboolean
+attempt_end (GTask *task)
+{
+  FindData *data = g_task_get_task_data (task);
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      step_cleanup (data);
+      g_object_unref (task);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The attempt under way failed: log why and go on with the next. */
+static void
+attempt_failed (GTask  *task,
+                GError *error)
+{
+  FindData *data = g_task_get_task_data (task);
+  Attempt *attempt = g_ptr_array_index (data->attempts, data->next - 1);
+
+  if (data->timed_out)
+    g_debug ("%s: no answer within %u s", attempt->detail,
+             attempt->kind == ATTEMPT_PROBE ? data->probe_timeout : data->timeout);
+  else
+    g_debug ("%s: %s", attempt->detail, error != NULL ? error->message : "nothing found");
+
+  if (error != NULL && g_error_matches (error, PB_AUTOCONFIG_ERROR,
+                                        PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT))
+    data->plaintext_seen = TRUE;
+  g_clear_error (&error);
+
+  step_cleanup (data);
+  find_next (task);
+}
+
+static gboolean
+on_step_timeout (gpointer user_data)
+{
+  FindData *data = user_data;
+
+  data->timed_out = TRUE;
+  g_cancellable_cancel (data->step_cancellable);
+  g_clear_pointer (&data->timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_task_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static void
+step_begin (GTask *task,
+            guint  seconds)
+{
+  FindData *data = g_task_get_task_data (task);
+
+  data->step_cancellable = g_cancellable_new ();
+  /* Runs at once when the search is cancelled already. */
+  if (data->cancellable != NULL)
+    data->cancelled_id = g_cancellable_connect (data->cancellable, G_CALLBACK (on_task_cancelled),
+                                                g_object_ref (data->step_cancellable),
+                                                g_object_unref);
+
+  data->timer = g_timeout_source_new (seconds * 1000);
+  g_source_set_callback (data->timer, on_step_timeout, data, NULL);
+  g_source_set_static_name (data->timer, "[popbell] autoconfig step timeout");
+  g_source_attach (data->timer, g_task_get_context (task));
+}
+
+/* ---- HTTP: autoconfig documents and the ISPDB ----------------------------- */
+
+static void http_request (GTask *task, const char *url);
+
+static GError *
+http_error (const char *format,
+            ...) G_GNUC_PRINTF (1, 2);
+
+static GError *
+http_error (const char *format,
+            ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return g_error_new_literal (PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND, message);
+}
+
+static void
+on_body_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  FindData *data = g_task_get_task_data (task);
+  Attempt *attempt;
+  g_autoptr(GBytes) bytes = NULL;
+  GError *error = NULL;
+  PbServerCandidate *candidate;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (attempt_end (task))
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (bytes == NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  if (g_bytes_get_size (bytes) > 0)
+    {
+      if (data->body->len + g_bytes_get_size (bytes) > PB_AUTOCONFIG_MAX_DOCUMENT)
+        {
+          attempt_failed (task, g_error_new (PB_AUTOCONFIG_ERROR,
+                                             PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                                             "the document is larger than %u bytes",
+                                             PB_AUTOCONFIG_MAX_DOCUMENT));
+          return;
+        }
+      g_byte_array_append (data->body, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      g_input_stream_read_bytes_async (data->body_stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                       data->step_cancellable, on_body_read, task);
+      return;
+    }
+
+  attempt = g_ptr_array_index (data->attempts, data->next - 1);
+  candidate = parse_document ((const char *) data->body->data, data->body->len, &data->address,
+                              &error);
+  if (candidate == NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+  return_candidate (task, candidate, attempt->source);
+}
+
+static void
+on_http_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  FindData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GInputStream *stream;
+  guint status;
+  goffset length;
+
+  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (attempt_end (task))
+    {
+      g_clear_object (&stream);
+      g_clear_error (&error);
+      return;
+    }
+  if (stream == NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+  data->body_stream = stream;
+
+  status = soup_message_get_status (data->message);
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      const char *location = soup_message_headers_get_one (
+        soup_message_get_response_headers (data->message), "Location");
+      g_autoptr(GUri) next = NULL;
+      g_autofree char *next_text = NULL;
+
+      if (location != NULL)
+        next = g_uri_parse_relative (soup_message_get_uri (data->message), location,
+                                     SOUP_HTTP_URI_FLAGS, NULL);
+      if (next == NULL || g_strcmp0 (g_uri_get_scheme (next), "https") != 0)
+        {
+          attempt_failed (task, http_error ("a redirect to an unsafe or bad address"));
+          return;
+        }
+      if (++data->redirects > MAX_REDIRECTS)
+        {
+          attempt_failed (task, http_error ("too many redirects"));
+          return;
+        }
+
+      next_text = g_uri_to_string_partial (next, G_URI_HIDE_PASSWORD);
+      g_debug ("Redirected to %s", next_text);
+      g_clear_object (&data->body_stream);
+      g_clear_object (&data->message);
+      http_request (task, next_text);
+      return;
+    }
+
+  if (status != SOUP_STATUS_OK)
+    {
+      attempt_failed (task, http_error ("HTTP status %u", status));
+      return;
+    }
+
+  length = soup_message_headers_get_content_length (
+    soup_message_get_response_headers (data->message));
+  if (length > PB_AUTOCONFIG_MAX_DOCUMENT)
+    {
+      attempt_failed (task, g_error_new (PB_AUTOCONFIG_ERROR,
+                                         PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                                         "the document is larger than %u bytes",
+                                         PB_AUTOCONFIG_MAX_DOCUMENT));
+      return;
+    }
+
+  data->body = g_byte_array_new ();
+  g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   data->step_cancellable, on_body_read, task);
+}
+
+static void
+http_request (GTask      *task,
+              const char *url)
+{
+  FindData *data = g_task_get_task_data (task);
+
+  if (!g_str_has_prefix (url, "https://"))
+    {
+      attempt_failed (task, http_error ("only https:// is used"));
+      return;
+    }
+
+  data->message = soup_message_new (SOUP_METHOD_GET, url);
+  if (data->message == NULL)
+    {
+      attempt_failed (task, http_error ("not a valid URL"));
+      return;
+    }
+
+  /* Redirects are checked here: only to https. */
+  soup_message_add_flags (data->message, SOUP_MESSAGE_NO_REDIRECT);
+
+  if (data->session == NULL)
+    {
+      data->session = soup_session_new_with_options ("timeout", data->timeout,
+                                                     "user-agent", "Popbell/" PACKAGE_VERSION,
+                                                     NULL);
+      if (data->tls_database != NULL)
+        soup_session_set_tls_database (data->session, data->tls_database);
+    }
+
+  soup_session_send_async (data->session, data->message, G_PRIORITY_DEFAULT,
+                           data->step_cancellable, on_http_sent, task);
+}
+
+/* ---- DNS SRV (RFC 6186) --------------------------------------------------- */
+
+static void
+on_srv_resolved (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  FindData *data = g_task_get_task_data (task);
+  Attempt *attempt = g_ptr_array_index (data->attempts, data->next - 1);
+  GList *targets;
+  GList *usable = NULL;
+  GError *error = NULL;
+  PbServerCandidate *candidate = NULL;
+
+  targets = g_resolver_lookup_service_finish (G_RESOLVER (source), result, &error);
+  if (attempt_end (task))
+    {
+      g_list_free_full (targets, (GDestroyNotify) g_srv_target_free);
+      g_clear_error (&error);
+      return;
+    }
+  if (error != NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  /* A target "." means the service is decidedly not offered (RFC 2782). */
+  for (GList *l = targets; l != NULL; l = l->next)
+    {
+      GSrvTarget *target = l->data;
+      const char *hostname = g_srv_target_get_hostname (target);
+
+      if (g_strcmp0 (hostname, ".") != 0 && g_strcmp0 (hostname, "") != 0 &&
+          g_srv_target_get_port (target) != 0)
+        usable = g_list_prepend (usable, g_srv_target_copy (target));
+    }
+  g_list_free_full (targets, (GDestroyNotify) g_srv_target_free);
+  usable = g_srv_target_list_sort (g_list_reverse (usable));
+
+  for (GList *l = usable; l != NULL && candidate == NULL; l = l->next)
+    {
+      g_autofree char *host = normalize_host (g_srv_target_get_hostname (l->data));
+
+      if (host != NULL)
+        candidate = candidate_new (host, g_srv_target_get_port (l->data), attempt->security,
+                                   data->address.address, PB_AUTOCONFIG_SOURCE_SRV);
+    }
+  g_list_free_full (usable, (GDestroyNotify) g_srv_target_free);
+
+  if (candidate == NULL)
+    {
+      attempt_failed (task, NULL);
+      return;
+    }
+  return_candidate (task, candidate, PB_AUTOCONFIG_SOURCE_SRV);
+}
+
+/* ---- Probing -------------------------------------------------------------- */
+
+static void
+on_probed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GTask *task = user_data;
+  FindData *data = g_task_get_task_data (task);
+  Attempt *attempt = g_ptr_array_index (data->attempts, data->next - 1);
+  g_autoptr(PbPop3Client) client = PB_POP3_CLIENT (source);
+  GError *error = NULL;
+  gboolean found;
+
+  found = pb_pop3_client_connect_finish (client, result, &error);
+  pb_pop3_client_quit (client);
+  if (attempt_end (task))
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  /* A certificate we can't verify still shows a POP3 server over TLS is
+   * there; the wizard shows the certificate when it tests the login. */
+  if (!found && g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE))
+    {
+      g_debug ("%s: a POP3 server with an untrusted certificate", attempt->detail);
+      g_clear_error (&error);
+      found = TRUE;
+    }
+
+  if (!found)
+    {
+      if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE))
+        {
+          g_prefix_error (&error, "only plaintext: ");
+          data->plaintext_seen = TRUE;
+        }
+      attempt_failed (task, error);
+      return;
+    }
+
+  return_candidate (task, candidate_new (attempt->target, attempt->port, attempt->security,
+                                         data->address.address, PB_AUTOCONFIG_SOURCE_PROBE),
+                    PB_AUTOCONFIG_SOURCE_PROBE);
+}
+
+/* ---- The sequence ---------------------------------------------------------- */
+
+static void
+find_next (GTask *task)
+{
+  FindData *data = g_task_get_task_data (task);
+  Attempt *attempt;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  if (data->next == data->attempts->len)
+    {
+      if (data->plaintext_seen)
+        g_task_return_new_error (task, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT,
+                                 _("%s offers POP3 only without encryption. "
+                                   "Popbell won't send your password unprotected."),
+                                 data->address.domain);
+      else
+        g_task_return_new_error (task, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
+                                 _("No POP3 server over TLS was found for %s. "
+                                   "You can enter the server yourself."),
+                                 data->address.domain);
+      g_object_unref (task);
+      return;
+    }
+
+  attempt = g_ptr_array_index (data->attempts, data->next++);
+  g_debug ("Trying %s", attempt->detail);
+  if (data->progress != NULL)
+    data->progress (attempt->source, attempt->detail, data->progress_data);
+
+  /* The progress callback may have cancelled the search. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  switch (attempt->kind)
+    {
+    case ATTEMPT_HTTP:
+      step_begin (task, data->timeout);
+      http_request (task, attempt->target);
+      break;
+
+    case ATTEMPT_SRV:
+      step_begin (task, data->timeout);
+      g_resolver_lookup_service_async (data->resolver, attempt->target, "tcp",
+                                       data->address.domain, data->step_cancellable,
+                                       on_srv_resolved, task);
+      break;
+
+    case ATTEMPT_PROBE:
+      {
+        PbPop3Client *client = pb_pop3_client_new (attempt->target, attempt->port,
+                                                   attempt->security);
+
+        step_begin (task, data->probe_timeout + 1);
+        pb_pop3_client_set_timeout (client, data->probe_timeout);
+        if (data->probe_ca_file != NULL)
+          pb_pop3_client_set_ca_file (client, data->probe_ca_file);
+        pb_pop3_client_connect_async (client, data->step_cancellable, on_probed, task);
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+void
+pb_autoconfig_find_async (const char                *address,
+                          const PbAutoconfigOptions *options,
+                          PbAutoconfigProgress       progress,
+                          gpointer                   progress_data,
+                          GCancellable              *cancellable,
+                          GAsyncReadyCallback        callback,
+                          gpointer                   user_data)
+{
+  static const PbAutoconfigOptions defaults = { NULL, };
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  PbServerCandidate *candidate;
+  FindData *data;
+
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (options == NULL)
+    options = &defaults;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_autoconfig_find_async);
+  g_task_set_name (task, "[popbell] autoconfig");
+
+  data = g_new0 (FindData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) find_data_free);
+  data->attempts = g_ptr_array_new_with_free_func ((GDestroyNotify) attempt_free);
+
+  if (!parse_address (address, &data->address))
+    {
+      set_invalid_address (&error, address);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  data->progress = progress;
+  data->progress_data = progress_data;
+  data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  data->tls_database = options->http_tls_database != NULL
+    ? g_object_ref (options->http_tls_database) : NULL;
+  data->resolver = options->resolver != NULL ? g_object_ref (options->resolver)
+                                             : g_resolver_get_default ();
+  data->probe_ca_file = g_strdup (options->probe_ca_file);
+  data->timeout = options->timeout != 0 ? options->timeout : DEFAULT_TIMEOUT;
+  data->probe_timeout = options->timeout != 0 ? options->timeout : DEFAULT_PROBE_TIMEOUT;
+
+  /* The list answers at once, so it needs no attempt of its own. */
+  if (progress != NULL)
+    progress (PB_AUTOCONFIG_SOURCE_PROVIDER_LIST, data->address.domain, progress_data);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  candidate = lookup_provider (&data->address, &error);
+  if (candidate != NULL)
+    {
+      g_task_return_pointer (task, candidate, (GDestroyNotify) pb_server_candidate_free);
+      return;
+    }
+  if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NO_POP3))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_debug ("Provider list: %s", error->message);
+
+  plan_attempts (data, options, data->address.domain);
+  find_next (g_steal_pointer (&task));
+}
+
+PbServerCandidate *
+pb_autoconfig_find_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_autoconfig_find_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

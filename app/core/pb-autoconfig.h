@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pb-account.h"
+
+G_BEGIN_DECLS
+
+/* Finding the POP3 server of an e-mail address, for the setup wizard.
+ * In order, stopping at the first source that gives a POP3-over-TLS server:
+ *   1. the built-in provider list (big international providers, major
+ *      Japanese ISPs and mail services);
+ *   2. the domain's autoconfig document (https://autoconfig.<domain>/mail/config-v1.1.xml
+ *      and https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml,
+ *      Thunderbird's format; both are asked with ?emailaddress=<address>, as
+ *      Thunderbird does), then the ISPDB (<ispdb>/<domain>, without the
+ *      address), over HTTPS with libsoup;
+ *   3. DNS SRV _pop3s._tcp.<domain>, then _pop3._tcp.<domain> (RFC 6186);
+ *   4. probing pop.<domain>, pop3.<domain>, mail.<domain> on 995, then STLS on 110.
+ * Only POP3 over TLS is ever proposed; a server found to offer only
+ * plaintext is reported as unsafe (PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT). */
+
+typedef enum
+{
+  PB_AUTOCONFIG_SOURCE_PROVIDER_LIST,
+  PB_AUTOCONFIG_SOURCE_AUTOCONFIG,
+  PB_AUTOCONFIG_SOURCE_ISPDB,
+  PB_AUTOCONFIG_SOURCE_SRV,
+  PB_AUTOCONFIG_SOURCE_PROBE,
+  PB_AUTOCONFIG_SOURCE_MANUAL,
+} PbAutoconfigSource;
+
+#define PB_AUTOCONFIG_ERROR (pb_autoconfig_error_quark ())
+typedef enum
+{
+  PB_AUTOCONFIG_ERROR_INVALID_ADDRESS, /* not user@domain */
+  PB_AUTOCONFIG_ERROR_NOT_FOUND,       /* no source knew a POP3 server over TLS */
+  PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT,  /* a server exists but offers no TLS: unsafe */
+  PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,/* an autoconfig document that can't be read */
+  PB_AUTOCONFIG_ERROR_NO_POP3,         /* the provider is known to offer no POP3 (iCloud) */
+} PbAutoconfigError;
+
+GQuark pb_autoconfig_error_quark (void);
+
+/* A server found for an address. */
+typedef struct
+{
+  char               *host;
+  guint16             port;
+  PbSecurity          security;
+  char               *user;            /* the user name for this address (form applied) */
+  PbAutoconfigSource  source;
+  char               *provider_name;   /* e.g. "Gmail", or NULL */
+  gboolean            needs_app_password; /* the provider wants an app password for POP3 */
+  char               *help_url;        /* where the provider explains it, or NULL */
+} PbServerCandidate;
+
+void               pb_server_candidate_free (PbServerCandidate *candidate);
+PbServerCandidate *pb_server_candidate_copy (const PbServerCandidate *candidate);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbServerCandidate, pb_server_candidate_free)
+
+/* Where to look; every field may be NULL/0 for the real defaults, and the
+ * whole struct may be NULL. Tests point the URLs at a local server and give a
+ * resolver with canned answers. Every URL must be https://; redirects are
+ * followed only to https:// too. */
+typedef struct
+{
+  const char *autoconfig_url;  /* template, %s for the domain; NULL:
+                                * https://autoconfig.%s/mail/config-v1.1.xml */
+  const char *wellknown_url;   /* template, %s for the domain; NULL:
+                                * https://%s/.well-known/autoconfig/mail/config-v1.1.xml */
+  const char *ispdb_url;       /* base, the domain is appended; NULL: https://autoconfig.thunderbird.net/v1.1/ */
+  GTlsDatabase *http_tls_database; /* for the test HTTPS server; NULL: the system's */
+  GResolver  *resolver;        /* for SRV; NULL: g_resolver_get_default (). Probing
+                                * connects by name, through the default resolver. */
+  guint16     probe_tls_port;  /* 0: 995 (tests use a free port) */
+  guint16     probe_starttls_port; /* 0: 110 */
+  const char *probe_ca_file;   /* extra CA for probing (tests), NULL */
+  guint       timeout;         /* seconds per step (one URL, one SRV query, one probe);
+                                * 0: 10, and 5 for each probe */
+  gboolean    skip_probing;
+} PbAutoconfigOptions;
+
+/* The domain of @address, lower-cased, or NULL when @address is not an address. */
+char *pb_autoconfig_get_domain (const char *address);
+
+/* Parses a Thunderbird autoconfig document: the first POP3 incoming server
+ * with SSL or STARTTLS socket type, its user-name form applied to @address.
+ * NULL with PB_AUTOCONFIG_ERROR_NOT_FOUND (no POP3 over TLS in it: plain POP3
+ * only gives ONLY_PLAINTEXT) or INVALID_DOCUMENT (not XML, not a clientConfig,
+ * over PB_AUTOCONFIG_MAX_DOCUMENT bytes, nested too deeply). */
+#define PB_AUTOCONFIG_MAX_DOCUMENT (1024 * 1024)
+PbServerCandidate *pb_autoconfig_parse_document (const char  *xml,
+                                                 gssize       len,
+                                                 const char  *address,
+                                                 GError     **error);
+
+/* The built-in provider list entry for @address's domain, or NULL (also for
+ * a provider known to offer no POP3). */
+PbServerCandidate *pb_autoconfig_lookup_provider (const char *address);
+/* The same, saying why there is none: PB_AUTOCONFIG_ERROR_INVALID_ADDRESS,
+ * NOT_FOUND (the domain is not in the list) or NO_POP3 (the provider offers
+ * no POP3, e.g. iCloud; the message names it). */
+PbServerCandidate *pb_autoconfig_lookup_provider_full (const char  *address,
+                                                       GError     **error);
+
+/* Called as each source is tried (each URL, SRV name and probed host), for
+ * the wizard's visible progress; the first call (the provider list, with the
+ * domain) comes before pb_autoconfig_find_async returns. Cancelling from
+ * inside it is allowed. */
+typedef void (*PbAutoconfigProgress) (PbAutoconfigSource  source,
+                                      const char         *detail,   /* e.g. the URL or host */
+                                      gpointer            user_data);
+
+void               pb_autoconfig_find_async  (const char                *address,
+                                              const PbAutoconfigOptions *options,
+                                              PbAutoconfigProgress       progress,
+                                              gpointer                   progress_data,
+                                              GCancellable              *cancellable,
+                                              GAsyncReadyCallback        callback,
+                                              gpointer                   user_data);
+/* The first candidate found. Errors: INVALID_ADDRESS; NO_POP3 (from the
+ * provider list: nothing else is tried); ONLY_PLAINTEXT (a server was found
+ * but none with TLS); NOT_FOUND; G_IO_ERROR_CANCELLED. A source that fails
+ * or times out is logged and the next one tried. */
+PbServerCandidate *pb_autoconfig_find_finish (GAsyncResult              *result,
+                                              GError                   **error);
+
+G_END_DECLS
