@@ -8,15 +8,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <libnotify/notify.h>
-#include <libsecret/secret.h>
 
-#include "pb-account-form.h"
+#include "pb-account-wizard.h"
 #include "pb-actions.h"
 #include "pb-application.h"
 #include "pb-dovecot.h"
 #include "pb-mail-window.h"
 #include "pb-password-dialog.h"
 #include "pb-preferences-window.h"
+#include "pb-trust-dialog.h"
 #include "pb-secret-store.h"
 #include "pb-seen-store.h"
 #include "pb-settings.h"
@@ -167,7 +167,7 @@ test_windows_create_destroy (void)
 
   monitor = new_monitor (NULL);
   settings = g_settings_new (PB_SETTINGS_SCHEMA);
-  windows[0] = GTK_WINDOW (pb_account_form_new (NULL, monitor));
+  windows[0] = GTK_WINDOW (pb_account_wizard_new (NULL, monitor));
   windows[1] = GTK_WINDOW (pb_password_dialog_new (NULL, monitor, "home"));
   windows[2] = GTK_WINDOW (pb_preferences_window_new (NULL, monitor, settings));
   g_assert_cmpstr (pb_password_dialog_get_account_id (PB_PASSWORD_DIALOG (windows[1])), ==, "home");
@@ -182,54 +182,13 @@ test_windows_create_destroy (void)
   g_assert_finalize_object (monitor);
 }
 
-static void
-test_account_form_makes_ids (void)
-{
-  g_autofree char *dir = pb_test_mkdtemp ("ids");
-  g_autofree char *path = g_build_filename (dir, "accounts.ini", NULL);
-  g_autoptr(PbAccountStore) store = pb_account_store_new (path);
-  g_autoptr(PbAccount) home = pb_account_new ("home-mail");
-  g_autoptr(PbAccount) home2 = pb_account_new ("home-mail-2");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *long_name = g_strnfill (200, 'x');
-  struct { const char *name; const char *id; } cases[] = {
-    { "Work", "work" },
-    { "me@example.com", "me-example.com" },
-    { "  Ünïcode / mail  ", "n-code-mail" },
-    { "山田 太郎", "account" },
-    { ".hidden..", "hidden" },
-    { "Home mail", "home-mail-3" },
-  };
-
-  pb_account_set_host (home, "pop.example.com");
-  pb_account_set_user (home, "me");
-  pb_account_set_host (home2, "pop.example.com");
-  pb_account_set_user (home2, "me");
-  pb_account_store_add (store, home, &error);
-  g_assert_no_error (error);
-  pb_account_store_add (store, home2, &error);
-  g_assert_no_error (error);
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *id = pb_account_form_make_id (store, cases[i].name);
-      g_assert_cmpstr (id, ==, cases[i].id);
-    }
-
-  {
-    g_autofree char *id = pb_account_form_make_id (store, long_name);
-    g_assert_true (pb_account_id_is_valid (id));
-    g_assert_cmpuint (strlen (id), <=, 64);
-  }
-}
-
 /* ---- The application in this process -------------------------------------- */
 
 typedef struct
 {
   PbApplication *app;
-  guint          forms;
-  guint          forms_after_again;
+  guint          wizards;
+  guint          wizards_after_again;
   guint          mail_windows;
 } FirstStart;
 
@@ -251,10 +210,10 @@ inspect_first_start (gpointer user_data)
   FirstStart *run = user_data;
   GtkApplication *app = GTK_APPLICATION (run->app);
 
-  run->forms = count_windows (app, PB_TYPE_ACCOUNT_FORM);
+  run->wizards = count_windows (app, PB_TYPE_ACCOUNT_WIZARD);
   run->mail_windows = count_windows (app, PB_TYPE_MAIL_WINDOW);
   g_action_group_activate_action (G_ACTION_GROUP (app), PB_ACTION_ADD_ACCOUNT, NULL);
-  run->forms_after_again = count_windows (app, PB_TYPE_ACCOUNT_FORM);
+  run->wizards_after_again = count_windows (app, PB_TYPE_ACCOUNT_WIZARD);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), PB_ACTION_QUIT, NULL);
   return G_SOURCE_REMOVE;
@@ -269,7 +228,7 @@ on_startup (GApplication *app,
 }
 
 static void
-test_first_start_opens_the_account_form (void)
+test_first_start_opens_the_account_wizard (void)
 {
   g_autoptr(PbTestKeyring) bus = NULL;
   FirstStart run = { 0 };
@@ -289,9 +248,9 @@ test_first_start_opens_the_account_form (void)
   status = g_application_run (G_APPLICATION (run.app), 1, argv);
 
   g_assert_cmpint (status, ==, 0);
-  g_assert_cmpuint (run.forms, ==, 1);
-  /* Asked again, the same form comes forward. */
-  g_assert_cmpuint (run.forms_after_again, ==, 1);
+  g_assert_cmpuint (run.wizards, ==, 1);
+  /* Asked again, the same wizard comes forward. */
+  g_assert_cmpuint (run.wizards_after_again, ==, 1);
   /* Started without --show: nothing else is opened. */
   g_assert_cmpuint (run.mail_windows, ==, 0);
 
@@ -391,179 +350,6 @@ test_password_dialog_session_only (void)
   g_assert_finalize_object (monitor);
 }
 
-/* ---- The account form ------------------------------------------------------------ */
-
-typedef struct
-{
-  GtkWindow **window;
-} Closed;
-
-static gboolean
-window_closed (gpointer data)
-{
-  return *((Closed *) data)->window == NULL;
-}
-
-static void
-fill_form (PbAccountForm *form,
-           const char    *name,
-           const char    *user)
-{
-  g_autofree char *port = g_strdup_printf ("%u", pb_dovecot_get_pop3s_port (dovecot));
-
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "name_entry")),
-                         name);
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "user_entry")),
-                         user);
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "host_entry")),
-                         " localhost ");
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (template_child (form, PB_TYPE_ACCOUNT_FORM,
-                                                              "port_spin")),
-                             pb_dovecot_get_pop3s_port (dovecot));
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM,
-                                                       "password_entry")),
-                         PASSWORD);
-}
-
-static void
-test_account_form_saves_account_and_password (void)
-{
-  g_autoptr(PbTestKeyring) keyring = NULL;
-  g_autoptr(PbAccountStore) store = NULL;
-  g_autoptr(PbAccountStore) reloaded = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  PbAccountForm *form;
-  PbMonitor *monitor;
-  PbAccount *account;
-  GtkWidget *security;
-  GtkWidget *port;
-  Closed closed = { (GtkWindow **) &form };
-  GList *items;
-
-  if (!need_display ())
-    return;
-
-  keyring = pb_test_keyring_new ();
-  monitor = new_monitor (&store);
-  pb_monitor_start (monitor);
-
-  form = pb_account_form_new (NULL, monitor);
-  g_object_add_weak_pointer (G_OBJECT (form), (gpointer *) &form);
-  gtk_window_present (GTK_WINDOW (form));
-
-  /* The port follows the security while it is a default one. */
-  security = template_child (form, PB_TYPE_ACCOUNT_FORM, "security_dropdown");
-  port = template_child (form, PB_TYPE_ACCOUNT_FORM, "port_spin");
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (security), 1);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (port)), ==, 110);
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (security), 0);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (port)), ==, 995);
-
-  /* Without a server: refused, with the reason, and nothing stored. */
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "user_entry")),
-                         "me@example.com");
-  gtk_widget_activate_action (GTK_WIDGET (form), "form.save", NULL);
-  g_assert_nonnull (form);
-  g_assert_true (gtk_widget_get_visible (template_child (form, PB_TYPE_ACCOUNT_FORM, "problem")));
-  g_assert_cmpuint (pb_account_store_get_accounts (store)->len, ==, 0);
-
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "name_entry")),
-                         "Home mail");
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM, "host_entry")),
-                         " pop.example.com ");
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (port), 1995);
-  gtk_editable_set_text (GTK_EDITABLE (template_child (form, PB_TYPE_ACCOUNT_FORM,
-                                                       "password_entry")),
-                         PASSWORD);
-  gtk_widget_activate_action (GTK_WIDGET (form), "form.save", NULL);
-  wait_until (window_closed, &closed, "the form closes", NULL);
-
-  /* In the monitor, in the file, and the password in the keyring only. */
-  account = pb_monitor_lookup_account (monitor, "home-mail");
-  g_assert_nonnull (account);
-  g_assert_cmpstr (pb_account_get_display_name (account), ==, "Home mail");
-  g_assert_cmpstr (pb_account_get_user (account), ==, "me@example.com");
-  g_assert_cmpstr (pb_account_get_host (account), ==, "pop.example.com");
-  g_assert_cmpuint (pb_account_get_port (account), ==, 1995);
-  g_assert_cmpint (pb_account_get_security (account), ==, PB_SECURITY_TLS);
-
-  reloaded = pb_account_store_new (pb_account_store_get_path (store));
-  pb_account_store_load (reloaded, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (pb_account_store_lookup (reloaded, "home-mail"));
-  g_assert_true (g_file_get_contents (pb_account_store_get_path (store), &contents, NULL, NULL));
-  g_assert_null (strstr (contents, PASSWORD));
-
-  items = pb_test_keyring_find_items (keyring, "home-mail");
-  g_assert_cmpuint (g_list_length (items), ==, 1);
-  {
-    g_autoptr(SecretValue) value = secret_item_get_secret (items->data);
-
-    g_assert_nonnull (value);
-    g_assert_cmpstr (secret_value_get_text (value), ==, PASSWORD);
-  }
-  g_list_free_full (items, g_object_unref);
-
-  g_assert_finalize_object (monitor);
-}
-
-static void
-test_account_form_without_keyring_keeps_session_password (void)
-{
-  g_autoptr(PbTestKeyring) keyring = NULL;
-  g_autoptr(PbAccountStore) store = NULL;
-  g_autoptr(GtkApplication) app = NULL;
-  g_autoptr(GError) error = NULL;
-  PbAccountForm *form;
-  PbMonitor *monitor;
-  Closed closed = { (GtkWindow **) &form };
-  GtkWindow *told = NULL;
-  GListModel *toplevels;
-
-  if (!need_display () || !need_dovecot ())
-    return;
-
-  keyring = pb_test_keyring_new_no_service ();
-  add_dovecot_user ("formsession");
-  monitor = new_monitor (&store);
-  pb_monitor_start (monitor);
-
-  form = pb_account_form_new (NULL, monitor);
-  g_object_add_weak_pointer (G_OBJECT (form), (gpointer *) &form);
-  gtk_window_present (GTK_WINDOW (form));
-  fill_form (form, "", "formsession");
-  gtk_widget_activate_action (GTK_WIDGET (form), "form.save", NULL);
-  wait_until (window_closed, &closed, "the form closes", NULL);
-
-  /* The user is told the password lasts for this session only. */
-  toplevels = gtk_window_get_toplevels ();
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_MESSAGE_DIALOG (window))
-        told = window;
-    }
-  g_assert_nonnull (told);
-  gtk_window_destroy (told);
-
-  g_assert_nonnull (pb_monitor_lookup_account (monitor, "formsession"));
-
-  /* The account was saved without a CA file: the test CA is not a system
-   * one, so trust the server's certificate the way the user would. */
-  {
-    g_autoptr(GTlsCertificate) certificate = pb_test_load_certificate ("server.pem");
-    PbTrustStore *pins = pb_monitor_get_trust_store (monitor);
-
-    pb_trust_store_add (pins, "localhost", pb_dovecot_get_pop3s_port (dovecot), certificate);
-  }
-  pb_monitor_check_now (monitor, "formsession");
-  wait_for_state (monitor, "formsession", PB_ACCOUNT_STATE_OK);
-
-  g_assert_finalize_object (monitor);
-}
-
 /* ---- The certificate review ------------------------------------------------------ */
 
 typedef struct
@@ -594,20 +380,17 @@ step_review (gpointer user_data)
 
   if (!review->reviewed && state == PB_ACCOUNT_STATE_NEEDS_TRUST)
     {
-      GtkWindow *dialog = NULL;
+      PbTrustDialog *dialog = NULL;
 
       g_action_group_activate_action (G_ACTION_GROUP (review->app), PB_ACTION_REVIEW_CERTIFICATE,
                                       g_variant_new_string (review->id));
       for (GList *l = gtk_application_get_windows (GTK_APPLICATION (review->app)); l; l = l->next)
-        if (GTK_IS_MESSAGE_DIALOG (l->data))
-          dialog = l->data;
+        if (PB_IS_TRUST_DIALOG (gtk_window_get_child (l->data)))
+          dialog = PB_TRUST_DIALOG (gtk_window_get_child (l->data));
       g_assert_nonnull (dialog);
-      /* Not trusting is what Enter does; trusting takes a choice. */
-      g_assert_true (gtk_window_get_default_widget (dialog) ==
-                     gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_REJECT));
-      g_assert_nonnull (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
-                                                            GTK_RESPONSE_ACCEPT));
-      gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+      g_assert_true (pb_trust_dialog_get_can_trust (dialog));
+      /* What "Trust This Certificate" does. */
+      gtk_widget_activate_action (GTK_WIDGET (dialog), "trust.accept", NULL);
       review->reviewed = TRUE;
     }
   else if (review->reviewed && state == PB_ACCOUNT_STATE_OK)
@@ -1133,17 +916,12 @@ main (int    argc,
 
   g_test_add_func ("/pb/applet/application/create-destroy", test_application_create_destroy);
   g_test_add_func ("/pb/applet/windows/create-destroy", test_windows_create_destroy);
-  g_test_add_func ("/pb/applet/account-form/makes-unique-ids", test_account_form_makes_ids);
   g_test_add_func ("/pb/applet/end-to-end/notifies-marks-read-and-remembers-after-restart",
                    test_end_to_end);
-  g_test_add_func ("/pb/applet/first-start/opens-the-account-form",
-                   test_first_start_opens_the_account_form);
+  g_test_add_func ("/pb/applet/first-start/opens-the-account-wizard",
+                   test_first_start_opens_the_account_wizard);
   g_test_add_func ("/pb/applet/password-dialog/session-only-sets-a-session-password",
                    test_password_dialog_session_only);
-  g_test_add_func ("/pb/applet/account-form/saves-the-account-and-its-password",
-                   test_account_form_saves_account_and_password);
-  g_test_add_func ("/pb/applet/account-form/without-keyring-keeps-a-session-password",
-                   test_account_form_without_keyring_keeps_session_password);
 
   g_test_add_func ("/pb/applet/review-certificate/trusting-it-lets-the-check-succeed",
                    test_review_certificate_trusts_it);

@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-account-form.h"
+#include "pb-account-wizard.h"
 #include "pb-actions.h"
 #include "pb-application.h"
 #include "pb-autostart.h"
@@ -17,6 +17,7 @@
 #include "pb-password-dialog.h"
 #include "pb-preferences-window.h"
 #include "pb-settings.h"
+#include "pb-trust-dialog.h"
 
 struct _PbApplication
 {
@@ -79,138 +80,6 @@ account_parameter (GVariant *parameter)
   const char *id = g_variant_get_string (parameter, NULL);
 
   return *id == '\0' ? NULL : id;
-}
-
-/* ---- The certificate review ------------------------------------------------ */
-
-typedef struct
-{
-  PbApplication   *app;
-  char            *account_id;
-  char            *host;
-  guint16          port;
-  GTlsCertificate *certificate;
-} Review;
-
-static void
-review_free (Review *review)
-{
-  g_object_unref (review->app);
-  g_free (review->account_id);
-  g_free (review->host);
-  g_object_unref (review->certificate);
-  g_free (review);
-}
-
-static void
-on_review_response (GtkDialog *dialog,
-                    int        response,
-                    gpointer   user_data)
-{
-  Review *review = g_object_get_data (G_OBJECT (dialog), "pb-review");
-  PbApplication *self = review->app;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
-      g_autoptr(GError) error = NULL;
-
-      pb_trust_store_add (pins, review->host, review->port, review->certificate);
-      if (!pb_trust_store_save (pins, &error))
-        {
-          gtk_window_destroy (GTK_WINDOW (dialog));
-          show_message (self, GTK_MESSAGE_ERROR, _("Could not save the trusted certificate"),
-                        error->message);
-          return;
-        }
-      pb_monitor_resume (self->monitor, review->account_id);
-    }
-
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
-static char *
-format_date (GDateTime *date)
-{
-  g_autoptr(GDateTime) local = NULL;
-
-  if (date == NULL)
-    return g_strdup ("?");
-  local = g_date_time_to_local (date);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
-}
-
-/* A simple first version of the review: the facts in plain words, and the
- * choice, with not trusting as the default. */
-static void
-review_certificate (PbApplication *self,
-                    const char    *account_id)
-{
-  PbCheckResult *result = pb_monitor_get_last_result (self->monitor, account_id);
-  g_autoptr(PbCertificateInfo) info = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_auto(GStrv) problems = NULL;
-  g_autofree char *fingerprint = NULL;
-  g_autofree char *from = NULL;
-  g_autofree char *until = NULL;
-  gboolean revoked;
-  GtkWidget *dialog;
-  Review *review;
-
-  if (result == NULL || result->certificate == NULL ||
-      !g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE))
-    {
-      show_message (self, GTK_MESSAGE_INFO, _("There is no certificate to review"),
-                    _("The last check of this account did not stop at its server’s certificate."));
-      return;
-    }
-
-  info = pb_certificate_info_new (result->certificate);
-  problems = pb_certificate_describe_problems (result->certificate_errors, result->certificate,
-                                               result->host);
-  fingerprint = pb_fingerprint_format (info->sha256);
-  from = format_date (info->not_before);
-  until = format_date (info->not_after);
-  revoked = (result->certificate_errors & G_TLS_CERTIFICATE_REVOKED) != 0;
-
-  for (guint i = 0; problems[i] != NULL; i++)
-    g_string_append_printf (text, "• %s\n", problems[i]);
-  g_string_append_c (text, '\n');
-  g_string_append_printf (text, "%s %s\n", _("Subject:"), info->subject ? info->subject : "");
-  g_string_append_printf (text, "%s %s\n", _("Issuer:"), info->issuer ? info->issuer : "");
-  g_string_append_printf (text, "%s %s – %s\n", _("Valid:"), from, until);
-  if (info->dns_names[0] != NULL)
-    {
-      g_autofree char *names = g_strjoinv (", ", info->dns_names);
-      g_string_append_printf (text, "%s %s\n", _("Names:"), names);
-    }
-  g_string_append_printf (text, "%s\n%s\n\n", _("SHA-256 fingerprint:"), fingerprint);
-  if (revoked)
-    g_string_append (text, _("A revoked certificate can never be trusted."));
-  else
-    g_string_append (text, _("Trust this certificate only if you know it is your server’s, "
-                             "for example because your provider published its fingerprint."));
-
-  dialog = gtk_message_dialog_new (NULL, 0, GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
-                                   _("Can’t verify the identity of %s"), result->host);
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", text->str);
-  gtk_window_set_title (GTK_WINDOW (dialog), _("Review Certificate"));
-  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
-  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Don’t Trust"), GTK_RESPONSE_REJECT);
-  if (!revoked)
-    gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Trust This Certificate"), GTK_RESPONSE_ACCEPT);
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_REJECT);
-
-  review = g_new0 (Review, 1);
-  review->app = g_object_ref (self);
-  review->account_id = g_strdup (account_id);
-  review->host = g_strdup (result->host);
-  review->port = result->port;
-  review->certificate = g_object_ref (result->certificate);
-  g_object_set_data_full (G_OBJECT (dialog), "pb-review", review, (GDestroyNotify) review_free);
-
-  g_signal_connect (dialog, "response", G_CALLBACK (on_review_response), NULL);
-  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- Actions ------------------------------------------------------------- */
@@ -279,8 +148,9 @@ on_review_certificate (GSimpleAction *action,
   PbApplication *self = user_data;
   const char *id = account_parameter (parameter);
 
+  /* From a notification, the tray or the mail window: a window of its own. */
   if (self->monitor != NULL && id != NULL)
-    review_certificate (self, id);
+    pb_trust_dialog_review_account (NULL, GTK_APPLICATION (self), self->monitor, id);
 }
 
 static void
@@ -327,12 +197,14 @@ on_add_account (GSimpleAction *action,
                 gpointer       user_data)
 {
   PbApplication *self = user_data;
-  GtkWindow *window = find_window (self, PB_TYPE_ACCOUNT_FORM);
+  GtkWindow *window = find_window (self, PB_TYPE_ACCOUNT_WIZARD);
 
   if (self->monitor == NULL)
     return;
+  /* The wizard searches and tests with the real defaults (network, system
+   * trust, the system resolver). */
   if (window == NULL)
-    window = GTK_WINDOW (pb_account_form_new (GTK_APPLICATION (self), self->monitor));
+    window = GTK_WINDOW (pb_account_wizard_new (GTK_APPLICATION (self), self->monitor));
   gtk_window_present (window);
 }
 

@@ -3,107 +3,1039 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
+#include "pb-describe.h"
+#include "pb-error.h"
 #include "pb-preferences-window.h"
+#include "pb-secret-store.h"
+#include "pb-seen-store.h"
 #include "pb-settings.h"
 
 struct _PbPreferencesWindow
 {
-  GtkWindow    parent_instance;
+  GtkWindow       parent_instance;
 
-  PbMonitor   *monitor;
-  GSettings   *settings;
-  char        *shown;          /* what the account list shows, to rebuild it only on change */
+  PbMonitor      *monitor;
+  GSettings      *settings;
+  char           *shown_accounts;      /* the IDs the account list has rows for */
+  char           *shown_certificates;  /* what the certificate list shows */
 
-  GtkWidget   *notify_new_mail_switch;
-  GtkWidget   *notify_errors_switch;
-  GtkWidget   *privacy_switch;
-  GtkWidget   *start_at_login_switch;
-  GtkWidget   *mail_client_entry;
-  GtkListBox  *account_list;
+  GtkWidget      *notify_new_mail_switch;
+  GtkWidget      *notify_errors_switch;
+  GtkWidget      *privacy_switch;
+  GtkWidget      *start_at_login_switch;
+  GtkCheckButton *system_client_radio;
+  GtkCheckButton *command_client_radio;
+  GtkEditable    *mail_client_entry;
+  GtkListBox     *account_list;
+  GtkListBox     *certificate_list;
 };
 
 G_DEFINE_FINAL_TYPE (PbPreferencesWindow, pb_preferences_window, GTK_TYPE_WINDOW)
 
-static char *
-describe_account (PbAccount *account)
+/* GTK's own theme has no boxed lists (libadwaita's): a rounded frame. */
+static const char style[] =
+  "list.pb-boxed-list {"
+  "  border: 1px solid alpha(currentColor, 0.15);"
+  "  border-radius: 8px;"
+  "}"
+  "list.pb-boxed-list > row {"
+  "  padding: 8px 12px;"
+  "  min-height: 34px;"
+  "}";
+
+static void
+ensure_style (GtkWidget *widget)
 {
-  return g_strdup_printf ("%s@%s:%u", pb_account_get_user (account), pb_account_get_host (account),
-                          pb_account_get_port (account));
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (display == NULL || g_object_get_data (G_OBJECT (display), "pb-preferences-style") != NULL)
+    return;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider, style, -1);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "pb-preferences-style",
+                          g_steal_pointer (&provider), g_object_unref);
+}
+
+/* A plain-text message (never markup: it may quote servers and files). */
+static void
+show_message (GtkWindow      *parent,
+              GtkMessageType  type,
+              const char     *primary,
+              const char     *secondary)
+{
+  GtkWidget *dialog;
+
+  dialog = gtk_message_dialog_new (parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   type, GTK_BUTTONS_CLOSE, "%s", primary);
+  if (secondary != NULL)
+    gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", secondary);
+  gtk_window_set_title (GTK_WINDOW (dialog), "Popbell");
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+set_accessible_label (GtkWidget  *widget,
+                      const char *label)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
 }
 
 static GtkWidget *
-make_row (const char *title,
-          const char *subtitle)
+icon_button (const char *icon_name,
+             const char *name,
+             const char *tooltip,
+             const char *accessible_label)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_name (button, name);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, tooltip);
+  set_accessible_label (button, accessible_label);
+  return button;
+}
+
+/* Title and subtitle of a row; plain text, ellipsized: names and hosts are
+ * the user's, but they may be long. */
+static GtkWidget *
+text_box (GtkWidget **title,
+          GtkWidget **subtitle)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *label;
 
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_hexpand (box, TRUE);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
 
-  /* Plain text: names and hosts are the user's, but never markup. */
-  label = gtk_label_new (title);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_box_append (GTK_BOX (box), label);
+  *title = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (*title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (*title), PANGO_ELLIPSIZE_END);
+  gtk_box_append (GTK_BOX (box), *title);
 
-  if (subtitle != NULL)
-    {
-      label = gtk_label_new (subtitle);
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_widget_add_css_class (label, "caption");
-      gtk_box_append (GTK_BOX (box), label);
-    }
+  *subtitle = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (*subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (*subtitle), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (*subtitle, "dim-label");
+  gtk_widget_add_css_class (*subtitle, "caption");
+  gtk_box_append (GTK_BOX (box), *subtitle);
   return box;
+}
+
+static GtkWidget *
+placeholder_row (const char *text)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+  return row;
+}
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+/* ---- Changing accounts.ini ------------------------------------------------------ */
+
+typedef void (*AccountChange) (PbAccount *account,
+                               gpointer   data);
+
+/* Changes go to a fresh copy of accounts.ini, never to the monitor's
+ * accounts: the monitor tells what changed by comparing the two. */
+static gboolean
+change_account (PbPreferencesWindow  *self,
+                const char           *account_id,
+                AccountChange         change,
+                gpointer              data,
+                GError              **error)
+{
+  PbAccountStore *live = pb_monitor_get_account_store (self->monitor);
+  g_autoptr(PbAccountStore) store = pb_account_store_new (pb_account_store_get_path (live));
+  PbAccount *account;
+
+  if (!pb_account_store_load (store, error))
+    return FALSE;
+  account = pb_account_store_lookup (store, account_id);
+  if (account == NULL)
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
+                   _("The account “%s” no longer exists."), account_id);
+      return FALSE;
+    }
+  change (account, data);
+  if (!pb_account_store_save (store, error))
+    return FALSE;
+  pb_monitor_reload (self->monitor);
+  return TRUE;
+}
+
+static gboolean
+pin_used_by_an_account (PbPreferencesWindow *self,
+                        const char          *host,
+                        guint16              port)
+{
+  GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (accounts, i);
+
+      if (g_ascii_strcasecmp (pb_account_get_host (account), host) == 0 &&
+          pb_account_get_port (account) == port)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* ---- The account editor ----------------------------------------------------------- */
+
+typedef struct
+{
+  PbPreferencesWindow *prefs;
+  char                *account_id;
+  GtkWindow           *window;
+  GtkEditable         *name_entry;
+  GtkEditable         *user_entry;
+  GtkEditable         *host_entry;
+  GtkDropDown         *security_dropdown;
+  GtkSpinButton       *port_spin;
+  GtkSpinButton       *interval_spin;
+  GtkCheckButton      *enabled_check;
+  GtkLabel            *problem;
+} Editor;
+
+static void
+editor_free (Editor *editor)
+{
+  g_object_unref (editor->prefs);
+  g_free (editor->account_id);
+  g_free (editor);
+}
+
+static PbSecurity
+editor_security (Editor *editor)
+{
+  return gtk_drop_down_get_selected (editor->security_dropdown) == 1 ? PB_SECURITY_STARTTLS
+                                                                      : PB_SECURITY_TLS;
+}
+
+/* Follows the security with the port while the port is still a default one. */
+static void
+on_editor_security_changed (Editor *editor)
+{
+  PbSecurity security = editor_security (editor);
+  PbSecurity other = security == PB_SECURITY_TLS ? PB_SECURITY_STARTTLS : PB_SECURITY_TLS;
+
+  if (gtk_spin_button_get_value_as_int (editor->port_spin) == pb_security_default_port (other))
+    gtk_spin_button_set_value (editor->port_spin, pb_security_default_port (security));
+}
+
+static gboolean
+is_host_name (const char *text)
+{
+  if (*text == '\0' || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p) || *p == '/' || *p == '@')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_user_name (const char *text)
+{
+  if (*text == '\0' || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *name;
+  const char *user;
+  const char *host;
+  PbSecurity  security;
+  guint16     port;
+  guint       interval;
+  gboolean    enabled;
+} Edits;
+
+static void
+apply_edits (PbAccount *account,
+             gpointer   data)
+{
+  const Edits *edits = data;
+
+  pb_account_set_display_name (account, *edits->name != '\0' ? edits->name : NULL);
+  pb_account_set_user (account, edits->user);
+  pb_account_set_host (account, edits->host);
+  pb_account_set_security (account, edits->security);
+  pb_account_set_port (account, edits->port);
+  pb_account_set_interval (account, edits->interval);
+  pb_account_set_enabled (account, edits->enabled);
+}
+
+static void
+editor_problem (Editor     *editor,
+                const char *text)
+{
+  gtk_label_set_text (editor->problem, text);
+  gtk_widget_set_visible (GTK_WIDGET (editor->problem), TRUE);
+}
+
+static void
+on_editor_save (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  Editor *editor = user_data;
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (editor->name_entry)));
+  g_autofree char *user = g_strstrip (g_strdup (gtk_editable_get_text (editor->user_entry)));
+  g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (editor->host_entry)));
+  g_autoptr(GError) error = NULL;
+  Edits edits;
+
+  if (!is_user_name (user))
+    {
+      editor_problem (editor, _("Enter the user name the server expects, often your e-mail "
+                                "address."));
+      gtk_widget_grab_focus (GTK_WIDGET (editor->user_entry));
+      return;
+    }
+  if (!is_host_name (host))
+    {
+      editor_problem (editor, _("Enter the name of the POP3 server, for example "
+                                "pop.example.com."));
+      gtk_widget_grab_focus (GTK_WIDGET (editor->host_entry));
+      return;
+    }
+
+  gtk_spin_button_update (editor->port_spin);
+  gtk_spin_button_update (editor->interval_spin);
+  edits.name = name;
+  edits.user = user;
+  edits.host = host;
+  edits.security = editor_security (editor);
+  edits.port = gtk_spin_button_get_value_as_int (editor->port_spin);
+  edits.interval = gtk_spin_button_get_value_as_int (editor->interval_spin);
+  edits.enabled = gtk_check_button_get_active (editor->enabled_check);
+
+  if (!change_account (editor->prefs, editor->account_id, apply_edits, &edits, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not save the account: %s"),
+                                                  error->message);
+      editor_problem (editor, message);
+      return;
+    }
+  gtk_window_destroy (editor->window);
+}
+
+static GtkWidget *
+editor_label (GtkGrid    *grid,
+              int         row,
+              const char *text,
+              GtkWidget  *widget)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
+  gtk_grid_attach (grid, label, 0, row, 1, 1);
+  gtk_grid_attach (grid, widget, 1, row, 1, 1);
+  gtk_widget_set_hexpand (widget, TRUE);
+  return label;
+}
+
+static GtkWidget *
+named_entry (const char *name,
+             const char *text)
+{
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_widget_set_name (entry, name);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text ? text : "");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  return entry;
+}
+
+static void
+edit_account (PbPreferencesWindow *self,
+              const char          *account_id)
+{
+  PbAccount *account = pb_monitor_lookup_account (self->monitor, account_id);
+  g_autoptr(GSimpleActionGroup) group = NULL;
+  g_autoptr(GSimpleAction) save = NULL;
+  g_autoptr(GtkStringList) securities = NULL;
+  g_autofree char *title = NULL;
+  GtkShortcutController *shortcuts;
+  GtkWidget *box, *grid, *buttons, *button, *spin_box, *unit;
+  GtkApplication *application;
+  Editor *editor;
+  int row = 0;
+
+  if (account == NULL)
+    return;
+
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    {
+      Editor *open = g_object_get_data (l->data, "pb-account-editor");
+      if (open != NULL && open->prefs == self && g_str_equal (open->account_id, account_id))
+        {
+          gtk_window_present (l->data);
+          g_list_free (l);
+          return;
+        }
+    }
+
+  editor = g_new0 (Editor, 1);
+  editor->prefs = g_object_ref (self);
+  editor->account_id = g_strdup (account_id);
+  editor->window = GTK_WINDOW (gtk_window_new ());
+  g_object_set_data_full (G_OBJECT (editor->window), "pb-account-editor", editor,
+                          (GDestroyNotify) editor_free);
+
+  title = g_strdup_printf (_("Edit “%s”"), pb_account_get_display_name (account));
+  gtk_window_set_title (editor->window, title);
+  gtk_window_set_transient_for (editor->window, GTK_WINDOW (self));
+  gtk_window_set_modal (editor->window, TRUE);
+  gtk_window_set_destroy_with_parent (editor->window, TRUE);
+  gtk_window_set_resizable (editor->window, FALSE);
+  application = gtk_window_get_application (GTK_WINDOW (self));
+  if (application != NULL)
+    gtk_window_set_application (editor->window, application);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  gtk_widget_set_margin_top (box, 24);
+  gtk_widget_set_margin_bottom (box, 24);
+  gtk_widget_set_margin_start (box, 24);
+  gtk_widget_set_margin_end (box, 24);
+  gtk_window_set_child (editor->window, box);
+
+  grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 12);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_box_append (GTK_BOX (box), grid);
+
+  editor->name_entry = GTK_EDITABLE (named_entry ("name-entry",
+                                                  pb_account_get_display_name (account)));
+  editor_label (GTK_GRID (grid), row++, _("_Name"), GTK_WIDGET (editor->name_entry));
+  editor->user_entry = GTK_EDITABLE (named_entry ("user-entry", pb_account_get_user (account)));
+  editor_label (GTK_GRID (grid), row++, _("_User name"), GTK_WIDGET (editor->user_entry));
+  editor->host_entry = GTK_EDITABLE (named_entry ("host-entry", pb_account_get_host (account)));
+  editor_label (GTK_GRID (grid), row++, _("_Server"), GTK_WIDGET (editor->host_entry));
+
+  securities = gtk_string_list_new (NULL);
+  gtk_string_list_append (securities, _("TLS (port 995)"));
+  gtk_string_list_append (securities, _("STARTTLS (port 110)"));
+  editor->security_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (
+    g_steal_pointer (&securities)), NULL));
+  gtk_widget_set_name (GTK_WIDGET (editor->security_dropdown), "security-dropdown");
+  gtk_drop_down_set_selected (editor->security_dropdown,
+                              pb_account_get_security (account) == PB_SECURITY_STARTTLS);
+  editor_label (GTK_GRID (grid), row++, _("Se_curity"), GTK_WIDGET (editor->security_dropdown));
+
+  editor->port_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, 65535, 1));
+  gtk_widget_set_name (GTK_WIDGET (editor->port_spin), "port-spin");
+  gtk_spin_button_set_value (editor->port_spin, pb_account_get_port (account));
+  editor_label (GTK_GRID (grid), row++, _("_Port"), GTK_WIDGET (editor->port_spin));
+  gtk_widget_set_hexpand (GTK_WIDGET (editor->port_spin), FALSE);
+  gtk_widget_set_halign (GTK_WIDGET (editor->port_spin), GTK_ALIGN_START);
+  g_signal_connect_swapped (editor->security_dropdown, "notify::selected",
+                            G_CALLBACK (on_editor_security_changed), editor);
+
+  editor->interval_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (
+    PB_MIN_INTERVAL_MINUTES, PB_MAX_INTERVAL_MINUTES, 1));
+  gtk_widget_set_name (GTK_WIDGET (editor->interval_spin), "interval-spin");
+  gtk_spin_button_set_value (editor->interval_spin, pb_account_get_interval (account));
+  spin_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (spin_box), GTK_WIDGET (editor->interval_spin));
+  unit = gtk_label_new (_("minutes"));
+  gtk_widget_add_css_class (unit, "dim-label");
+  gtk_box_append (GTK_BOX (spin_box), unit);
+  gtk_widget_set_hexpand (spin_box, TRUE);
+  {
+    GtkWidget *label = gtk_label_new_with_mnemonic (_("Check _every"));
+
+    gtk_label_set_xalign (GTK_LABEL (label), 1);
+    gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (editor->interval_spin));
+    gtk_grid_attach (GTK_GRID (grid), label, 0, row, 1, 1);
+    gtk_grid_attach (GTK_GRID (grid), spin_box, 1, row++, 1, 1);
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (editor->interval_spin),
+                                    GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, unit, NULL, -1);
+  }
+
+  editor->enabled_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (
+    _("Check this account _automatically")));
+  gtk_widget_set_name (GTK_WIDGET (editor->enabled_check), "enabled-check");
+  gtk_check_button_set_active (editor->enabled_check, pb_account_get_enabled (account));
+  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (editor->enabled_check), 1, row++, 1, 1);
+
+  editor->problem = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (editor->problem, 0);
+  gtk_label_set_wrap (editor->problem, TRUE);
+  gtk_label_set_max_width_chars (editor->problem, 50);
+  gtk_widget_add_css_class (GTK_WIDGET (editor->problem), "error");
+  gtk_widget_set_visible (GTK_WIDGET (editor->problem), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (editor->problem));
+
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  /* Another server or user may well need another password. */
+  button = gtk_button_new_with_mnemonic (_("Change _Password…"));
+  gtk_widget_set_name (button, "password-button");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.enter-password");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", account_id);
+  gtk_widget_set_hexpand (button, TRUE);
+  gtk_widget_set_halign (button, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (buttons), button);
+
+  button = gtk_button_new_with_mnemonic (_("_Cancel"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "window.close");
+  gtk_box_append (GTK_BOX (buttons), button);
+
+  button = gtk_button_new_with_mnemonic (_("_Save"));
+  gtk_widget_set_name (button, "save-button");
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "editor.save");
+  gtk_box_append (GTK_BOX (buttons), button);
+  gtk_window_set_default_widget (editor->window, button);
+
+  group = g_simple_action_group_new ();
+  save = g_simple_action_new ("save", NULL);
+  g_signal_connect (save, "activate", G_CALLBACK (on_editor_save), editor);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (save));
+  gtk_widget_insert_action_group (GTK_WIDGET (editor->window), "editor", G_ACTION_GROUP (group));
+
+  shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
+  gtk_shortcut_controller_add_shortcut (shortcuts,
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (GTK_WIDGET (editor->window), GTK_EVENT_CONTROLLER (shortcuts));
+
+  gtk_window_present (editor->window);
+}
+
+/* ---- Removing an account ------------------------------------------------------------ */
+
+static void
+on_secret_deleted (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PbPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Without a Secret Service nothing was ever stored there. */
+  if (pb_secret_delete_finish (result, &error) ||
+      g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NO_SERVICE))
+    return;
+
+  g_debug ("Could not delete the password: %s", error->message);
+  show_message (self->monitor != NULL ? GTK_WINDOW (self) : NULL, GTK_MESSAGE_WARNING,
+                _("The account was removed, but its password could not be deleted from the "
+                  "keyring"),
+                error->message);
+}
+
+static void update_certificates (PbPreferencesWindow *self);
+
+static void
+remove_account (PbPreferencesWindow *self,
+                const char          *account_id)
+{
+  PbAccountStore *live = pb_monitor_get_account_store (self->monitor);
+  g_autoptr(PbAccountStore) store = pb_account_store_new (pb_account_store_get_path (live));
+  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *state = NULL;
+  PbAccount *account;
+  guint16 port;
+
+  if (!pb_account_store_load (store, &error))
+    goto failed;
+  account = pb_account_store_lookup (store, account_id);
+  if (account == NULL)
+    {
+      /* Removed meanwhile (the command line): nothing left to do here. */
+      pb_monitor_reload (self->monitor);
+      return;
+    }
+  host = g_strdup (pb_account_get_host (account));
+  port = pb_account_get_port (account);
+  if (!pb_account_store_remove (store, account_id, &error) || !pb_account_store_save (store, &error))
+    goto failed;
+
+  /* The monitor lets go of the account (and of a check still running) before
+   * its state file goes. */
+  pb_monitor_reload (self->monitor);
+
+  state = pb_seen_store_path_for_account (account_id);
+  if (g_unlink (state) != 0 && errno != ENOENT)
+    g_string_append_printf (problems, _("Could not delete %s: %s"), state, g_strerror (errno));
+
+  /* The pin belongs to the server; keep it while another account uses it. */
+  if (!pin_used_by_an_account (self, host, port))
+    {
+      PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
+
+      if (pb_trust_store_remove (pins, host, port, NULL) && !pb_trust_store_save (pins, &error))
+        {
+          if (problems->len > 0)
+            g_string_append_c (problems, '\n');
+          g_string_append (problems, error->message);
+          g_clear_error (&error);
+        }
+      update_certificates (self);
+    }
+
+  pb_secret_delete_async (account_id, NULL, on_secret_deleted, g_object_ref (self));
+
+  if (problems->len > 0)
+    show_message (GTK_WINDOW (self), GTK_MESSAGE_WARNING,
+                  _("The account was removed, but not everything of it"), problems->str);
+  return;
+
+failed:
+  show_message (GTK_WINDOW (self), GTK_MESSAGE_ERROR, _("Could not remove the account"),
+                error->message);
+}
+
+static void
+on_remove_response (GtkDialog *dialog,
+                    int        response,
+                    gpointer   user_data)
+{
+  PbPreferencesWindow *self = user_data;
+  g_autofree char *account_id = g_strdup (g_object_get_data (G_OBJECT (dialog), "pb-account-id"));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    remove_account (self, account_id);
+}
+
+static void
+confirm_remove_account (PbPreferencesWindow *self,
+                        const char          *account_id)
+{
+  PbAccount *account = pb_monitor_lookup_account (self->monitor, account_id);
+  GtkWidget *dialog;
+  GtkWidget *button;
+
+  if (account == NULL)
+    return;
+
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   _("Remove the account “%s”?"),
+                                   pb_account_get_display_name (account));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                            _("Popbell forgets its settings, its password in "
+                                              "the keyring and which messages it has seen. "
+                                              "Your mail stays on the server."));
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Remove Account"));
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Remove"), GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (button, "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  g_object_set_data_full (G_OBJECT (dialog), "pb-account-id", g_strdup (account_id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- The account list ---------------------------------------------------------- */
+
+static const char *
+row_account_id (GtkWidget *widget)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (widget, GTK_TYPE_LIST_BOX_ROW);
+
+  return row != NULL ? g_object_get_data (G_OBJECT (row), "pb-account-id") : NULL;
+}
+
+static void
+on_edit_clicked (GtkButton           *button,
+                 PbPreferencesWindow *self)
+{
+  const char *id = row_account_id (GTK_WIDGET (button));
+
+  if (id != NULL)
+    edit_account (self, id);
+}
+
+static void
+on_remove_clicked (GtkButton           *button,
+                   PbPreferencesWindow *self)
+{
+  const char *id = row_account_id (GTK_WIDGET (button));
+
+  if (id != NULL)
+    confirm_remove_account (self, id);
+}
+
+static void
+set_enabled (PbAccount *account,
+             gpointer   data)
+{
+  pb_account_set_enabled (account, GPOINTER_TO_INT (data));
+}
+
+static void update_accounts (PbPreferencesWindow *self);
+
+static void
+on_enabled_changed (GtkSwitch           *sw,
+                    GParamSpec          *pspec,
+                    PbPreferencesWindow *self)
+{
+  const char *id = row_account_id (GTK_WIDGET (sw));
+  PbAccount *account = id != NULL ? pb_monitor_lookup_account (self->monitor, id) : NULL;
+  gboolean active = gtk_switch_get_active (sw);
+  g_autoptr(GError) error = NULL;
+
+  if (account == NULL || pb_account_get_enabled (account) == active)
+    return;
+
+  if (!change_account (self, id, set_enabled, GINT_TO_POINTER (active), &error))
+    {
+      show_message (GTK_WINDOW (self), GTK_MESSAGE_ERROR, _("Could not save the account"),
+                    error->message);
+      update_accounts (self);
+    }
+}
+
+static GtkWidget *
+account_row (PbPreferencesWindow *self,
+             PbAccount           *account)
+{
+  const char *name = pb_account_get_display_name (account);
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title, *subtitle, *sw, *button;
+  g_autofree char *label = NULL;
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  g_object_set_data_full (G_OBJECT (row), "pb-account-id", g_strdup (pb_account_get_id (account)),
+                          g_free);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_box_append (GTK_BOX (box), text_box (&title, &subtitle));
+  g_object_set_data (G_OBJECT (row), "pb-title", title);
+  g_object_set_data (G_OBJECT (row), "pb-subtitle", subtitle);
+
+  sw = gtk_switch_new ();
+  gtk_widget_set_name (sw, "enabled-switch");
+  gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_end (sw, 6);
+  gtk_widget_set_tooltip_text (sw, _("Check this account"));
+  label = g_strdup_printf (_("Check “%s”"), name);
+  set_accessible_label (sw, label);
+  g_object_set_data (G_OBJECT (row), "pb-switch", sw);
+  gtk_box_append (GTK_BOX (box), sw);
+  g_clear_pointer (&label, g_free);
+
+  label = g_strdup_printf (_("Edit “%s”"), name);
+  button = icon_button ("document-edit-symbolic", "edit-button", _("Edit"), label);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_edit_clicked), self);
+  gtk_box_append (GTK_BOX (box), button);
+  g_clear_pointer (&label, g_free);
+
+  label = g_strdup_printf (_("Remove “%s”"), name);
+  button = icon_button ("user-trash-symbolic", "remove-button", _("Remove"), label);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_remove_clicked), self);
+  gtk_box_append (GTK_BOX (box), button);
+
+  return row;
+}
+
+static void
+update_account_row (PbPreferencesWindow *self,
+                    GtkWidget           *row,
+                    PbAccount           *account)
+{
+  GtkWidget *sw = g_object_get_data (G_OBJECT (row), "pb-switch");
+  guint interval = pb_account_get_interval (account);
+  g_autofree char *where = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *subtitle = NULL;
+
+  /* Translators: a user name at a server, "alice@example.com at pop.example.com:995". */
+  where = g_strdup_printf (_("%s at %s:%u"), pb_account_get_user (account),
+                           pb_account_get_host (account), pb_account_get_port (account));
+  if (!pb_account_get_enabled (account))
+    when = g_strdup (_("not checked"));
+  else
+    when = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "every minute", "every %u minutes",
+                                         interval), interval);
+  subtitle = pb_describe_join (where, when);
+
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "pb-title"),
+                      pb_account_get_display_name (account));
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "pb-subtitle"), subtitle);
+
+  g_signal_handlers_block_by_func (sw, on_enabled_changed, self);
+  gtk_switch_set_active (GTK_SWITCH (sw), pb_account_get_enabled (account));
+  g_signal_handlers_unblock_by_func (sw, on_enabled_changed, self);
 }
 
 static void
 update_accounts (PbPreferencesWindow *self)
 {
   GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
-  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autoptr(GString) ids = g_string_new (NULL);
   GtkWidget *child;
+  guint i = 0;
 
-  for (guint i = 0; i < accounts->len; i++)
+  for (guint n = 0; n < accounts->len; n++)
+    g_string_append_printf (ids, "%s\n", pb_account_get_id (g_ptr_array_index (accounts, n)));
+
+  /* Other accounts: new rows. The same ones: updated in place, so that the
+   * keyboard focus stays where it was. */
+  if (g_strcmp0 (ids->str, self->shown_accounts) != 0)
     {
-      PbAccount *account = g_ptr_array_index (accounts, i);
-      g_autofree char *where = describe_account (account);
+      g_free (self->shown_accounts);
+      self->shown_accounts = g_strdup (ids->str);
+      clear_list (self->account_list);
 
-      g_string_append_printf (shown, "%s\n%s\n%s\n%d\n", pb_account_get_id (account),
-                              pb_account_get_display_name (account), where,
-                              pb_account_get_enabled (account));
+      if (accounts->len == 0)
+        gtk_list_box_append (self->account_list,
+                             placeholder_row (_("No accounts yet. Add one to start watching "
+                                                "a mailbox.")));
+      for (guint n = 0; n < accounts->len; n++)
+        {
+          GtkWidget *row = account_row (self, g_ptr_array_index (accounts, n));
+
+          gtk_list_box_append (self->account_list, row);
+          g_signal_connect (g_object_get_data (G_OBJECT (row), "pb-switch"), "notify::active",
+                            G_CALLBACK (on_enabled_changed), self);
+        }
     }
-  /* The monitor reports every check: most of them change nothing here. */
-  if (g_strcmp0 (shown->str, self->shown) == 0)
+
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->account_list));
+       child != NULL && i < accounts->len;
+       child = gtk_widget_get_next_sibling (child))
+    update_account_row (self, child, g_ptr_array_index (accounts, i++));
+}
+
+/* ---- The trusted certificates -------------------------------------------------- */
+
+/* "host:port" (IPv6 hosts in brackets) → host and port. */
+static gboolean
+parse_trust_key (const char  *key,
+                 char       **host,
+                 guint16     *port)
+{
+  const char *colon = strrchr (key, ':');
+  guint64 number;
+
+  if (colon == NULL || colon == key ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &number, NULL))
+    return FALSE;
+  if (key[0] == '[' && colon[-1] == ']')
+    *host = g_strndup (key + 1, colon - key - 2);
+  else
+    *host = g_strndup (key, colon - key);
+  *port = number;
+  return TRUE;
+}
+
+static void
+on_remove_pin_clicked (GtkButton           *button,
+                       PbPreferencesWindow *self)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_LIST_BOX_ROW);
+  const char *key = g_object_get_data (G_OBJECT (row), "pb-trust-key");
+  PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  if (key == NULL || !parse_trust_key (key, &host, &port))
     return;
-  g_free (self->shown);
-  self->shown = g_strdup (shown->str);
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->account_list))) != NULL)
-    gtk_list_box_remove (self->account_list, child);
-
-  if (accounts->len == 0)
-    gtk_list_box_append (self->account_list, make_row (_("No account yet"), NULL));
-
-  for (guint i = 0; i < accounts->len; i++)
+  certificate = pb_trust_store_get_certificate (pins, host, port);
+  if (pb_trust_store_remove (pins, host, port, NULL) && !pb_trust_store_save (pins, &error))
     {
-      PbAccount *account = g_ptr_array_index (accounts, i);
-      g_autofree char *where = describe_account (account);
-      g_autofree char *subtitle = NULL;
-
-      if (pb_account_get_enabled (account))
-        subtitle = g_steal_pointer (&where);
-      else
-        subtitle = g_strdup_printf (_("%s (disabled)"), where);
-      gtk_list_box_append (self->account_list,
-                           make_row (pb_account_get_display_name (account), subtitle));
+      /* Still in the file: then still trusted, as the next start would. */
+      if (certificate != NULL)
+        pb_trust_store_add (pins, host, port, certificate);
+      show_message (GTK_WINDOW (self), GTK_MESSAGE_ERROR,
+                    _("Could not remove the trusted certificate"), error->message);
     }
+  update_certificates (self);
+}
+
+static GtkWidget *
+certificate_row (PbPreferencesWindow *self,
+                 const char          *key,
+                 const char          *host,
+                 guint16              port)
+{
+  PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
+  const char *hex = pb_trust_store_get_fingerprint (pins, host, port);
+  GDateTime *pinned_at = pb_trust_store_get_pinned_at (pins, host, port);
+  g_autofree char *fingerprint = hex != NULL ? pb_fingerprint_format (hex) : g_strdup ("");
+  g_autofree char *short_fingerprint = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *label = NULL;
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title, *subtitle_label, *button;
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  g_object_set_data_full (G_OBJECT (row), "pb-trust-key", g_strdup (key), g_free);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_box_append (GTK_BOX (box), text_box (&title, &subtitle_label));
+
+  /* The first groups tell certificates apart; the tooltip has all of it. */
+  short_fingerprint = g_strdup_printf ("SHA-256 %.*s…", 11, fingerprint);
+  if (pinned_at != NULL)
+    {
+      g_autofree char *date = pb_describe_date (pinned_at);
+      when = g_strdup_printf (_("Trusted on %s"), date);
+    }
+  else
+    when = g_strdup (_("Trusted"));
+  subtitle = pb_describe_join (when, short_fingerprint);
+  gtk_label_set_text (GTK_LABEL (title), key);
+  gtk_label_set_text (GTK_LABEL (subtitle_label), subtitle);
+  gtk_widget_set_tooltip_text (subtitle_label, fingerprint);
+
+  label = g_strdup_printf (_("Remove the trusted certificate of %s"), key);
+  button = icon_button ("user-trash-symbolic", "remove-button", _("Remove"), label);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_remove_pin_clicked), self);
+  gtk_box_append (GTK_BOX (box), button);
+  return row;
+}
+
+static void
+update_certificates (PbPreferencesWindow *self)
+{
+  PbTrustStore *pins;
+  g_auto(GStrv) keys = NULL;
+  g_autoptr(GString) shown = g_string_new (NULL);
+
+  /* The window may become inactive while it is being destroyed. */
+  if (self->monitor == NULL)
+    return;
+  pins = pb_monitor_get_trust_store (self->monitor);
+  keys = pb_trust_store_list_keys (pins);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *host = NULL;
+      guint16 port;
+
+      if (parse_trust_key (keys[i], &host, &port))
+        g_string_append_printf (shown, "%s %s\n", keys[i],
+                                pb_trust_store_get_fingerprint (pins, host, port));
+    }
+  if (g_strcmp0 (shown->str, self->shown_certificates) == 0)
+    return;
+  g_free (self->shown_certificates);
+  self->shown_certificates = g_strdup (shown->str);
+
+  clear_list (self->certificate_list);
+  if (keys[0] == NULL)
+    gtk_list_box_append (self->certificate_list,
+                         placeholder_row (_("No trusted certificates")));
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *host = NULL;
+      guint16 port;
+
+      if (parse_trust_key (keys[i], &host, &port))
+        gtk_list_box_append (self->certificate_list,
+                             certificate_row (self, keys[i], host, port));
+    }
+}
+
+/* ---- The mail client ------------------------------------------------------------- */
+
+static void follow_command_choice (PbPreferencesWindow *self);
+
+static void
+on_mail_client_setting (PbPreferencesWindow *self)
+{
+  g_autofree char *command = g_settings_get_string (self->settings, PB_SETTINGS_MAIL_CLIENT);
+
+  if (*command != '\0')
+    {
+      if (g_strcmp0 (gtk_editable_get_text (self->mail_client_entry), command) != 0)
+        gtk_editable_set_text (self->mail_client_entry, command);
+      gtk_check_button_set_active (self->command_client_radio, TRUE);
+    }
+  else if (!gtk_check_button_get_active (self->command_client_radio) ||
+           *gtk_editable_get_text (self->mail_client_entry) != '\0')
+    gtk_check_button_set_active (self->system_client_radio, TRUE);
+  follow_command_choice (self);
+}
+
+static void
+follow_command_choice (PbPreferencesWindow *self)
+{
+  GtkWidget *entry = GTK_WIDGET (self->mail_client_entry);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  gboolean command = gtk_check_button_get_active (self->command_client_radio);
+
+  /* A focused entry must not turn insensitive under the keyboard. */
+  if (!command && focus != NULL && (focus == entry || gtk_widget_is_ancestor (focus, entry)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->system_client_radio));
+  gtk_widget_set_sensitive (entry, command);
+}
+
+static void
+store_mail_client (PbPreferencesWindow *self)
+{
+  const char *command = "";
+  g_autofree char *stored = g_settings_get_string (self->settings, PB_SETTINGS_MAIL_CLIENT);
+
+  follow_command_choice (self);
+  if (gtk_check_button_get_active (self->command_client_radio))
+    command = gtk_editable_get_text (self->mail_client_entry);
+  if (g_strcmp0 (stored, command) != 0)
+    g_settings_set_string (self->settings, PB_SETTINGS_MAIL_CLIENT, command);
+}
+
+static void
+on_command_toggled (PbPreferencesWindow *self)
+{
+  store_mail_client (self);
+  if (gtk_check_button_get_active (self->command_client_radio))
+    gtk_widget_grab_focus (GTK_WIDGET (self->mail_client_entry));
+}
+
+/* ---- GObject ---------------------------------------------------------------------- */
+
+static void
+on_account_changed (PbPreferencesWindow *self)
+{
+  update_accounts (self);
+  /* A certificate trusted elsewhere shows up with the check that follows. */
+  update_certificates (self);
 }
 
 static void
@@ -113,6 +1045,8 @@ pb_preferences_window_dispose (GObject *object)
 
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PB_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->monitor);
   g_clear_object (&self->settings);
@@ -125,7 +1059,8 @@ pb_preferences_window_finalize (GObject *object)
 {
   PbPreferencesWindow *self = PB_PREFERENCES_WINDOW (object);
 
-  g_free (self->shown);
+  g_free (self->shown_accounts);
+  g_free (self->shown_certificates);
 
   G_OBJECT_CLASS (pb_preferences_window_parent_class)->finalize (object);
 }
@@ -145,8 +1080,11 @@ pb_preferences_window_class_init (PbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, notify_errors_switch);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, privacy_switch);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, start_at_login_switch);
+  gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, system_client_radio);
+  gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, command_client_radio);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, mail_client_entry);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, account_list);
+  gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, certificate_list);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -155,6 +1093,8 @@ static void
 pb_preferences_window_init (PbPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ensure_style (GTK_WIDGET (self));
+  gtk_widget_set_name (GTK_WIDGET (self->mail_client_entry), "mail-client-entry");
 }
 
 PbPreferencesWindow *
@@ -180,10 +1120,18 @@ pb_preferences_window_new (GtkApplication *application,
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, PB_SETTINGS_START_AT_LOGIN, self->start_at_login_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, PB_SETTINGS_MAIL_CLIENT, self->mail_client_entry, "text",
-                   G_SETTINGS_BIND_DEFAULT);
 
-  g_signal_connect_swapped (monitor, "account-changed", G_CALLBACK (update_accounts), self);
+  on_mail_client_setting (self);
+  g_signal_connect_swapped (settings, "changed::" PB_SETTINGS_MAIL_CLIENT,
+                            G_CALLBACK (on_mail_client_setting), self);
+  g_signal_connect_swapped (self->command_client_radio, "toggled",
+                            G_CALLBACK (on_command_toggled), self);
+  g_signal_connect_swapped (self->mail_client_entry, "changed",
+                            G_CALLBACK (store_mail_client), self);
+
+  g_signal_connect_swapped (monitor, "account-changed", G_CALLBACK (on_account_changed), self);
+  g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (update_certificates), self);
   update_accounts (self);
+  update_certificates (self);
   return self;
 }

@@ -1,0 +1,1233 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-account-wizard"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "pb-account-wizard.h"
+#include "pb-describe.h"
+#include "pb-error.h"
+#include "pb-pop3-client.h"
+#include "pb-secret-store.h"
+#include "pb-trust-dialog.h"
+
+#define ID_MAX_BASE 56   /* leaves room for "-NNN" within the 64 an ID may have */
+
+typedef enum
+{
+  PROBLEM_SEARCH,      /* the search failed: "Try Again" searches again */
+  PROBLEM_UNSAFE,      /* only plaintext: nothing to try again */
+  PROBLEM_TEST,        /* the live test failed: "Try Again" tests again */
+} ProblemKind;
+
+struct _PbAccountWizard
+{
+  GtkWindow            parent_instance;
+
+  PbMonitor           *monitor;
+
+  /* The search options, and the strings and objects they point to. */
+  PbAutoconfigOptions  options;
+  char                *autoconfig_url;
+  char                *wellknown_url;
+  char                *ispdb_url;
+  char                *probe_ca_file;
+  GTlsDatabase        *http_tls_database;
+  GResolver           *resolver;
+
+  /* The step under way (search, test or saving); cancelled by closing and
+   * by going back. */
+  GCancellable        *cancellable;
+  PbServerCandidate   *candidate;        /* the server found or entered */
+  gboolean             manual;           /* ... entered on the manual page */
+  ProblemKind          problem;
+  PbAutoconfigSource   last_source;
+  GtkWidget           *last_step;        /* the progress line under way */
+
+  /* A certificate the user trusted in the review, for exactly this server;
+   * pinned in trust.ini only when the account is saved. */
+  GTlsCertificate     *trusted_certificate;
+  char                *trusted_host;
+  guint16              trusted_port;
+
+  PbCheckResult       *facts;            /* of the test that succeeded */
+  gboolean             saving;
+
+  GtkWidget           *back_button;
+  GtkWidget           *cancel_button;
+  GtkWidget           *primary_button;
+  GtkStack            *stack;
+  GtkEditable         *name_entry;
+  GtkEditable         *address_entry;
+  GtkEditable         *password_entry;
+  GtkWidget           *manual_button;
+  GtkSpinner          *finding_spinner;
+  GtkLabel            *finding_address;
+  GtkWidget           *finding_steps;
+  GtkEditable         *host_entry;
+  GtkDropDown         *security_dropdown;
+  GtkSpinButton       *port_spin;
+  GtkEditable         *user_entry;
+  GtkEditable         *manual_password_entry;
+  GtkSpinner          *checking_spinner;
+  GtkLabel            *checking_detail;
+  GtkLabel            *password_message;
+  GtkWidget           *app_password_box;
+  GtkLabel            *app_password_label;
+  GtkLinkButton       *app_password_link;
+  GtkEditable         *retry_password_entry;
+  GtkWidget           *trust_box;
+  GtkImage            *problem_icon;
+  GtkLabel            *problem_title;
+  GtkLabel            *problem_text;
+  GtkWidget           *problem_manual_button;
+  GtkWidget           *problem_retry_button;
+  GtkLabel            *done_text;
+  GtkLabel            *summary_name;
+  GtkLabel            *summary_address;
+  GtkLabel            *summary_user;
+  GtkLabel            *summary_server;
+  GtkLabel            *summary_protection;
+  GtkLabel            *done_problem;
+};
+
+G_DEFINE_FINAL_TYPE (PbAccountWizard, pb_account_wizard, GTK_TYPE_WINDOW)
+
+/* ---- Small helpers --------------------------------------------------------- */
+
+static char *
+entry_text (GtkEditable *editable)
+{
+  return g_strstrip (g_strdup (gtk_editable_get_text (editable)));
+}
+
+static const char *
+password (PbAccountWizard *self)
+{
+  return gtk_editable_get_text (self->password_entry);
+}
+
+static gboolean
+is_host_name (const char *text)
+{
+  if (*text == '\0')
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p) || *p == '/' || *p == '@')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_user_name (const char *text)
+{
+  if (*text == '\0' || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_address (const char *text)
+{
+  g_autofree char *domain = NULL;
+
+  if (!is_user_name (text) || strchr (text, ' ') != NULL)
+    return FALSE;
+  domain = pb_autoconfig_get_domain (text);
+  return domain != NULL;
+}
+
+static PbSecurity
+selected_security (PbAccountWizard *self)
+{
+  return gtk_drop_down_get_selected (self->security_dropdown) == 1 ? PB_SECURITY_STARTTLS
+                                                                    : PB_SECURITY_TLS;
+}
+
+static const char *
+security_name (PbSecurity security)
+{
+  return security == PB_SECURITY_STARTTLS ? "STARTTLS" : "TLS";
+}
+
+/* A new step: whatever ran before is cancelled and its results ignored. */
+static GCancellable *
+restart_cancellable (PbAccountWizard *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  return self->cancellable;
+}
+
+static void
+cancel_step (PbAccountWizard *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+}
+
+/* The header bar follows the page: Back where there is somewhere to go back
+ * to, the main button with the page's label and only when it can act. */
+static void
+update_buttons (PbAccountWizard *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+  const char *label = NULL;
+  gboolean enabled = FALSE;
+
+  if (g_strcmp0 (page, "address") == 0)
+    {
+      g_autofree char *address = entry_text (self->address_entry);
+
+      label = _("_Continue");
+      enabled = is_address (address) && *password (self) != '\0';
+    }
+  else if (g_strcmp0 (page, "manual") == 0)
+    {
+      g_autofree char *host = entry_text (self->host_entry);
+      g_autofree char *user = entry_text (self->user_entry);
+
+      label = _("_Continue");
+      enabled = is_host_name (host) && is_user_name (user) && *password (self) != '\0';
+    }
+  else if (g_strcmp0 (page, "password") == 0)
+    {
+      label = _("_Try Again");
+      enabled = *password (self) != '\0';
+    }
+  else if (g_strcmp0 (page, "done") == 0)
+    {
+      label = _("_Done");
+      enabled = !self->saving;
+    }
+
+  if (label != NULL)
+    gtk_button_set_label (GTK_BUTTON (self->primary_button), label);
+  gtk_widget_set_visible (self->primary_button, label != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.next", label != NULL && enabled);
+  gtk_widget_set_visible (self->back_button, g_strcmp0 (page, "address") != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.back", !self->saving);
+}
+
+static void
+show_page (PbAccountWizard *self,
+           const char      *name,
+           GtkWidget       *focus)
+{
+  GtkWidget *page = gtk_stack_get_child_by_name (self->stack, name);
+
+  g_assert (page != NULL);
+  /* Unfocused first: GTK 4.8 leaves the cursor of an entry blinking (and
+   * warning) when it is hidden under it. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  gtk_stack_set_visible_child (self->stack, page);
+  gtk_spinner_set_spinning (self->finding_spinner, g_str_equal (name, "finding"));
+  gtk_spinner_set_spinning (self->checking_spinner, g_str_equal (name, "checking"));
+  update_buttons (self);
+  if (focus != NULL)
+    gtk_widget_grab_focus (focus);
+  else if (gtk_widget_get_visible (self->primary_button))
+    gtk_widget_grab_focus (self->primary_button);
+}
+
+static void
+show_problem (PbAccountWizard *self,
+              ProblemKind      kind,
+              const char      *icon,
+              const char      *title,
+              const char      *text)
+{
+  self->problem = kind;
+  gtk_image_set_from_icon_name (self->problem_icon, icon);
+  gtk_label_set_text (self->problem_title, title);
+  gtk_label_set_text (self->problem_text, text);
+  gtk_widget_set_visible (self->problem_retry_button, kind != PROBLEM_UNSAFE);
+  show_page (self, "problem", kind == PROBLEM_UNSAFE ? self->problem_manual_button
+                                                     : self->problem_retry_button);
+}
+
+/* ---- 3. The live test ------------------------------------------------------ */
+
+static void start_test (PbAccountWizard *self);
+
+/* A line of the summary is its caption and its value, in a box of their own. */
+static void
+show_row (GtkWidget *value,
+          gboolean   visible)
+{
+  gtk_widget_set_visible (gtk_widget_get_parent (value), visible);
+}
+
+static void
+show_summary (PbAccountWizard *self)
+{
+  g_autofree char *name = entry_text (self->name_entry);
+  g_autofree char *address = entry_text (self->address_entry);
+  g_autofree char *server = NULL;
+  g_autofree char *protection = NULL;
+  g_autofree char *text = NULL;
+  const PbServerCandidate *c = self->candidate;
+  guint interval = PB_DEFAULT_INTERVAL_MINUTES;
+  const char *shown_name = *name != '\0' ? name : *address != '\0' ? address : c->user;
+
+  gtk_label_set_text (self->summary_name, shown_name);
+  gtk_label_set_text (self->summary_address, address);
+  show_row (GTK_WIDGET (self->summary_address), *address != '\0');
+  gtk_label_set_text (self->summary_user, c->user);
+  show_row (GTK_WIDGET (self->summary_user),
+            g_strcmp0 (c->user, address) != 0 && g_strcmp0 (c->user, shown_name) != 0);
+
+  /* Translators: the server, its port and how the connection is encrypted:
+   * "pop.example.com:995 (TLS)". */
+  server = g_strdup_printf (_("%s:%u (%s)"), c->host, c->port, security_name (c->security));
+  gtk_label_set_text (self->summary_server, server);
+
+  protection = pb_describe_protection (self->facts, NULL);
+  gtk_label_set_text (self->summary_protection, protection != NULL ? protection : "");
+  show_row (GTK_WIDGET (self->summary_protection), protection != NULL);
+
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "The connection and the password work. Popbell will "
+                                       "check this mailbox every minute and tell you when new "
+                                       "mail arrives.",
+                                       "The connection and the password work. Popbell will "
+                                       "check this mailbox every %u minutes and tell you when "
+                                       "new mail arrives.", interval),
+                          interval);
+  gtk_label_set_text (self->done_text, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->done_problem), FALSE);
+  show_page (self, "done", NULL);
+}
+
+/* A provider known to want an app password for POP3 says so after a refused
+ * login, whichever way its server was found. */
+static PbServerCandidate *
+app_password_provider (PbAccountWizard *self)
+{
+  g_autofree char *address = entry_text (self->address_entry);
+  PbServerCandidate *provider;
+
+  if (self->candidate->needs_app_password)
+    return pb_server_candidate_copy (self->candidate);
+  if (!is_address (address))
+    return NULL;
+  provider = pb_autoconfig_lookup_provider (address);
+  if (provider != NULL && !provider->needs_app_password)
+    g_clear_pointer (&provider, pb_server_candidate_free);
+  return provider;
+}
+
+static void
+show_auth_failed (PbAccountWizard *self,
+                  const GError    *error)
+{
+  g_autoptr(PbServerCandidate) provider = app_password_provider (self);
+
+  /* The server's words, as plain text: never markup. */
+  gtk_label_set_text (self->password_message, error->message);
+  gtk_widget_set_visible (self->app_password_box, provider != NULL);
+  if (provider != NULL)
+    {
+      g_autofree char *note = NULL;
+      const char *name = provider->provider_name ? provider->provider_name : provider->host;
+
+      /* Translators: %s is a provider such as "Gmail". */
+      note = g_strdup_printf (_("%s needs an app password for POP3: a separate password made "
+                                "for mail programs in your account’s security settings. Your "
+                                "usual password does not work here."), name);
+      gtk_label_set_text (self->app_password_label, note);
+      gtk_widget_set_visible (GTK_WIDGET (self->app_password_link), provider->help_url != NULL);
+      if (provider->help_url != NULL)
+        gtk_link_button_set_uri (self->app_password_link, provider->help_url);
+    }
+  show_page (self, "password", GTK_WIDGET (self->retry_password_entry));
+  gtk_editable_select_region (self->retry_password_entry, 0, -1);
+}
+
+static void
+on_trust_decided (PbTrustDialog *dialog,
+                  gboolean       trusted,
+                  gpointer       user_data)
+{
+  PbAccountWizard *self = user_data;
+
+  if (!trusted)
+    {
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (_("Popbell connects to %s only when its certificate is verified "
+                                "or you trust it. Ask your provider which certificate its "
+                                "server uses, or set up another server."),
+                              pb_trust_dialog_get_host (dialog));
+      show_problem (self, PROBLEM_TEST, "security-low-symbolic",
+                    _("Certificate Not Trusted"), text);
+      return;
+    }
+
+  g_set_object (&self->trusted_certificate, pb_trust_dialog_get_certificate (dialog));
+  g_free (self->trusted_host);
+  self->trusted_host = g_strdup (pb_trust_dialog_get_host (dialog));
+  self->trusted_port = pb_trust_dialog_get_port (dialog);
+  start_test (self);
+}
+
+static void
+show_trust (PbAccountWizard *self,
+            PbPop3Client    *client)
+{
+  PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
+  const char *host = pb_pop3_client_get_host (client);
+  guint16 port = pb_pop3_client_get_port (client);
+  GTlsCertificate *certificate = pb_pop3_client_get_peer_certificate (client);
+  g_autoptr(GTlsCertificate) pinned = pb_trust_store_get_certificate (pins, host, port);
+  GtkWidget *child;
+  PbTrustDialog *dialog;
+
+  while ((child = gtk_widget_get_first_child (self->trust_box)) != NULL)
+    gtk_box_remove (GTK_BOX (self->trust_box), child);
+
+  dialog = pb_trust_dialog_new (host, port, certificate,
+                                pb_pop3_client_get_certificate_errors (client),
+                                pinned, pinned ? pb_trust_store_get_pinned_at (pins, host, port)
+                                               : NULL);
+  gtk_widget_set_vexpand (GTK_WIDGET (dialog), TRUE);
+  g_signal_connect_object (dialog, "decided", G_CALLBACK (on_trust_decided), self, 0);
+  gtk_box_append (GTK_BOX (self->trust_box), GTK_WIDGET (dialog));
+  show_page (self, "trust", NULL);
+  gtk_widget_child_focus (GTK_WIDGET (dialog), GTK_DIR_TAB_FORWARD);
+}
+
+/* What the test found, in the form the descriptions of pb-describe.h read. */
+static PbCheckResult *
+collect_facts (PbPop3Client *client)
+{
+  PbCheckResult *facts = g_new0 (PbCheckResult, 1);
+  GTlsCertificate *certificate = pb_pop3_client_get_peer_certificate (client);
+
+  facts->host = g_strdup (pb_pop3_client_get_host (client));
+  facts->port = pb_pop3_client_get_port (client);
+  facts->certificate = certificate ? g_object_ref (certificate) : NULL;
+  facts->certificate_errors = pb_pop3_client_get_certificate_errors (client);
+  facts->trust = pb_pop3_client_get_trust_verdict (client);
+  facts->tls_version = pb_pop3_client_get_tls_version (client);
+  facts->ciphersuite = g_strdup (pb_pop3_client_get_ciphersuite (client));
+  return facts;
+}
+
+typedef struct
+{
+  PbAccountWizard *self;
+  GCancellable    *cancellable;
+} Step;
+
+static Step *
+step_new (PbAccountWizard *self)
+{
+  Step *step = g_new0 (Step, 1);
+
+  step->self = g_object_ref (self);
+  step->cancellable = g_object_ref (self->cancellable);
+  return step;
+}
+
+static void
+step_free (Step *step)
+{
+  g_object_unref (step->self);
+  g_object_unref (step->cancellable);
+  g_free (step);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Step, step_free)
+
+/* FALSE when the step was cancelled (closed, or left with Back): its result
+ * must not touch the wizard any more. */
+static gboolean
+step_is_current (Step *step)
+{
+  return !g_cancellable_is_cancelled (step->cancellable) && step->self->stack != NULL;
+}
+
+static void
+test_failed (PbAccountWizard *self,
+             const GError    *error)
+{
+  g_debug ("Test of %s:%u failed: %s", self->candidate->host, self->candidate->port,
+           error->message);
+  show_problem (self, PROBLEM_TEST, "network-error-symbolic",
+                _("Could Not Connect"), error->message);
+}
+
+static void
+on_logged_in (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(Step) step = user_data;
+  PbPop3Client *client = PB_POP3_CLIENT (source);
+  PbAccountWizard *self = step->self;
+  g_autoptr(PbPop3Listing) listing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  listing = pb_pop3_client_login_finish (client, result, &error);
+  if (!step_is_current (step))
+    return;
+
+  if (listing == NULL)
+    {
+      if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED))
+        show_auth_failed (self, error);
+      else
+        test_failed (self, error);
+      return;
+    }
+
+  g_clear_pointer (&self->facts, pb_check_result_free);
+  self->facts = collect_facts (client);
+  pb_pop3_client_quit (client);
+  show_summary (self);
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Step *step = user_data;
+  PbPop3Client *client = PB_POP3_CLIENT (source);
+  PbAccountWizard *self = step->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+
+  if (!pb_pop3_client_connect_finish (client, result, &error) || !step_is_current (step))
+    {
+      if (step_is_current (step))
+        {
+          if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE) &&
+              pb_pop3_client_get_peer_certificate (client) != NULL)
+            show_trust (self, client);
+          else
+            test_failed (self, error);
+        }
+      step_free (step);
+      return;
+    }
+
+  /* Translators: %s is the user name the wizard logs in with. */
+  detail = g_strdup_printf (_("Logging in as %s…"), self->candidate->user);
+  gtk_label_set_text (self->checking_detail, detail);
+  pb_pop3_client_login_async (client, self->candidate->user, password (self), step->cancellable,
+                              on_logged_in, step);
+}
+
+/* Pins for the test only: the one trust.ini has for this server, and the
+ * certificate the user trusted in this wizard. Nothing of it is saved. */
+static PbTrustStore *
+test_pins (PbAccountWizard *self)
+{
+  PbTrustStore *saved = pb_monitor_get_trust_store (self->monitor);
+  const char *host = self->candidate->host;
+  guint16 port = self->candidate->port;
+  g_autoptr(GTlsCertificate) pinned = pb_trust_store_get_certificate (saved, host, port);
+  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "popbell-wizard", NULL);
+  g_autofree char *path = g_build_filename (dir, "unsaved-trust.ini", NULL);
+  PbTrustStore *pins = pb_trust_store_new (path);
+
+  if (pinned != NULL)
+    pb_trust_store_add (pins, host, port, pinned);
+  if (self->trusted_certificate != NULL && self->trusted_port == port &&
+      g_ascii_strcasecmp (self->trusted_host, host) == 0)
+    pb_trust_store_add (pins, host, port, self->trusted_certificate);
+  return pins;
+}
+
+static void
+start_test (PbAccountWizard *self)
+{
+  g_autoptr(PbPop3Client) client = NULL;
+  g_autoptr(PbTrustStore) pins = NULL;
+  g_autofree char *detail = NULL;
+  const PbServerCandidate *c = self->candidate;
+
+  g_assert (c != NULL);
+  restart_cancellable (self);
+
+  /* Translators: the server, its port and the encryption: "Connecting to
+   * pop.example.com:995 (TLS)…". */
+  detail = g_strdup_printf (_("Connecting to %s:%u (%s)…"), c->host, c->port,
+                            security_name (c->security));
+  gtk_label_set_text (self->checking_detail, detail);
+  show_page (self, "checking", NULL);
+
+  pins = test_pins (self);
+  client = pb_pop3_client_new (c->host, c->port, c->security);
+  pb_pop3_client_set_timeout (client, PB_ACCOUNT_WIZARD_TEST_TIMEOUT);
+  pb_pop3_client_set_trust_store (client, pins);
+  pb_pop3_client_set_ca_file (client, self->probe_ca_file);
+  g_debug ("Testing %s:%u (%s) as %s", c->host, c->port, security_name (c->security), c->user);
+  pb_pop3_client_connect_async (client, self->cancellable, on_connected, step_new (self));
+}
+
+/* ---- 2. Finding the server ------------------------------------------------- */
+
+static void
+add_step_line (PbAccountWizard *self,
+               const char      *text)
+{
+  GtkWidget *row = g_object_new (GTK_TYPE_BOX, "spacing", 8,
+                                 "accessible-role", GTK_ACCESSIBLE_ROLE_LIST_ITEM, NULL);
+  GtkWidget *spinner = gtk_spinner_new ();
+  GtkWidget *label = gtk_label_new (text);
+
+  /* The line before is over: its source had nothing. */
+  if (self->last_step != NULL)
+    {
+      gtk_spinner_stop (GTK_SPINNER (gtk_widget_get_first_child (self->last_step)));
+      gtk_widget_add_css_class (self->last_step, "dim-label");
+    }
+
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spinner), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("In progress"), -1);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 44);
+  gtk_box_append (GTK_BOX (row), spinner);
+  gtk_box_append (GTK_BOX (row), label);
+  gtk_box_append (GTK_BOX (self->finding_steps), row);
+  self->last_step = row;
+}
+
+static void
+on_progress (PbAutoconfigSource  source,
+             const char         *detail,
+             gpointer            user_data)
+{
+  Step *step = user_data;
+  PbAccountWizard *self = step->self;
+  g_autofree char *address = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *text = NULL;
+
+  if (!step_is_current (step))
+    return;
+
+  address = entry_text (self->address_entry);
+  domain = pb_autoconfig_get_domain (address);
+
+  /* One line per source; probing says which server it tries. */
+  if (self->last_step != NULL && source == self->last_source && source != PB_AUTOCONFIG_SOURCE_PROBE)
+    return;
+  self->last_source = source;
+
+  switch (source)
+    {
+    case PB_AUTOCONFIG_SOURCE_PROVIDER_LIST:
+      text = g_strdup (_("Looking in Popbell’s list of providers"));
+      break;
+    case PB_AUTOCONFIG_SOURCE_AUTOCONFIG:
+      /* Translators: %s is a mail domain such as "example.com". */
+      text = g_strdup_printf (_("Asking %s for its settings"), domain ? domain : detail);
+      break;
+    case PB_AUTOCONFIG_SOURCE_ISPDB:
+      text = g_strdup (_("Asking the Thunderbird ISPDB"));
+      break;
+    case PB_AUTOCONFIG_SOURCE_SRV:
+      text = g_strdup (_("Looking up DNS service records"));
+      break;
+    case PB_AUTOCONFIG_SOURCE_PROBE:
+      /* Translators: %s is a server such as "pop.example.com". */
+      text = g_strdup_printf (_("Trying %s…"), detail ? detail : domain);
+      break;
+    case PB_AUTOCONFIG_SOURCE_MANUAL:
+    default:
+      return;
+    }
+  add_step_line (self, text);
+}
+
+static void
+on_found (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(Step) step = user_data;
+  PbAccountWizard *self = step->self;
+  g_autoptr(PbServerCandidate) candidate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *text = NULL;
+
+  candidate = pb_autoconfig_find_finish (result, &error);
+  if (!step_is_current (step))
+    return;
+
+  self->last_step = NULL;
+  if (candidate != NULL)
+    {
+      g_debug ("Found %s:%u (%s) from source %d", candidate->host, candidate->port,
+               security_name (candidate->security), candidate->source);
+      g_clear_pointer (&self->candidate, pb_server_candidate_free);
+      self->candidate = g_steal_pointer (&candidate);
+      start_test (self);
+      return;
+    }
+
+  address = entry_text (self->address_entry);
+  domain = pb_autoconfig_get_domain (address);
+  g_debug ("No server for %s: %s", domain, error->message);
+
+  if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT))
+    {
+      /* Translators: %s is a mail domain such as "example.com". */
+      text = g_strdup_printf (_("The mail server of %s only offers unencrypted connections, "
+                                "where your password and your mail could be read by anyone on "
+                                "the way. Popbell won’t set up such a server. Ask your provider "
+                                "for POP3 over TLS."), domain);
+      show_problem (self, PROBLEM_UNSAFE, "security-low-symbolic", _("This Server Is Not Safe"),
+                    text);
+    }
+  else if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND))
+    {
+      /* Translators: %s is a mail domain such as "example.com". */
+      text = g_strdup_printf (_("Popbell could not find a POP3 server for %s. Your provider’s "
+                                "help pages give its settings: you can enter them yourself."),
+                              domain);
+      show_problem (self, PROBLEM_SEARCH, "edit-find-symbolic", _("No Mail Server Found"), text);
+    }
+  else
+    {
+      show_problem (self, PROBLEM_SEARCH, "network-error-symbolic", _("Could Not Search"),
+                    error->message);
+    }
+}
+
+static void
+start_finding (PbAccountWizard *self)
+{
+  g_autofree char *address = entry_text (self->address_entry);
+  GtkWidget *child;
+  Step *step;
+
+  restart_cancellable (self);
+  self->manual = FALSE;
+  self->last_step = NULL;
+  g_clear_pointer (&self->candidate, pb_server_candidate_free);
+  while ((child = gtk_widget_get_first_child (self->finding_steps)) != NULL)
+    gtk_box_remove (GTK_BOX (self->finding_steps), child);
+  gtk_label_set_text (self->finding_address, address);
+  show_page (self, "finding", NULL);
+
+  /* The progress shares the step of the search: it is not called after on_found. */
+  step = step_new (self);
+  pb_autoconfig_find_async (address, &self->options, on_progress, step, self->cancellable,
+                            on_found, step);
+}
+
+/* ---- The manual page --------------------------------------------------------- */
+
+/* Follows the security with the port while the port is still a default one. */
+static void
+on_security_changed (PbAccountWizard *self)
+{
+  PbSecurity security = selected_security (self);
+  PbSecurity other = security == PB_SECURITY_TLS ? PB_SECURITY_STARTTLS : PB_SECURITY_TLS;
+
+  if (gtk_spin_button_get_value_as_int (self->port_spin) == pb_security_default_port (other))
+    gtk_spin_button_set_value (self->port_spin, pb_security_default_port (security));
+}
+
+static void
+manual_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  PbAccountWizard *self = PB_ACCOUNT_WIZARD (widget);
+  g_autofree char *address = entry_text (self->address_entry);
+  g_autofree char *host = entry_text (self->host_entry);
+  g_autofree char *user = entry_text (self->user_entry);
+
+  cancel_step (self);
+  /* What is known so far is the best start. */
+  if (self->candidate != NULL && *host == '\0')
+    {
+      gtk_editable_set_text (self->host_entry, self->candidate->host);
+      gtk_drop_down_set_selected (self->security_dropdown,
+                                  self->candidate->security == PB_SECURITY_STARTTLS ? 1 : 0);
+      gtk_spin_button_set_value (self->port_spin, self->candidate->port);
+      if (*user == '\0')
+        gtk_editable_set_text (self->user_entry, self->candidate->user);
+    }
+  else if (*user == '\0')
+    {
+      gtk_editable_set_text (self->user_entry, address);
+    }
+  show_page (self, "manual", GTK_WIDGET (self->host_entry));
+}
+
+static void
+start_manual_test (PbAccountWizard *self)
+{
+  g_autofree char *host = entry_text (self->host_entry);
+  g_autofree char *user = entry_text (self->user_entry);
+  PbServerCandidate *c = g_new0 (PbServerCandidate, 1);
+
+  c->host = g_steal_pointer (&host);
+  c->port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
+  c->security = selected_security (self);
+  c->user = g_steal_pointer (&user);
+  c->source = PB_AUTOCONFIG_SOURCE_MANUAL;
+  g_clear_pointer (&self->candidate, pb_server_candidate_free);
+  self->candidate = c;
+  self->manual = TRUE;
+  start_test (self);
+}
+
+/* ---- 4. Saving --------------------------------------------------------------- */
+
+static void
+save_failed (PbAccountWizard *self,
+             const char      *message)
+{
+  self->saving = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stack), TRUE);
+  gtk_label_set_text (self->done_problem, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->done_problem), TRUE);
+  update_buttons (self);
+}
+
+static void
+tell_session_only (GtkApplication *application)
+{
+  GtkWidget *dialog;
+
+  dialog = gtk_message_dialog_new (NULL, 0, GTK_MESSAGE_WARNING, GTK_BUTTONS_CLOSE, "%s",
+                                   _("The password is kept for this session only"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+    _("No keyring (Secret Service) is running, so the password could not be stored. "
+      "The account was added; Popbell keeps its password in memory until it quits, "
+      "never on disk, and will ask for it again next time."));
+  gtk_window_set_title (GTK_WINDOW (dialog), "Popbell");
+  gtk_window_set_application (GTK_WINDOW (dialog), application);
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+typedef struct
+{
+  Step      *step;
+  PbAccount *account;
+} Save;
+
+static void
+save_free (Save *save)
+{
+  step_free (save->step);
+  g_object_unref (save->account);
+  g_free (save);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Save, save_free)
+
+/* The password is in the keyring (or kept for the session): the pin and the
+ * account follow. */
+static gboolean
+save_account (PbAccountWizard *self,
+              PbAccount       *account,
+              gboolean         in_keyring)
+{
+  PbAccountStore *store = pb_monitor_get_account_store (self->monitor);
+  PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
+  const char *id = pb_account_get_id (account);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (self->trusted_certificate != NULL)
+    {
+      pb_trust_store_add (pins, self->trusted_host, self->trusted_port, self->trusted_certificate);
+      if (!pb_trust_store_save (pins, &error))
+        {
+          message = g_strdup_printf (_("Could not save the trusted certificate: %s"),
+                                     error->message);
+          pb_trust_store_remove (pins, self->trusted_host, self->trusted_port, NULL);
+        }
+    }
+
+  if (message == NULL && !pb_account_store_add (store, account, &error))
+    {
+      message = g_strdup (error->message);
+    }
+  else if (message == NULL && !pb_account_store_save (store, &error))
+    {
+      message = g_strdup_printf (_("Could not save the account: %s"), error->message);
+      pb_account_store_remove (store, id, NULL);
+    }
+
+  if (message != NULL)
+    {
+      /* An account that was not added needs no password. */
+      if (in_keyring)
+        pb_secret_delete_async (id, NULL, NULL, NULL);
+      save_failed (self, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+on_password_stored (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(Save) save = user_data;
+  PbAccountWizard *self = save->step->self;
+  const char *id = pb_account_get_id (save->account);
+  g_autoptr(GError) error = NULL;
+  gboolean in_keyring = pb_secret_store_finish (result, &error);
+  gboolean session_only = g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NO_SERVICE);
+  GtkApplication *application;
+
+  if (!step_is_current (save->step))
+    {
+      /* Closed meanwhile: nothing stays behind. */
+      if (in_keyring)
+        pb_secret_delete_async (id, NULL, NULL, NULL);
+      return;
+    }
+
+  if (!in_keyring && !session_only)
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("Could not store the password in the keyring: %s"),
+                                 error->message);
+      save_failed (self, message);
+      return;
+    }
+
+  if (!save_account (self, save->account, in_keyring))
+    return;
+
+  g_debug ("Added account %s", id);
+  pb_monitor_reload (self->monitor);
+  if (session_only)
+    pb_monitor_set_session_password (self->monitor, id, password (self));
+  pb_monitor_check_now (self->monitor, id);
+
+  application = gtk_window_get_application (GTK_WINDOW (self));
+  if (session_only)
+    tell_session_only (application);
+  self->saving = FALSE;
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+start_saving (PbAccountWizard *self)
+{
+  g_autofree char *name = entry_text (self->name_entry);
+  g_autofree char *address = entry_text (self->address_entry);
+  g_autofree char *id = NULL;
+  const PbServerCandidate *c = self->candidate;
+  PbAccount *account;
+  Save *save;
+
+  if (self->saving || c == NULL)
+    return;
+
+  /* accounts.ini may have changed since it was loaded (the command line). */
+  pb_monitor_reload (self->monitor);
+  id = pb_account_wizard_make_id (pb_monitor_get_account_store (self->monitor), name,
+                                  *address != '\0' ? address : c->user);
+
+  account = pb_account_new (id);
+  pb_account_set_host (account, c->host);
+  pb_account_set_port (account, c->port);
+  pb_account_set_security (account, c->security);
+  pb_account_set_user (account, c->user);
+  pb_account_set_display_name (account, *name != '\0' ? name : *address != '\0' ? address
+                                                                                : c->user);
+  pb_account_set_interval (account, PB_DEFAULT_INTERVAL_MINUTES);
+  if (self->probe_ca_file != NULL)
+    pb_account_set_ca_file (account, self->probe_ca_file);
+
+  self->saving = TRUE;
+  restart_cancellable (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->done_problem), FALSE);
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stack), FALSE);
+  update_buttons (self);
+
+  save = g_new0 (Save, 1);
+  save->step = step_new (self);
+  save->account = account;
+  /* The password first: an account without one would only fail later. */
+  pb_secret_store_async (account, password (self), self->cancellable, on_password_stored, save);
+}
+
+/* ---- Actions ------------------------------------------------------------------ */
+
+static void
+next_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  PbAccountWizard *self = PB_ACCOUNT_WIZARD (widget);
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  if (g_strcmp0 (page, "address") == 0)
+    start_finding (self);
+  else if (g_strcmp0 (page, "manual") == 0)
+    start_manual_test (self);
+  else if (g_strcmp0 (page, "password") == 0)
+    start_test (self);
+  else if (g_strcmp0 (page, "done") == 0)
+    start_saving (self);
+}
+
+static void
+back_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  PbAccountWizard *self = PB_ACCOUNT_WIZARD (widget);
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  if (self->saving)
+    return;
+  cancel_step (self);
+  if (self->manual && g_strcmp0 (page, "manual") != 0)
+    show_page (self, "manual", GTK_WIDGET (self->host_entry));
+  else
+    show_page (self, "address", GTK_WIDGET (self->address_entry));
+}
+
+static void
+retry_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  PbAccountWizard *self = PB_ACCOUNT_WIZARD (widget);
+
+  if (self->problem == PROBLEM_TEST && self->candidate != NULL)
+    start_test (self);
+  else if (self->problem == PROBLEM_SEARCH)
+    start_finding (self);
+}
+
+/* ---- GObject -------------------------------------------------------------------- */
+
+static gboolean
+pb_account_wizard_close_request (GtkWindow *window)
+{
+  PbAccountWizard *self = PB_ACCOUNT_WIZARD (window);
+
+  /* Closing cancels whatever runs; nothing is saved. */
+  cancel_step (self);
+  return GTK_WINDOW_CLASS (pb_account_wizard_parent_class)->close_request (window);
+}
+
+static void
+clear_options (PbAccountWizard *self)
+{
+  g_clear_pointer (&self->autoconfig_url, g_free);
+  g_clear_pointer (&self->wellknown_url, g_free);
+  g_clear_pointer (&self->ispdb_url, g_free);
+  g_clear_pointer (&self->probe_ca_file, g_free);
+  g_clear_object (&self->http_tls_database);
+  g_clear_object (&self->resolver);
+  memset (&self->options, 0, sizeof self->options);
+}
+
+static void
+pb_account_wizard_dispose (GObject *object)
+{
+  PbAccountWizard *self = PB_ACCOUNT_WIZARD (object);
+
+  cancel_step (self);
+  self->last_step = NULL;
+  gtk_widget_dispose_template (GTK_WIDGET (self), PB_TYPE_ACCOUNT_WIZARD);
+  g_clear_object (&self->monitor);
+  g_clear_pointer (&self->candidate, pb_server_candidate_free);
+  g_clear_pointer (&self->facts, pb_check_result_free);
+  g_clear_object (&self->trusted_certificate);
+  g_clear_pointer (&self->trusted_host, g_free);
+  clear_options (self);
+
+  G_OBJECT_CLASS (pb_account_wizard_parent_class)->dispose (object);
+}
+
+static void
+pb_account_wizard_class_init (PbAccountWizardClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = pb_account_wizard_dispose;
+  window_class->close_request = pb_account_wizard_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/popbell/Popbell/pb-account-wizard.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, PbAccountWizard, name)
+  BIND (back_button);
+  BIND (cancel_button);
+  BIND (primary_button);
+  BIND (stack);
+  BIND (name_entry);
+  BIND (address_entry);
+  BIND (password_entry);
+  BIND (manual_button);
+  BIND (finding_spinner);
+  BIND (finding_address);
+  BIND (finding_steps);
+  BIND (host_entry);
+  BIND (security_dropdown);
+  BIND (port_spin);
+  BIND (user_entry);
+  BIND (manual_password_entry);
+  BIND (checking_spinner);
+  BIND (checking_detail);
+  BIND (password_message);
+  BIND (app_password_box);
+  BIND (app_password_label);
+  BIND (app_password_link);
+  BIND (retry_password_entry);
+  BIND (trust_box);
+  BIND (problem_icon);
+  BIND (problem_title);
+  BIND (problem_text);
+  BIND (problem_manual_button);
+  BIND (problem_retry_button);
+  BIND (done_text);
+  BIND (summary_name);
+  BIND (summary_address);
+  BIND (summary_user);
+  BIND (summary_server);
+  BIND (summary_protection);
+  BIND (done_problem);
+#undef BIND
+
+  gtk_widget_class_install_action (widget_class, "wizard.next", NULL, next_activated);
+  gtk_widget_class_install_action (widget_class, "wizard.back", NULL, back_activated);
+  gtk_widget_class_install_action (widget_class, "wizard.manual", NULL, manual_activated);
+  gtk_widget_class_install_action (widget_class, "wizard.retry", NULL, retry_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+pb_account_wizard_init (PbAccountWizard *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* One password, typed on whichever page asks for it. */
+  g_object_bind_property (self->password_entry, "text", self->manual_password_entry, "text",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->password_entry, "text", self->retry_password_entry, "text",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  g_signal_connect_swapped (self->security_dropdown, "notify::selected",
+                            G_CALLBACK (on_security_changed), self);
+  g_signal_connect_swapped (self->address_entry, "changed", G_CALLBACK (update_buttons), self);
+  g_signal_connect_swapped (self->password_entry, "changed", G_CALLBACK (update_buttons), self);
+  g_signal_connect_swapped (self->host_entry, "changed", G_CALLBACK (update_buttons), self);
+  g_signal_connect_swapped (self->user_entry, "changed", G_CALLBACK (update_buttons), self);
+
+  show_page (self, "address", GTK_WIDGET (self->name_entry));
+}
+
+PbAccountWizard *
+pb_account_wizard_new (GtkApplication *application,
+                       PbMonitor      *monitor)
+{
+  PbAccountWizard *self;
+
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (PB_IS_MONITOR (monitor), NULL);
+
+  self = g_object_new (PB_TYPE_ACCOUNT_WIZARD, "application", application, NULL);
+  self->monitor = g_object_ref (monitor);
+  return self;
+}
+
+void
+pb_account_wizard_set_autoconfig_options (PbAccountWizard           *self,
+                                          const PbAutoconfigOptions *options)
+{
+  g_return_if_fail (PB_IS_ACCOUNT_WIZARD (self));
+
+  clear_options (self);
+  if (options == NULL)
+    return;
+
+  self->options = *options;
+  self->options.autoconfig_url = self->autoconfig_url = g_strdup (options->autoconfig_url);
+  self->options.wellknown_url = self->wellknown_url = g_strdup (options->wellknown_url);
+  self->options.ispdb_url = self->ispdb_url = g_strdup (options->ispdb_url);
+  self->options.probe_ca_file = self->probe_ca_file = g_strdup (options->probe_ca_file);
+  if (options->http_tls_database != NULL)
+    self->options.http_tls_database = self->http_tls_database =
+      g_object_ref (options->http_tls_database);
+  if (options->resolver != NULL)
+    self->options.resolver = self->resolver = g_object_ref (options->resolver);
+}
+
+const char *
+pb_account_wizard_get_page (PbAccountWizard *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT_WIZARD (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+char *
+pb_account_wizard_make_id (PbAccountStore *store,
+                           const char     *name,
+                           const char     *address)
+{
+  g_autoptr(GString) base = g_string_new (NULL);
+  g_autofree char *domain = NULL;
+  const char *from = NULL;
+  char *id;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (store), NULL);
+
+  if (name != NULL && *name != '\0')
+    from = name;
+  else if (address != NULL && (domain = pb_autoconfig_get_domain (address)) != NULL)
+    from = domain;
+  else
+    from = address;
+
+  for (const char *p = from; p != NULL && *p != '\0' && base->len < ID_MAX_BASE; p++)
+    {
+      char c = *p;
+
+      if (g_ascii_isalnum (c) || c == '_')
+        g_string_append_c (base, g_ascii_tolower (c));
+      else if (base->len > 0 && base->str[base->len - 1] != '-')
+        g_string_append_c (base, '-');
+    }
+  while (base->len > 0 && base->str[base->len - 1] == '-')
+    g_string_truncate (base, base->len - 1);
+  if (base->len == 0)
+    g_string_assign (base, "account");
+
+  id = g_strdup (base->str);
+  for (guint n = 2; pb_account_store_lookup (store, id) != NULL; n++)
+    {
+      g_free (id);
+      id = g_strdup_printf ("%s-%u", base->str, n);
+    }
+  g_assert (pb_account_id_is_valid (id));
+  return id;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "pb-autoconfig.h"
+#include "pb-monitor.h"
+
+G_BEGIN_DECLS
+
+/* Adding an account, step by step: name, address and password; finding the
+ * server (pb_autoconfig_find_async, with its progress shown); a live test of
+ * the connection and the password (the certificate review inline when the
+ * server's certificate is not trusted); a summary, and on "Done" the password
+ * into the keyring (without a keyring: for this session only, and the user is
+ * told), the account into accounts.ini, a pin the user chose into trust.ini,
+ * and the first check at once. "Set Up Manually…" leads to host, port,
+ * security and user name, with the same live test.
+ *
+ * Every network step runs under one GCancellable with a timeout; closing the
+ * wizard cancels it and saves nothing.
+ *
+ * Pages (GtkStack child names): "address", "finding", "manual", "checking",
+ * "password", "trust", "problem", "done".
+ * Widget actions: "wizard.next" (the header bar's main button: Continue, Try
+ * Again, Done), "wizard.back", "wizard.manual", "wizard.retry". */
+#define PB_TYPE_ACCOUNT_WIZARD (pb_account_wizard_get_type ())
+G_DECLARE_FINAL_TYPE (PbAccountWizard, pb_account_wizard, PB, ACCOUNT_WIZARD, GtkWindow)
+
+/* Seconds the live test waits for the server at each step. */
+#define PB_ACCOUNT_WIZARD_TEST_TIMEOUT 15
+
+/* @application may be NULL. */
+PbAccountWizard *pb_account_wizard_new                    (GtkApplication            *application,
+                                                           PbMonitor                 *monitor);
+
+/* Where the search looks (copied; NULL: the real defaults). Its probe_ca_file
+ * is also trusted by the live test and saved with the account as its CA
+ * file, so that the first check trusts what the test trusted. */
+void             pb_account_wizard_set_autoconfig_options (PbAccountWizard           *self,
+                                                           const PbAutoconfigOptions *options);
+
+/* The name of the page shown. */
+const char      *pb_account_wizard_get_page               (PbAccountWizard           *self);
+
+/* An account ID that @store does not use yet, made from @name ("Home" →
+ * "home") or, without a name, from the domain of @address ("me@example.com" →
+ * "example-com", then "example-com-2"…); "account" when neither gives one. */
+char            *pb_account_wizard_make_id                (PbAccountStore            *store,
+                                                           const char                *name,
+                                                           const char                *address);
+
+G_END_DECLS
