@@ -838,7 +838,7 @@ test_continue_needs_address_and_password (Fixture       *f,
   type (f, "password_entry", PASSWORD);
   g_assert_true (can_press (f, "primary_button"));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (child (f, "primary_button"))), ==,
-                   "_Continue");
+                   "C_ontinue");
 
   type (f, "address_entry", "not an address");
   g_assert_false (can_press (f, "primary_button"));

@@ -187,7 +187,7 @@ update_buttons (PbAccountWizard *self)
     {
       g_autofree char *address = entry_text (self->address_entry);
 
-      label = _("_Continue");
+      label = _("C_ontinue");
       enabled = is_address (address) && *password (self) != '\0';
     }
   else if (g_strcmp0 (page, "manual") == 0)
@@ -195,7 +195,7 @@ update_buttons (PbAccountWizard *self)
       g_autofree char *host = entry_text (self->host_entry);
       g_autofree char *user = entry_text (self->user_entry);
 
-      label = _("_Continue");
+      label = _("C_ontinue");
       enabled = is_host_name (host) && is_user_name (user) && *password (self) != '\0';
     }
   else if (g_strcmp0 (page, "password") == 0)

@@ -454,7 +454,7 @@ edit_account (PbPreferencesWindow *self,
   gtk_widget_set_name (GTK_WIDGET (editor->security_dropdown), "security-dropdown");
   gtk_drop_down_set_selected (editor->security_dropdown,
                               pb_account_get_security (account) == PB_SECURITY_STARTTLS);
-  editor_label (GTK_GRID (grid), row++, _("Se_curity"), GTK_WIDGET (editor->security_dropdown));
+  editor_label (GTK_GRID (grid), row++, _("Securit_y"), GTK_WIDGET (editor->security_dropdown));
 
   editor->port_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, 65535, 1));
   gtk_widget_set_name (GTK_WIDGET (editor->port_spin), "port-spin");
