@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Counts the test cases of a meson test run (TAP subtests, not binaries) and
-prints one closing line: "N passed, N failed, N skipped"."""
+"""Counts the test cases of meson test runs (TAP subtests, not binaries) and
+prints one closing line: "N passed, N failed, N skipped".
+
+    test-summary.py TESTLOG.json [TESTLOG.json...]
+
+Several logs (the plain run, the sanitizer runs) add up into one line."""
 
 import json
 import re
@@ -10,7 +14,21 @@ import sys
 TAP_LINE = re.compile(r"^(not ok|ok)\b(.*)$")
 
 
-def main(path):
+def main(paths):
+    passed = failed = skipped = 0
+    for path in paths:
+        p, f, s = count(path)
+        passed += p
+        failed += f
+        skipped += s
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+    return 1 if failed else 0
+
+
+def count(path):
     passed = failed = skipped = 0
     with open(path, encoding="utf-8") as log:
         for raw in log:
@@ -38,12 +56,8 @@ def main(path):
                 print(f"{entry.get('name')}: {result}", file=sys.stderr)
             elif seen == 0 and result == "SKIP":
                 skipped += 1
-    line = f"{passed} passed, {failed} failed"
-    if skipped:
-        line += f", {skipped} skipped"
-    print(line)
-    return 1 if failed else 0
+    return passed, failed, skipped
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

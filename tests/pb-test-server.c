@@ -144,9 +144,14 @@ conn_write (Conn   *conn,
 static char *
 conn_take_line (Conn *conn)
 {
-  guint8 *nl = memchr (conn->inbuf->data, '\n', conn->inbuf->len);
+  guint8 *nl;
   gsize len;
   char *line;
+
+  /* An empty GByteArray has no data at all, and memchr (NULL, …) is undefined. */
+  if (conn->inbuf->len == 0)
+    return NULL;
+  nl = memchr (conn->inbuf->data, '\n', conn->inbuf->len);
 
   if (nl == NULL)
     return NULL;

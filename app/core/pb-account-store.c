@@ -84,6 +84,55 @@ drop_secret_keys (GKeyFile *key_file)
     }
 }
 
+/* GKeyFile reads the last copy of a repeated key but removes only that copy,
+ * so an earlier one would come back with the next save: a CA file or port
+ * the user overrode, or a password. Replaces *@key_file, if it repeats a key,
+ * by one holding each key once with the value that counts, comments kept
+ * (GKeyFile gives the file's top comment as the first group's). */
+static void
+drop_repeated_keys (GKeyFile **key_file)
+{
+  g_autoptr(GKeyFile) unique = NULL;
+  g_auto(GStrv) groups = g_key_file_get_groups (*key_file, NULL);
+  gboolean repeated = FALSE;
+
+  for (guint i = 0; groups[i] != NULL && !repeated; i++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (*key_file, groups[i], NULL, NULL);
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint j = 0; keys != NULL && keys[j] != NULL && !repeated; j++)
+        repeated = !g_hash_table_add (seen, keys[j]);
+    }
+  if (!repeated)
+    return;
+
+  unique = g_key_file_new ();
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (*key_file, groups[i], NULL, NULL);
+      g_autofree char *group_comment = g_key_file_get_comment (*key_file, groups[i], NULL, NULL);
+
+      for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
+        {
+          g_autofree char *value = g_key_file_get_value (*key_file, groups[i], keys[j], NULL);
+          g_autofree char *comment = NULL;
+
+          if (value == NULL || g_key_file_has_key (unique, groups[i], keys[j], NULL))
+            continue;
+          g_key_file_set_value (unique, groups[i], keys[j], value);
+          comment = g_key_file_get_comment (*key_file, groups[i], keys[j], NULL);
+          if (comment != NULL)
+            g_key_file_set_comment (unique, groups[i], keys[j], comment, NULL);
+        }
+      if (group_comment != NULL && g_key_file_has_group (unique, groups[i]))
+        g_key_file_set_comment (unique, groups[i], NULL, group_comment, NULL);
+    }
+
+  g_key_file_unref (*key_file);
+  *key_file = g_steal_pointer (&unique);
+}
+
 static gboolean
 text_is_acceptable (const char *text)
 {
@@ -476,6 +525,7 @@ pb_account_store_load (PbAccountStore  *self,
       return FALSE;
     }
 
+  drop_repeated_keys (&key_file);
   drop_secret_keys (key_file);
 
   groups = g_key_file_get_groups (key_file, NULL);

@@ -724,9 +724,13 @@ parse_document (const char     *xml,
       if (local_error->domain == PB_AUTOCONFIG_ERROR)
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
-        g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
-                     _("The configuration document is not valid XML: %s"),
-                     local_error->message);
+        {
+          /* GMarkup quotes the document's bytes (a tag name) as they are. */
+          g_autofree char *reason = g_utf8_make_valid (local_error->message, -1);
+
+          g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
+                       _("The configuration document is not valid XML: %s"), reason);
+        }
     }
   else if (state.depth == 0 && state.stack[0] != EL_CLIENT_CONFIG)
     {
