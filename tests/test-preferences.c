@@ -16,6 +16,7 @@
 #include "pb-settings.h"
 #include "pb-test-keyring.h"
 #include "pb-test-network.h"
+#include "pb-test-gtk.h"
 #include "pb-test-util.h"
 #include "pb-test-xvfb.h"
 
@@ -40,64 +41,6 @@ set_true (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_true, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-wait_mapped (GtkWidget *widget)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!gtk_widget_get_mapped (widget))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      settle (20);
-    }
-  settle (150);
-}
-
-typedef gboolean (*WidgetMatch) (GtkWidget  *widget,
-                                 const char *text);
-
-static GtkWidget *
-find_widget (GtkWidget   *root,
-             WidgetMatch  match,
-             const char  *text)
-{
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_has_text (GtkWidget  *widget,
-                const char *text)
-{
-  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
-}
-
-static gboolean
-button_has_label (GtkWidget  *widget,
-                  const char *text)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), text) == 0;
-}
-
 static gboolean
 check_button_has_label (GtkWidget  *widget,
                         const char *text)
@@ -117,7 +60,7 @@ static GtkWidget *
 shown_label (GtkWidget  *root,
              const char *text)
 {
-  GtkWidget *label = find_widget (root, label_has_text, text);
+  GtkWidget *label = pb_test_gtk_find_widget (root, pb_test_gtk_label_has_text, text);
 
   return label != NULL && gtk_widget_get_mapped (label) ? label : NULL;
 }
@@ -145,7 +88,7 @@ in_row (Fixture    *fixture,
   g_assert_nonnull (label);
   row = gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW);
   g_assert_nonnull (row);
-  return find_widget (row, has_name, name);
+  return pb_test_gtk_find_widget (row, has_name, name);
 }
 
 static void
@@ -154,7 +97,7 @@ activate (GtkWidget *widget)
   g_assert_nonnull (widget);
   g_assert_true (gtk_widget_get_mapped (widget));
   g_assert_true (gtk_widget_activate (widget));
-  settle (300);
+  pb_test_gtk_settle (300);
 }
 
 /* The newest window on top of the preferences (a dialog or the editor). */
@@ -294,7 +237,7 @@ start (Fixture *fixture)
   fixture->window = pb_preferences_window_new (app, fixture->monitor, fixture->settings);
   g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
   gtk_window_present (GTK_WINDOW (fixture->window));
-  wait_mapped (GTK_WIDGET (fixture->window));
+  pb_test_gtk_wait_mapped (GTK_WIDGET (fixture->window));
 }
 
 static void
@@ -321,7 +264,7 @@ fixture_teardown (Fixture       *fixture,
   if (fixture->window != NULL)
     {
       gtk_window_destroy (GTK_WINDOW (fixture->window));
-      settle (20);
+      pb_test_gtk_settle (20);
       g_assert_null (fixture->window);
     }
   g_clear_object (&fixture->monitor);
@@ -392,7 +335,7 @@ test_switches_change_settings (Fixture       *fixture,
 
       /* And the other way round: a change made elsewhere shows. */
       g_settings_set_boolean (fixture->settings, switches[i].key, !before);
-      settle (50);
+      pb_test_gtk_settle (50);
       g_assert_cmpint (gtk_switch_get_active (GTK_SWITCH (control)), ==, !before);
     }
 }
@@ -408,11 +351,11 @@ test_mail_client_command (Fixture       *fixture,
     return;
 
   start (fixture);
-  system_radio = find_widget (GTK_WIDGET (fixture->window), check_button_has_label,
+  system_radio = pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), check_button_has_label,
                               "The desktop’s _default mail application");
-  command_radio = find_widget (GTK_WIDGET (fixture->window), check_button_has_label,
+  command_radio = pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), check_button_has_label,
                                "A _command");
-  entry = find_widget (GTK_WIDGET (fixture->window), has_name, "mail-client-entry");
+  entry = pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), has_name, "mail-client-entry");
   g_assert_true (GTK_IS_CHECK_BUTTON (system_radio));
   g_assert_true (GTK_IS_CHECK_BUTTON (command_radio));
   g_assert_nonnull (entry);
@@ -439,7 +382,7 @@ test_mail_client_command (Fixture       *fixture,
 
   /* Set elsewhere (the command line, another window). */
   g_settings_set_string (fixture->settings, PB_SETTINGS_MAIL_CLIENT, "mutt");
-  settle (50);
+  pb_test_gtk_settle (50);
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (command_radio)));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "mutt");
 }
@@ -462,7 +405,7 @@ test_lists_accounts (Fixture       *fixture,
   pb_account_set_interval (home, 1);
   write_accounts (accounts);
   pb_monitor_reload (fixture->monitor);
-  settle (50);
+  pb_test_gtk_settle (50);
 
   g_assert_null (shown_label (GTK_WIDGET (fixture->window),
                               "No accounts yet. Add one to start watching a mailbox."));
@@ -479,14 +422,14 @@ test_lists_accounts (Fixture       *fixture,
 
   /* Adding goes through the application's action (the wizard). */
   {
-    GtkWidget *add = find_widget (GTK_WIDGET (fixture->window), button_has_label,
+    GtkWidget *add = pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), pb_test_gtk_button_has_label,
                                   "_Add Account…");
     gboolean added = FALSE;
     g_autoptr(GSimpleAction) action = g_simple_action_new (PB_ACTION_ADD_ACCOUNT, NULL);
 
     g_signal_connect_swapped (action, "activate", G_CALLBACK (set_true), &added);
     g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (action));
-    settle (50);
+    pb_test_gtk_settle (50);
     activate (add);
     g_assert_true (added);
     g_action_map_remove_action (G_ACTION_MAP (app), PB_ACTION_ADD_ACCOUNT);
@@ -550,18 +493,18 @@ test_edit_saves (Fixture       *fixture,
   activate (in_row (fixture, "Work", "edit-button"));
   editor = window_over (fixture);
   g_assert_nonnull (editor);
-  wait_mapped (GTK_WIDGET (editor));
+  pb_test_gtk_wait_mapped (GTK_WIDGET (editor));
   g_assert_true (gtk_window_get_modal (editor));
 
-  widget = find_widget (GTK_WIDGET (editor), has_name, "name-entry");
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "name-entry");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (widget)), ==, "Work");
   gtk_editable_set_text (GTK_EDITABLE (widget), "Office");
-  widget = find_widget (GTK_WIDGET (editor), has_name, "host-entry");
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "host-entry");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (widget)), ==, "pop.example.org");
 
   /* A server name with a space in it is refused, and nothing is saved. */
   gtk_editable_set_text (GTK_EDITABLE (widget), "pop example org");
-  activate (find_widget (GTK_WIDGET (editor), has_name, "save-button"));
+  activate (pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "save-button"));
   g_assert_nonnull (shown_label (GTK_WIDGET (editor), "Enter the name of the POP3 server, for "
                                                       "example pop.example.com."));
   {
@@ -572,21 +515,21 @@ test_edit_saves (Fixture       *fixture,
 
   gtk_editable_set_text (GTK_EDITABLE (widget), "mail.example.net");
   /* STARTTLS moves the default port along. */
-  widget = find_widget (GTK_WIDGET (editor), has_name, "security-dropdown");
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "security-dropdown");
   gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), 1);
-  widget = find_widget (GTK_WIDGET (editor), has_name, "port-spin");
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "port-spin");
   g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (widget)), ==, 110);
-  widget = find_widget (GTK_WIDGET (editor), has_name, "interval-spin");
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "interval-spin");
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (widget), 15);
   /* A new server may need a new password. */
-  widget = find_widget (GTK_WIDGET (editor), has_name, "password-button");
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "password-button");
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), ==,
                    "app." PB_ACTION_ENTER_PASSWORD);
   g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (
     GTK_ACTIONABLE (widget)), NULL), ==, "work");
 
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
-  activate (find_widget (GTK_WIDGET (editor), has_name, "save-button"));
+  activate (pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "save-button"));
   g_assert_null (editor);
 
   {
@@ -639,7 +582,7 @@ wait_keyring_items (PbTestKeyring *keyring,
   while (n_keyring_items (keyring, account_id) != n)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      settle (50);
+      pb_test_gtk_settle (50);
     }
 }
 
@@ -654,18 +597,18 @@ remove_through_dialog (Fixture    *fixture,
   activate (in_row (fixture, title, "remove-button"));
   dialog = window_over (fixture);
   g_assert_nonnull (dialog);
-  wait_mapped (GTK_WIDGET (dialog));
+  pb_test_gtk_wait_mapped (GTK_WIDGET (dialog));
   g_assert_true (gtk_window_get_modal (dialog));
   {
     g_autofree char *question = g_strdup_printf ("Remove the account “%s”?", title);
     g_assert_nonnull (shown_label (GTK_WIDGET (dialog), question));
   }
   /* Removing is the choice that has to be made; Enter cancels. */
-  g_assert_true (button_has_label (gtk_window_get_default_widget (dialog), "_Cancel"));
-  g_assert_true (gtk_widget_has_css_class (find_widget (GTK_WIDGET (dialog), button_has_label,
+  g_assert_true (pb_test_gtk_button_has_label (gtk_window_get_default_widget (dialog), "_Cancel"));
+  g_assert_true (gtk_widget_has_css_class (pb_test_gtk_find_widget (GTK_WIDGET (dialog), pb_test_gtk_button_has_label,
                                                         "_Remove"), "destructive-action"));
-  activate (find_widget (GTK_WIDGET (dialog), button_has_label, answer));
-  settle (100);
+  activate (pb_test_gtk_find_widget (GTK_WIDGET (dialog), pb_test_gtk_button_has_label, answer));
+  pb_test_gtk_settle (100);
 }
 
 static void
@@ -862,7 +805,7 @@ test_controls_are_named_and_focusable (Fixture       *fixture,
   write_pin ("localhost", 1995, "server.pem");
   start (fixture);
   unnamed_root = GTK_WIDGET (fixture->window);
-  g_assert_null (find_widget (GTK_WIDGET (fixture->window), is_unnamed_control, NULL));
+  g_assert_null (pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), is_unnamed_control, NULL));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (in_row (fixture, "Work", "edit-button")), ==,
                    "Edit");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (in_row (fixture, "localhost:1995",
@@ -889,7 +832,7 @@ take_screenshot (Fixture    *fixture,
   write_pin ("mail.example.net", 995, "self-signed.pem");
   start (fixture);
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 640, 930);
-  settle (400);
+  pb_test_gtk_settle (400);
   save_screenshot (GTK_WIDGET (fixture->window), name);
   g_action_map_remove_action (G_ACTION_MAP (app), PB_ACTION_ADD_ACCOUNT);
 }

@@ -13,6 +13,7 @@
 #include "pb-error.h"
 #include "pb-test-network.h"
 #include "pb-test-server.h"
+#include "pb-test-gtk.h"
 #include "pb-test-util.h"
 #include "pb-test-xvfb.h"
 #include "pb-trust-dialog.h"
@@ -35,71 +36,6 @@ typedef struct
 /* ---- Widgets -------------------------------------------------------------- */
 
 static gboolean
-set_true (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_true, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-wait_mapped (GtkWidget *widget)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!gtk_widget_get_mapped (widget))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      settle (20);
-    }
-  settle (150);
-}
-
-typedef gboolean (*WidgetMatch) (GtkWidget  *widget,
-                                 const char *text);
-
-static GtkWidget *
-find_widget (GtkWidget   *root,
-             WidgetMatch  match,
-             const char  *text)
-{
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_has_text (GtkWidget  *widget,
-                const char *text)
-{
-  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
-}
-
-static gboolean
-button_has_label (GtkWidget  *widget,
-                  const char *text)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), text) == 0;
-}
-
-static gboolean
 is_expander (GtkWidget  *widget,
              const char *unused)
 {
@@ -111,7 +47,7 @@ static GtkWidget *
 shown_label (GtkWindow  *window,
              const char *text)
 {
-  GtkWidget *label = find_widget (GTK_WIDGET (window), label_has_text, text);
+  GtkWidget *label = pb_test_gtk_find_widget (GTK_WIDGET (window), pb_test_gtk_label_has_text, text);
 
   return label != NULL && gtk_widget_get_mapped (label) ? label : NULL;
 }
@@ -120,7 +56,7 @@ static GtkWidget *
 shown_button (GtkWindow  *window,
               const char *label)
 {
-  GtkWidget *button = find_widget (GTK_WIDGET (window), button_has_label, label);
+  GtkWidget *button = pb_test_gtk_find_widget (GTK_WIDGET (window), pb_test_gtk_button_has_label, label);
 
   return button != NULL && gtk_widget_get_mapped (button) ? button : NULL;
 }
@@ -130,7 +66,7 @@ static GtkLabel *
 detail (GtkWindow  *window,
         const char *key)
 {
-  GtkWidget *key_label = find_widget (GTK_WIDGET (window), label_has_text, key);
+  GtkWidget *key_label = pb_test_gtk_find_widget (GTK_WIDGET (window), pb_test_gtk_label_has_text, key);
   GtkWidget *grid;
   int column, row;
 
@@ -144,7 +80,7 @@ static void
 activate (GtkWidget *widget)
 {
   g_assert_true (gtk_widget_activate (widget));
-  settle (300);
+  pb_test_gtk_settle (300);
 }
 
 /* What pressing @keyval does: the shortcuts of the focused widget and of its
@@ -177,7 +113,7 @@ press_key (GtkWindow *window,
                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE, widget,
                                                 gtk_shortcut_get_arguments (shortcut)))
                 {
-                  settle (100);
+                  pb_test_gtk_settle (100);
                   return TRUE;
                 }
             }
@@ -276,7 +212,7 @@ present (Fixture              *fixture,
   fixture->window = pb_trust_dialog_present (NULL, app, fixture->pins, host, port, certificate,
                                              errors, on_decided, fixture);
   g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
-  wait_mapped (GTK_WIDGET (fixture->window));
+  pb_test_gtk_wait_mapped (GTK_WIDGET (fixture->window));
   return fixture->window;
 }
 
@@ -296,7 +232,7 @@ fixture_teardown (Fixture       *fixture,
   if (fixture->window != NULL)
     {
       gtk_window_destroy (fixture->window);
-      settle (20);
+      pb_test_gtk_settle (20);
       g_assert_null (fixture->window);
     }
   g_clear_object (&fixture->pins);
@@ -415,8 +351,8 @@ test_explains_each_problem (Fixture       *fixture,
       g_assert_null (shown_label (window, "Trusted before"));
 
       /* The details, once the user opens them. */
-      activate (find_widget (GTK_WIDGET (window), is_expander, NULL));
-      g_assert_true (gtk_expander_get_expanded (GTK_EXPANDER (find_widget (GTK_WIDGET (window),
+      activate (pb_test_gtk_find_widget (GTK_WIDGET (window), is_expander, NULL));
+      g_assert_true (gtk_expander_get_expanded (GTK_EXPANDER (pb_test_gtk_find_widget (GTK_WIDGET (window),
                                                                            is_expander, NULL))));
       g_assert_cmpstr (gtk_label_get_text (detail (window, "Subject")), ==, info->subject);
       g_assert_cmpstr (gtk_label_get_text (detail (window, "Issuer")), ==, info->issuer);
@@ -437,7 +373,7 @@ test_explains_each_problem (Fixture       *fixture,
       g_assert_true (gtk_widget_has_css_class (button, "destructive-action"));
 
       gtk_window_close (window);
-      settle (20);
+      pb_test_gtk_settle (20);
       g_assert_null (fixture->window);
       /* Closed without a choice: not trusted. */
       g_assert_true (fixture->decided);
@@ -576,7 +512,7 @@ test_revoked_cannot_be_trusted (Fixture       *fixture,
 
   /* Not even through the action. */
   gtk_widget_activate_action (GTK_WIDGET (dialog), "trust.accept", NULL);
-  settle (50);
+  pb_test_gtk_settle (50);
   g_assert_false (fixture->decided);
   g_assert_false (pb_trust_store_is_pinned (fixture->pins, "localhost", 995, certificate));
   g_assert_false (g_file_test (fixture->trust_path, G_FILE_TEST_EXISTS));
@@ -636,7 +572,7 @@ test_long_subject_is_ellipsized (Fixture       *fixture,
   g_assert_nonnull (strstr (info->subject, part));
 
   window = present (fixture, "localhost", 995, certificate, G_TLS_CERTIFICATE_UNKNOWN_CA);
-  activate (find_widget (GTK_WIDGET (window), is_expander, NULL));
+  activate (pb_test_gtk_find_widget (GTK_WIDGET (window), is_expander, NULL));
   subject = detail (window, "Subject");
 
   /* All of it, as text (never markup), in one ellipsized line of bounded width. */
@@ -750,7 +686,7 @@ test_trusting_pins_exactly_host_and_port_and_checks_again (Fixture       *fixtur
                                   g_variant_new_string ("work"));
   window = find_review ();
   g_assert_nonnull (window);
-  wait_mapped (GTK_WIDGET (window));
+  pb_test_gtk_wait_mapped (GTK_WIDGET (window));
   g_assert_nonnull (shown_label (window, "The certificate is not signed by an authority your "
                                          "system trusts; it may be self-signed."));
 
@@ -825,18 +761,18 @@ take_screenshots (Fixture    *fixture,
   g_assert_cmpint (flags, ==, G_TLS_CERTIFICATE_UNKNOWN_CA | G_TLS_CERTIFICATE_BAD_IDENTITY);
 
   window = present (fixture, "pop.example.com", 995, certificate, flags);
-  activate (find_widget (GTK_WIDGET (window), is_expander, NULL));
-  settle (300);
+  activate (pb_test_gtk_find_widget (GTK_WIDGET (window), is_expander, NULL));
+  pb_test_gtk_settle (300);
   save_screenshot (GTK_WIDGET (window), first);
   gtk_window_destroy (window);
-  settle (50);
+  pb_test_gtk_settle (50);
 
   pb_trust_store_add (fixture->pins, "pop.example.com", 995, old_certificate);
   window = present (fixture, "pop.example.com", 995, certificate, flags);
-  settle (300);
+  pb_test_gtk_settle (300);
   save_screenshot (GTK_WIDGET (window), changed);
   gtk_window_destroy (window);
-  settle (50);
+  pb_test_gtk_settle (50);
 }
 
 static void
