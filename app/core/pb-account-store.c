@@ -28,6 +28,9 @@ struct _PbAccountStore
    * groups that could not be read as accounts. */
   GKeyFile  *key_file;
   GPtrArray *accounts; /* PbAccount*, in file order */
+  /* Why the file could not be read, while it is still there unread: saving
+   * would replace the user's accounts with the few (or none) in memory. */
+  char      *unreadable;
 };
 
 enum
@@ -392,6 +395,7 @@ pb_account_store_finalize (GObject *object)
   PbAccountStore *self = PB_ACCOUNT_STORE (object);
 
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->unreadable, g_free);
   g_clear_pointer (&self->key_file, g_key_file_unref);
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
 
@@ -491,7 +495,9 @@ pb_account_store_load (PbAccountStore  *self,
   g_clear_pointer (&self->key_file, g_key_file_unref);
   self->key_file = g_key_file_new ();
 
-  if (!g_file_get_contents (self->path, &contents, &len, &local_error))
+  g_clear_pointer (&self->unreadable, g_free);
+
+  if (!pb_files_read (self->path, &contents, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
@@ -499,6 +505,8 @@ pb_account_store_load (PbAccountStore  *self,
           return TRUE;
         }
 
+      /* Not corrupt, only out of reach (EACCES, EIO, not a file): it stays where it is. */
+      self->unreadable = g_strdup (local_error->message);
       g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
                    _("Could not read the account file: %s"), local_error->message);
       return FALSE;
@@ -515,6 +523,7 @@ pb_account_store_load (PbAccountStore  *self,
       aside = pb_files_set_aside (self->path, &aside_error);
       if (aside == NULL)
         {
+          self->unreadable = g_strdup (aside_error->message);
           g_propagate_error (error, g_steal_pointer (&aside_error));
           return FALSE;
         }
@@ -558,6 +567,12 @@ pb_account_store_save (PbAccountStore  *self,
 
   g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->unreadable != NULL)
+    {
+      pb_files_set_unreadable_error (error, self->path, self->unreadable);
+      return FALSE;
+    }
 
   for (guint i = 0; i < self->accounts->len; i++)
     write_account (self->key_file, g_ptr_array_index (self->accounts, i));

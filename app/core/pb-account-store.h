@@ -14,7 +14,10 @@ const char     *pb_account_store_get_path   (PbAccountStore  *self);
 
 /* A missing file is an empty store. A file that can't be parsed is set aside
  * (pb_files_set_aside) and PB_STORE_ERROR_CORRUPT names where it went; the store
- * is then empty. Invalid groups are skipped with a g_debug, valid ones kept. */
+ * is then empty. Invalid groups are skipped with a g_debug, valid ones kept.
+ * A file that exists but can't be read (EACCES, EIO, not a regular file) gives
+ * PB_STORE_ERROR_IO and stays in place; until a later load succeeds, save refuses
+ * to overwrite it. */
 gboolean        pb_account_store_load       (PbAccountStore  *self,
                                              GError         **error);
 /* Atomic write (0600). Unknown keys and comments of the loaded file are kept. */

@@ -48,6 +48,9 @@ struct _PbSeenStore
 
   /* Whether memory differs from the file, so that an idle save does no I/O. */
   gboolean    dirty;
+  /* Why the file could not be read, while it is still there unread: saving would
+   * replace what the user has seen with an empty state. */
+  char       *unreadable;
 };
 
 enum
@@ -507,6 +510,7 @@ pb_seen_store_finalize (GObject *object)
   PbSeenStore *self = PB_SEEN_STORE (object);
 
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->unreadable, g_free);
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->seen_storage, g_string_chunk_free);
   g_clear_pointer (&self->unacknowledged, g_ptr_array_unref);
@@ -616,8 +620,9 @@ pb_seen_store_load (PbSeenStore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   reset (self);
+  g_clear_pointer (&self->unreadable, g_free);
 
-  if (!g_file_get_contents (self->path, &contents, &len, &local_error))
+  if (!pb_files_read (self->path, &contents, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
@@ -625,6 +630,8 @@ pb_seen_store_load (PbSeenStore  *self,
           return TRUE;
         }
 
+      /* Not corrupt, only out of reach (EACCES, EIO, not a file): it stays where it is. */
+      self->unreadable = g_strdup (local_error->message);
       g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
                    _("Could not read the state file: %s"), local_error->message);
       return FALSE;
@@ -644,7 +651,10 @@ pb_seen_store_load (PbSeenStore  *self,
 
   aside = pb_files_set_aside (self->path, error);
   if (aside == NULL)
-    return FALSE;
+    {
+      self->unreadable = g_strdup (reason);
+      return FALSE;
+    }
 
   g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
                _("The state file %s was unreadable and has been moved to %s"),
@@ -666,6 +676,12 @@ pb_seen_store_save (PbSeenStore  *self,
 
   if (!self->dirty)
     return TRUE;
+
+  if (self->unreadable != NULL)
+    {
+      pb_files_set_unreadable_error (error, self->path, self->unreadable);
+      return FALSE;
+    }
 
   /* Room for typical UIDLs (up to about 30 characters) without regrowing. */
   out = g_string_sized_new (128 + g_hash_table_size (self->seen) * 40);

@@ -20,7 +20,10 @@ const char  *pb_seen_store_get_path            (PbSeenStore  *self);
 
 /* A missing file is a store that was never initialized. A corrupt file is set
  * aside (PB_STORE_ERROR_CORRUPT names where it went) and the store is left
- * uninitialized, so the next check takes the mailbox as seen (no flood). */
+ * uninitialized, so the next check takes the mailbox as seen (no flood). A file
+ * that exists but can't be read (EACCES, EIO, not a regular file) gives
+ * PB_STORE_ERROR_IO and stays in place; until a later load succeeds, save refuses
+ * to overwrite it. */
 gboolean     pb_seen_store_load                (PbSeenStore  *self,
                                                 GError      **error);
 /* Atomic write (0600); does nothing when nothing changed since load/save. */

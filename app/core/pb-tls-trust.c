@@ -537,6 +537,9 @@ struct _PbTrustStore
 
   char *path;
   GHashTable *pins; /* "host:port" → Pin */
+  /* Why the file could not be read, while it is still there unread: saving would
+   * drop every pin the user made. */
+  char *unreadable;
 };
 
 G_DEFINE_FINAL_TYPE (PbTrustStore, pb_trust_store, G_TYPE_OBJECT)
@@ -570,6 +573,7 @@ pb_trust_store_finalize (GObject *object)
   PbTrustStore *self = PB_TRUST_STORE (object);
 
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->unreadable, g_free);
   g_clear_pointer (&self->pins, g_hash_table_unref);
 
   G_OBJECT_CLASS (pb_trust_store_parent_class)->finalize (object);
@@ -706,11 +710,14 @@ pb_trust_store_load (PbTrustStore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_hash_table_remove_all (self->pins);
+  g_clear_pointer (&self->unreadable, g_free);
 
-  if (!g_file_get_contents (self->path, &contents, &len, &local_error))
+  if (!pb_files_read (self->path, &contents, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
+      /* Not corrupt, only out of reach (EACCES, EIO, not a file): it stays where it is. */
+      self->unreadable = g_strdup (local_error->message);
       g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
                    _("Could not read the trusted certificates: %s"), local_error->message);
       return FALSE;
@@ -722,10 +729,13 @@ pb_trust_store_load (PbTrustStore  *self,
       g_autofree char *aside = pb_files_set_aside (self->path, &aside_error);
 
       if (aside == NULL)
-        g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
-                     _("The trusted certificates in %s are unreadable (%s), and the file could "
-                       "not be moved aside: %s"),
-                     self->path, local_error->message, aside_error->message);
+        {
+          self->unreadable = g_strdup (aside_error->message);
+          g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
+                       _("The trusted certificates in %s are unreadable (%s), and the file "
+                         "could not be moved aside: %s"),
+                       self->path, local_error->message, aside_error->message);
+        }
       else
         g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
                      _("The trusted certificates in %s were unreadable (%s); the file was "
@@ -765,6 +775,12 @@ pb_trust_store_save (PbTrustStore  *self,
 
   g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->unreadable != NULL)
+    {
+      pb_files_set_unreadable_error (error, self->path, self->unreadable);
+      return FALSE;
+    }
 
   keys = pb_trust_store_list_keys (self);
   for (guint i = 0; keys[i] != NULL; i++)
