@@ -5,9 +5,14 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
+#include "pb-checker.h"
 #include "pb-error.h"
+#include "pb-pop3-client.h"
 #include "pb-tls-trust.h"
+#include "pb-test-server.h"
 #include "pb-test-util.h"
+
+#define PASSWORD "weak-cert-canary-Passw0rd"
 
 /* The SHA-256 fingerprint as openssl prints it ("sha256 Fingerprint=AB:CD:…"),
  * turned into lowercase hex: an independent implementation to compare with. */
@@ -230,6 +235,119 @@ test_verify_unknown_ca (void)
   g_assert_cmpuint (flags, ==, G_TLS_CERTIFICATE_UNKNOWN_CA | G_TLS_CERTIFICATE_BAD_IDENTITY);
 }
 
+/* RFC 6125 §6.4.4: a certificate that names its server only in the subject's
+ * common name is for no server, even from a trusted authority. */
+static void
+test_verify_common_name_is_not_a_name (void)
+{
+  g_autoptr(GTlsCertificate) cn_only = pb_test_load_certificate ("cn-only.crt");
+  g_autoptr(GTlsCertificate) server = pb_test_load_certificate ("server.crt");
+
+  g_assert_cmpuint (verify ("cn-only.crt", "localhost", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_BAD_IDENTITY);
+  g_assert_cmpuint (verify ("cn-only.crt", "LOCALHOST", "ca.crt"), ==,
+                    G_TLS_CERTIFICATE_BAD_IDENTITY);
+  g_assert_cmpuint (verify ("cn-only.crt", "localhost", NULL), ==,
+                    G_TLS_CERTIFICATE_BAD_IDENTITY | G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_assert_false (pb_certificate_names_host (cn_only, "localhost"));
+
+  /* Certificates with a Popbell Test CA subject but their names in SAN. */
+  g_assert_true (pb_certificate_names_host (server, "localhost"));
+  g_assert_true (pb_certificate_names_host (server, "localhost."));
+  g_assert_true (pb_certificate_names_host (server, "127.0.0.1"));
+  g_assert_true (pb_certificate_names_host (server, "::1"));
+  g_assert_true (pb_certificate_names_host (server, "[::1]"));
+  g_assert_true (pb_certificate_names_host (server, "0:0::1"));
+  g_assert_false (pb_certificate_names_host (server, "127.0.0.2"));
+  g_assert_false (pb_certificate_names_host (server, "localhost.example"));
+  g_assert_false (pb_certificate_names_host (server, "host"));
+  g_assert_false (pb_certificate_names_host (server, ""));
+}
+
+static void
+test_names_wildcards (void)
+{
+  g_autoptr(GTlsCertificate) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = pb_test_mkdtemp ("wild");
+  g_autofree char *path = g_build_filename (dir, "wild.pem", NULL);
+  const char *argv[] = { "openssl", "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
+                         "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-out", path,
+                         "-days", "1", "-subj", "/CN=pop.example.org",
+                         "-addext", "subjectAltName=DNS:*.example.com,DNS:f*.example.net,"
+                                    "DNS:*.org,DNS:Mail.Example.COM.,IP:10.0.0.1",
+                         NULL };
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  cert = g_tls_certificate_new_from_file (path, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (pb_certificate_names_host (cert, "pop.example.com"));
+  g_assert_true (pb_certificate_names_host (cert, "POP.example.com"));
+  g_assert_true (pb_certificate_names_host (cert, "mail.example.com"));
+  /* A wildcard is one whole label: not two, not none, not part of one. */
+  g_assert_false (pb_certificate_names_host (cert, "a.pop.example.com"));
+  g_assert_false (pb_certificate_names_host (cert, "example.com"));
+  g_assert_false (pb_certificate_names_host (cert, "foo.example.net"));
+  /* Never over a whole top-level domain, and not the CN. */
+  g_assert_false (pb_certificate_names_host (cert, "example.org"));
+  g_assert_false (pb_certificate_names_host (cert, "pop.example.org"));
+  /* Addresses only from iPAddress entries, never from a wildcard. */
+  g_assert_true (pb_certificate_names_host (cert, "10.0.0.1"));
+  g_assert_false (pb_certificate_names_host (cert, "10.0.0.2"));
+
+  pb_test_rm_rf (dir);
+}
+
+/* Weak keys and signatures: never trusted, whichever authority signed them. */
+static void
+test_verify_weak_is_insecure (void)
+{
+  const char *weak[] = { "rsa1024.crt", "sha1.crt", "ec192.crt", "forged-self-issued.crt",
+                         "weak-intermediate.crt" };
+  g_autofree char *ec192 = pb_test_cert_path ("ec192.crt");
+
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+    {
+      g_autoptr(GTlsCertificate) cert = NULL;
+
+      if (strcmp (weak[i], "ec192.crt") == 0 && !g_file_test (ec192, G_FILE_TEST_EXISTS))
+        continue;
+      cert = pb_test_load_certificate (weak[i]);
+      g_test_message ("%s", weak[i]);
+      g_assert_true (pb_certificate_is_weak (cert));
+      g_assert_cmpuint (verify (weak[i], "localhost", "ca.crt") & G_TLS_CERTIFICATE_INSECURE, !=,
+                        0);
+    }
+
+  g_assert_cmpuint (verify ("self-signed-rsa1024.crt", "localhost", NULL), ==,
+                    G_TLS_CERTIFICATE_UNKNOWN_CA | G_TLS_CERTIFICATE_INSECURE);
+}
+
+static void
+test_verify_anchor_self_signature_is_not_weak (void)
+{
+  const char *sound[] = { "server.crt", "self-signed.crt", "self-signed-sha1.crt",
+                          "sha1-root-leaf.crt", "ca.crt", "cn-only.crt" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sound); i++)
+    {
+      g_autoptr(GTlsCertificate) cert = pb_test_load_certificate (sound[i]);
+
+      g_test_message ("%s", sound[i]);
+      g_assert_false (pb_certificate_is_weak (cert));
+    }
+  /* Its own SHA-1 self-signature does not count; nothing else is wrong. */
+  g_assert_cmpuint (verify ("self-signed-sha1.crt", "localhost", NULL), ==,
+                    G_TLS_CERTIFICATE_UNKNOWN_CA);
+}
+
 static void
 test_verify_missing_ca_file (void)
 {
@@ -337,6 +455,49 @@ test_describe_self_signed (void)
   g_assert_nonnull (strstr (self, "self-signed"));
   g_assert_nonnull (strstr (unknown, "not signed by an authority"));
   g_assert_cmpstr (self, !=, unknown);
+}
+
+static void
+test_describe_common_name_only (void)
+{
+  g_autofree char *sentence = describe (G_TLS_CERTIFICATE_BAD_IDENTITY, "cn-only.crt",
+                                        "localhost");
+
+  g_assert_cmpstr (sentence, ==,
+                   "The certificate gives a server name (localhost) only in an outdated field "
+                   "that is no longer accepted, so it is not valid for localhost.");
+}
+
+static void
+test_describe_weaknesses (void)
+{
+  g_autofree char *rsa = describe (G_TLS_CERTIFICATE_INSECURE, "rsa1024.crt", "localhost");
+  g_autofree char *sha1 = describe (G_TLS_CERTIFICATE_INSECURE, "sha1.crt", "localhost");
+  g_autofree char *self = describe (G_TLS_CERTIFICATE_INSECURE, "self-signed-rsa1024.crt",
+                                    "localhost");
+  g_autofree char *inter = describe (G_TLS_CERTIFICATE_INSECURE, "weak-intermediate.crt",
+                                     "localhost");
+  g_autofree char *other = describe (G_TLS_CERTIFICATE_INSECURE, "server.crt", "localhost");
+  g_autoptr(GTlsCertificate) rsa_cert = pb_test_load_certificate ("rsa1024.crt");
+  g_autoptr(GTlsCertificate) inter_cert = pb_test_load_certificate ("weak-intermediate.crt");
+  g_autoptr(GTlsCertificate) server = pb_test_load_certificate ("server.crt");
+  g_auto(GStrv) rsa_names = pb_certificate_weakness_names (rsa_cert);
+  g_auto(GStrv) inter_names = pb_certificate_weakness_names (inter_cert);
+  g_auto(GStrv) none = pb_certificate_weakness_names (server);
+
+  g_assert_cmpstr (rsa, ==, "The certificate uses a weak 1024-bit RSA key, which can be broken.");
+  g_assert_cmpstr (self, ==, rsa);
+  g_assert_cmpstr (sha1, ==, "The certificate is signed with SHA-1, which can be forged.");
+  g_assert_cmpstr (inter, ==,
+                   "The certificate of the authority that issued it "
+                   "(Popbell SHA-1 Intermediate) is signed with SHA-1, "
+                   "which can be forged.");
+  /* GIO's own "insecure" with nothing Popbell can name. */
+  g_assert_nonnull (strstr (other, "too weak"));
+
+  g_assert_cmpstrv (rsa_names, ((const char *[]) { "weak-key", NULL }));
+  g_assert_cmpstrv (inter_names, ((const char *[]) { "weak-signature", NULL }));
+  g_assert_cmpstrv (none, ((const char *[]) { NULL }));
 }
 
 static void
@@ -808,6 +969,124 @@ test_decide_after_verify (Fixture       *fixture,
                    PB_TRUST_SYSTEM);
 }
 
+/* A pin, or a caller's word that nothing is wrong, never makes a weak
+ * certificate acceptable; a CN-only name is pinnable like any wrong name. */
+static void
+test_decide_weak_is_never_pinned (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  const char *weak[] = { "rsa1024.crt", "sha1.crt", "self-signed-rsa1024.crt",
+                         "weak-intermediate.crt" };
+  g_autoptr(GTlsCertificate) cn_only = pb_test_load_certificate ("cn-only.crt");
+  GTlsCertificateFlags flags;
+
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+    {
+      g_autoptr(GTlsCertificate) cert = pb_test_load_certificate (weak[i]);
+
+      flags = verify (weak[i], "localhost", "ca.crt");
+      pb_trust_store_add (fixture->store, "localhost", 995, cert);
+      g_assert_true (pb_trust_store_is_pinned (fixture->store, "localhost", 995, cert));
+      g_assert_false (pb_certificate_problems_allow_pin (flags));
+      g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, cert, flags), ==,
+                       PB_TRUST_REJECTED);
+      g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, cert,
+                                        G_TLS_CERTIFICATE_UNKNOWN_CA), ==, PB_TRUST_REJECTED);
+      g_assert_cmpint (pb_trust_decide (NULL, "localhost", 995, cert, 0), ==, PB_TRUST_REJECTED);
+    }
+
+  g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, fixture->server,
+                                    G_TLS_CERTIFICATE_INSECURE), ==, PB_TRUST_REJECTED);
+
+  flags = verify ("cn-only.crt", "localhost", "ca.crt");
+  g_assert_true (pb_certificate_problems_allow_pin (flags));
+  g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, cn_only, flags), ==,
+                   PB_TRUST_REJECTED);
+  pb_trust_store_add (fixture->store, "localhost", 995, cn_only);
+  g_assert_cmpint (pb_trust_decide (fixture->store, "localhost", 995, cn_only, flags), ==,
+                   PB_TRUST_PINNED);
+}
+
+/* The whole check, as the applet and popbell --check run it, against a
+ * server presenting @cert_name (its .pem) with the test CA trusted and, when
+ * @pin, the certificate pinned too: it must stop before any login. */
+static void
+assert_password_never_sent (const char *cert_name,
+                            gboolean    pin)
+{
+  static const PbTestStep script[] = {
+    { PB_STEP_SEND, "+OK POP3 ready" },
+    { PB_STEP_END },
+  };
+  g_autofree char *pem_name = g_strconcat (cert_name, ".pem", NULL);
+  g_autofree char *crt_name = g_strconcat (cert_name, ".crt", NULL);
+  g_autoptr(GTlsCertificate) pem = pb_test_load_certificate (pem_name);
+  g_autoptr(GTlsCertificate) crt = pb_test_load_certificate (crt_name);
+  g_autoptr(PbTestServer) server = pb_test_server_new (pem, TRUE, script);
+  g_autofree char *dir = pb_test_mkdtemp ("never-sent");
+  g_autofree char *pins_path = g_build_filename (dir, "trust.ini", NULL);
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (pins_path);
+  g_autoptr(PbAccount) account = pb_account_new ("weak");
+  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(PbCheckResult) result = NULL;
+  g_autoptr(GBytes) received = NULL;
+  PbCheckOptions options = { 0 };
+  GPtrArray *commands;
+  gsize len;
+  const char *data;
+
+  g_test_message ("%s, %s", cert_name, pin ? "pinned" : "not pinned");
+  pb_account_set_host (account, "localhost");
+  pb_account_set_port (account, pb_test_server_get_port (server));
+  pb_account_set_security (account, PB_SECURITY_TLS);
+  pb_account_set_user (account, "alice");
+  pb_account_set_ca_file (account, ca);
+  if (pin)
+    pb_trust_store_add (pins, "localhost", pb_test_server_get_port (server), crt);
+
+  options.pins = pins;
+  options.state_dir = dir;
+  options.password = PASSWORD;
+  options.timeout = 20;
+  pb_checker_check_async (account, &options, NULL, pb_test_store_result, &async);
+  pb_test_wait_result (&async, 60);
+  result = pb_checker_check_finish (async);
+
+  g_assert_error (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE);
+  g_assert_cmpint (result->trust, ==, PB_TRUST_REJECTED);
+  commands = pb_test_server_get_commands (server);
+  for (guint i = 0; i < commands->len; i++)
+    {
+      const char *command = g_ptr_array_index (commands, i);
+
+      g_assert_false (g_str_has_prefix (command, "USER") || g_str_has_prefix (command, "PASS") ||
+                      g_str_has_prefix (command, "AUTH") || g_str_has_prefix (command, "APOP"));
+    }
+  received = pb_test_server_dup_received (server);
+  data = g_bytes_get_data (received, &len);
+  g_assert_true (len == 0 || g_strstr_len (data, len, PASSWORD) == NULL);
+  g_assert_true (len == 0 || g_strstr_len (data, len, "alice") == NULL);
+
+  pb_test_rm_rf (dir);
+}
+
+/* (ec192 is not among them: GnuTLS serves no handshake with a P-192 key, so
+ * no test server can present it; /pb/tls/verify/weak-is-insecure covers it.) */
+static void
+test_check_never_logs_in (void)
+{
+  /* A name only in the CN: the wrong name, refused unless pinned. */
+  assert_password_never_sent ("cn-only", FALSE);
+  /* Weak: refused, pinned or not. */
+  assert_password_never_sent ("rsa1024", FALSE);
+  assert_password_never_sent ("rsa1024", TRUE);
+  assert_password_never_sent ("sha1", FALSE);
+  assert_password_never_sent ("sha1", TRUE);
+  assert_password_never_sent ("self-signed-rsa1024", TRUE);
+  assert_password_never_sent ("weak-intermediate", TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -827,6 +1106,12 @@ main (int argc, char **argv)
   g_test_add_func ("/pb/tls/verify/wrong-host-is-bad-identity", test_verify_wrong_host);
   g_test_add_func ("/pb/tls/verify/dates-are-checked", test_verify_dates);
   g_test_add_func ("/pb/tls/verify/untrusted-issuer-is-unknown-ca", test_verify_unknown_ca);
+  g_test_add_func ("/pb/tls/verify/common-name-is-not-a-name",
+                   test_verify_common_name_is_not_a_name);
+  g_test_add_func ("/pb/tls/verify/wildcards-are-one-label", test_names_wildcards);
+  g_test_add_func ("/pb/tls/verify/weak-is-insecure", test_verify_weak_is_insecure);
+  g_test_add_func ("/pb/tls/verify/anchor-self-signature-is-not-weak",
+                   test_verify_anchor_self_signature_is_not_weak);
   g_test_add_func ("/pb/tls/verify/missing-ca-file-is-an-error", test_verify_missing_ca_file);
   g_test_add_func ("/pb/tls/verify/cancelled", test_verify_cancelled);
 
@@ -834,6 +1119,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pb/tls/problems/say-the-dates", test_describe_dates);
   g_test_add_func ("/pb/tls/problems/say-the-names", test_describe_names);
   g_test_add_func ("/pb/tls/problems/say-self-signed", test_describe_self_signed);
+  g_test_add_func ("/pb/tls/problems/say-common-name-only", test_describe_common_name_only);
+  g_test_add_func ("/pb/tls/problems/say-the-weakness", test_describe_weaknesses);
   g_test_add_func ("/pb/tls/problems/one-sentence-per-bit", test_describe_every_bit);
 
   g_test_add_func ("/pb/tls/trust/key", test_trust_key);
@@ -861,6 +1148,10 @@ main (int argc, char **argv)
               fixture_setup, test_decide, fixture_teardown);
   g_test_add ("/pb/tls/decide/after-verify", Fixture, NULL,
               fixture_setup, test_decide_after_verify, fixture_teardown);
+  g_test_add ("/pb/tls/decide/weak-is-never-pinned", Fixture, NULL,
+              fixture_setup, test_decide_weak_is_never_pinned, fixture_teardown);
+  g_test_add_func ("/pb/tls/check/weak-or-cn-only-never-gets-the-password",
+                   test_check_never_logs_in);
 
   return g_test_run ();
 }

@@ -29,6 +29,25 @@ PbCertificateInfo *pb_certificate_info_new  (GTlsCertificate   *certificate);
 void               pb_certificate_info_free (PbCertificateInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbCertificateInfo, pb_certificate_info_free)
 
+/* TRUE when a subjectAltName dNSName (for a host name) or iPAddress (for an
+ * address) of @certificate names @host. The subject's common name never counts
+ * (RFC 6125 §6.4.4); a wildcard stands for one whole left-most label. */
+gboolean   pb_certificate_names_host        (GTlsCertificate *certificate,
+                                             const char      *host);
+/* TRUE when @certificate or the chain it carries has an RSA or DSA key under
+ * 2048 bits, an EC key under 256 bits, or an MD2, MD5 or SHA-1 signature (a
+ * self-signed anchor's signature over itself excepted). Such a certificate is
+ * never trusted, pinned or not. */
+gboolean   pb_certificate_is_weak           (GTlsCertificate *certificate);
+/* One sentence per weakness ("The certificate uses a weak 1024-bit RSA key,
+ * which can be broken."). Translatable. NULL-terminated, never NULL. */
+char     **pb_certificate_describe_weaknesses (GTlsCertificate *certificate);
+/* Short stable names for scripts: "weak-key", "weak-signature", "unreadable". */
+char     **pb_certificate_weakness_names    (GTlsCertificate *certificate);
+/* FALSE when no pin can make a certificate with @errors acceptable (revoked,
+ * insecure): faces then offer no way to trust it. */
+gboolean   pb_certificate_problems_allow_pin (GTlsCertificateFlags errors);
+
 /* One sentence in plain words per problem bit of @errors ("The certificate
  * expired on 3 March 2026.", "The certificate is for mail.example.com, not for
  * pop.example.org.", …). Translatable. NULL-terminated, never NULL. */
@@ -41,8 +60,10 @@ char     **pb_certificate_problem_names     (GTlsCertificateFlags  errors);
 
 /* Verifies @certificate (with the chain it carries) for @host against the
  * system trust store and, when @extra_ca_file is set, against those CAs too
- * (accepted if either accepts). Returns the problems, 0 when trusted. Runs in a
- * thread; never prompts. */
+ * (accepted if either accepts). On top of GIO's verdict, a host named only in
+ * the subject's common name is G_TLS_CERTIFICATE_BAD_IDENTITY and a weak
+ * certificate (pb_certificate_is_weak) G_TLS_CERTIFICATE_INSECURE. Returns
+ * the problems, 0 when trusted. Runs in a thread; never prompts. */
 void                 pb_tls_verify_async    (GTlsCertificate      *certificate,
                                              const char           *host,
                                              guint16               port,
@@ -111,8 +132,8 @@ typedef enum
   PB_TRUST_PINNED,        /* not verified, but pinned by the user for this host:port */
 } PbTrustVerdict;
 
-/* @errors as from pb_tls_verify_finish. A revoked certificate is always
- * rejected, pinned or not. @pins may be NULL. */
+/* @errors as from pb_tls_verify_finish. A revoked, insecure or weak
+ * certificate is always rejected, pinned or not. @pins may be NULL. */
 PbTrustVerdict   pb_trust_decide                (PbTrustStore         *pins,
                                                  const char           *host,
                                                  guint16               port,
