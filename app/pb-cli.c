@@ -373,7 +373,13 @@ print_certificate_text (PbCheckResult *result)
     g_print ("  %s %s\n", _("Names:"), safe_names);
   g_print ("  %s %s\n", _("SHA-256:"), fingerprint);
 
-  if (!(result->certificate_errors & G_TLS_CERTIFICATE_REVOKED))
+  if (!pb_certificate_problems_allow_pin (result->certificate_errors) ||
+      pb_certificate_is_weak (result->certificate))
+    {
+      g_print ("  %s\n", _("This certificate can't be trusted, not even by you: the server "
+                           "needs a new one."));
+    }
+  else
     {
       g_autofree char *command = certificate_trust_command (result);
       g_print ("  %s\n    %s\n",
@@ -467,6 +473,7 @@ add_certificate_json (JsonBuilder   *builder,
   g_auto(GStrv) problems = pb_certificate_describe_problems (result->certificate_errors,
                                                              result->certificate, result->host);
   g_auto(GStrv) problem_names = pb_certificate_problem_names (result->certificate_errors);
+  g_auto(GStrv) weakness_names = pb_certificate_weakness_names (result->certificate);
   g_autofree char *not_before = format_iso8601 (info->not_before);
   g_autofree char *not_after = format_iso8601 (info->not_after);
 
@@ -495,7 +502,13 @@ add_certificate_json (JsonBuilder   *builder,
   json_builder_begin_array (builder);
   for (guint i = 0; problem_names[i] != NULL; i++)
     json_builder_add_string_value (builder, problem_names[i]);
+  for (guint i = 0; weakness_names[i] != NULL; i++)
+    json_builder_add_string_value (builder, weakness_names[i]);
   json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "can_trust");
+  json_builder_add_boolean_value (builder,
+                                  pb_certificate_problems_allow_pin (result->certificate_errors) &&
+                                  !pb_certificate_is_weak (result->certificate));
   json_builder_end_object (builder);
 }
 
@@ -1083,6 +1096,17 @@ run_trust (GVariantDict *options,
   if (certificate == NULL)
     {
       print_error ("%s", error->message);
+      return 1;
+    }
+
+  /* Whatever the user says: a pin of a weak certificate would never count. */
+  if (pb_certificate_is_weak (certificate))
+    {
+      g_auto(GStrv) weaknesses = pb_certificate_describe_weaknesses (certificate);
+      g_autofree char *why = g_strjoinv (" ", weaknesses);
+
+      print_error (_("The certificate of %s:%u can't be trusted: %s Nothing was trusted."),
+                   host, port, why);
       return 1;
     }
 

@@ -404,6 +404,33 @@ test_trust_from_certificate_file (Fixture       *fixture,
   g_assert_nonnull (strstr (check.out, "\"trust\" : \"pinned\""));
 }
 
+/* A weak certificate is refused by --trust whatever the fingerprint says. */
+static void
+test_trust_refuses_weak_certificates (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  const char *names[] = { "rsa1024.crt", "sha1.crt", "self-signed-rsa1024.crt" };
+  g_autofree char *trust_path = g_build_filename (fixture->config_dir, "popbell", "trust.ini",
+                                                  NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GTlsCertificate) cert = pb_test_load_certificate (names[i]);
+      g_autofree char *sha = pb_certificate_get_sha256 (cert);
+      g_autofree char *path = pb_test_cert_path (names[i]);
+      g_autofree char *fingerprint_arg = g_strdup_printf ("--fingerprint=%s", sha);
+      g_autofree char *certificate_arg = g_strdup_printf ("--certificate=%s", path);
+      g_auto(Run) run = { 0 };
+
+      run_popbell (fixture, &run, NULL, "--trust=localhost:995", fingerprint_arg,
+                   certificate_arg, NULL);
+      g_assert_cmpint (run.status, ==, 1);
+      g_assert_nonnull (strstr (run.err, "can't be trusted"));
+      g_assert_nonnull (strstr (run.err, i == 1 ? "signed with SHA-1" : "weak 1024-bit RSA key"));
+      g_assert_false (g_file_test (trust_path, G_FILE_TEST_EXISTS));
+    }
+}
+
 static void
 test_wrong_password_is_an_auth_error (Fixture       *fixture,
                                       gconstpointer  data)
@@ -568,6 +595,8 @@ main (int    argc,
               fixture_setup, test_untrusted_certificate_then_trust, fixture_teardown);
   g_test_add ("/pb/cli/trust/from-a-certificate-file", Fixture, NULL,
               fixture_setup, test_trust_from_certificate_file, fixture_teardown);
+  g_test_add ("/pb/cli/trust/refuses-weak-certificates", Fixture, NULL,
+              fixture_setup, test_trust_refuses_weak_certificates, fixture_teardown);
   g_test_add ("/pb/cli/check/wrong-password-is-an-auth-error", Fixture, NULL,
               fixture_setup, test_wrong_password_is_an_auth_error, fixture_teardown);
   g_test_add ("/pb/cli/remove-account/cleans-up", Fixture, NULL,

@@ -575,16 +575,92 @@ test_long_subject_is_ellipsized (Fixture       *fixture,
   activate (pb_test_gtk_find_widget (GTK_WIDGET (window), is_expander, NULL));
   subject = detail (window, "Subject");
 
-  /* All of it, as text (never markup), in one ellipsized line of bounded width. */
-  g_assert_cmpstr (gtk_label_get_text (subject), ==, info->subject);
+  /* Its first 199 characters and "…", as text (never markup), in one
+   * ellipsized line of bounded width. */
+  g_assert_cmpuint (g_utf8_strlen (gtk_label_get_text (subject), -1), ==, 200);
+  g_assert_true (g_str_has_suffix (gtk_label_get_text (subject), "…"));
+  g_assert_true (strncmp (gtk_label_get_text (subject), info->subject, 150) == 0);
   g_assert_false (gtk_label_get_use_markup (subject));
   g_assert_cmpint (gtk_label_get_ellipsize (subject), ==, PANGO_ELLIPSIZE_END);
   g_assert_true (pango_layout_is_ellipsized (gtk_label_get_layout (subject)));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (subject)), <, 500);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <, 800);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <, 900);
-  /* The full value in the tooltip, as plain text too. */
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (subject)), ==, info->subject);
+  /* The same in the tooltip, as plain text too. */
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (subject)), ==,
+                   gtk_label_get_text (subject));
+}
+
+/* Weak keys and signatures: explained, and no way to trust them. */
+static void
+test_weak_cannot_be_trusted (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  const struct
+  {
+    const char *name;
+    gboolean with_ca;
+    const char *sentence;
+  } cases[] = {
+    { "rsa1024.pem", TRUE, "The certificate uses a weak 1024-bit RSA key, which can be broken." },
+    { "sha1.pem", TRUE, "The certificate is signed with SHA-1, which can be forged." },
+    { "self-signed-rsa1024.pem", FALSE,
+      "The certificate uses a weak 1024-bit RSA key, which can be broken." },
+  };
+
+  if (!need_display ())
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GTlsCertificate) certificate = pb_test_load_certificate (cases[i].name);
+      GTlsCertificateFlags flags = verify (certificate, "localhost", cases[i].with_ca);
+      PbTrustDialog *dialog;
+      GtkWindow *window;
+
+      g_test_message ("%s", cases[i].name);
+      g_assert_cmpuint (flags & G_TLS_CERTIFICATE_INSECURE, !=, 0);
+      window = present (fixture, "localhost", 995, certificate, flags);
+      dialog = PB_TRUST_DIALOG (gtk_window_get_child (window));
+      g_assert_false (pb_trust_dialog_get_can_trust (dialog));
+      g_assert_nonnull (shown_label (window, cases[i].sentence));
+      g_assert_null (shown_button (window, "_Trust This Certificate"));
+      g_assert_nonnull (shown_button (window, "_Don’t Trust"));
+
+      gtk_widget_activate_action (GTK_WIDGET (dialog), "trust.accept", NULL);
+      pb_test_gtk_settle (50);
+      g_assert_false (fixture->decided);
+      g_assert_false (g_file_test (fixture->trust_path, G_FILE_TEST_EXISTS));
+      gtk_window_destroy (window);
+      pb_test_gtk_settle (50);
+      /* Closing it is a "no"; the next case starts undecided. */
+      fixture->decided = FALSE;
+    }
+}
+
+/* A name only in the CN is a wrong name: said plainly, and pinnable. */
+static void
+test_common_name_only_can_be_trusted (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  GTlsCertificateFlags flags;
+  PbTrustDialog *dialog;
+  GtkWindow *window;
+
+  if (!need_display ())
+    return;
+
+  certificate = pb_test_load_certificate ("cn-only.pem");
+  flags = verify (certificate, "localhost", TRUE);
+  g_assert_cmpuint (flags, ==, G_TLS_CERTIFICATE_BAD_IDENTITY);
+  window = present (fixture, "localhost", 995, certificate, flags);
+  dialog = PB_TRUST_DIALOG (gtk_window_get_child (window));
+  g_assert_true (pb_trust_dialog_get_can_trust (dialog));
+  g_assert_nonnull (shown_label (window, "The certificate gives a server name (localhost) only "
+                                         "in an outdated field that is no longer accepted, so "
+                                         "it is not valid for localhost."));
+  g_assert_nonnull (shown_button (window, "_Trust This Certificate"));
 }
 
 /* ---- Trusting an account's certificate, for real ------------------------------ */
@@ -857,6 +933,8 @@ main (int    argc,
        test_changed_certificate_shows_both_fingerprints);
   ADD ("revoked-cannot-be-trusted", test_revoked_cannot_be_trusted);
   ADD ("long-subject-is-ellipsized", test_long_subject_is_ellipsized);
+  ADD ("weak-cannot-be-trusted", test_weak_cannot_be_trusted);
+  ADD ("common-name-only-can-be-trusted", test_common_name_only_can_be_trusted);
   ADD ("trusting-pins-exactly-host-and-port-and-checks-again",
        test_trusting_pins_exactly_host_and_port_and_checks_again);
   ADD ("nothing-to-review", test_nothing_to_review);

@@ -643,6 +643,7 @@ describe_names (const PbCertificateInfo *info)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   guint total = g_strv_length (info->dns_names) + g_strv_length (info->ip_addresses);
+  g_autofree char *joined = NULL;
   g_autofree char *list = NULL;
 
   for (guint i = 0; info->dns_names[i] != NULL && names->len < MAX_NAMES_IN_SENTENCE; i++)
@@ -654,7 +655,8 @@ describe_names (const PbCertificateInfo *info)
     return NULL;
 
   g_ptr_array_add (names, NULL);
-  list = g_strjoinv (", ", (char **) names->pdata);
+  joined = g_strjoinv (", ", (char **) names->pdata);
+  list = pb_text_clean (joined, -1, MAX_NAME_CHARS);
   if (total > MAX_NAMES_IN_SENTENCE)
     /* Translators: a list of names, then how many more there are. */
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s and %u other name",

@@ -7,11 +7,16 @@
 
 #include "pb-describe.h"
 #include "pb-error.h"
+#include "pb-text.h"
 #include "pb-trust-dialog.h"
 
 /* Subjects, issuers and names come from the server: a hostile one can make
  * them any length. Beyond this the label ellipsizes; the tooltip has it all. */
 #define VALUE_MAX_WIDTH_CHARS 44
+/* And however long they are, each is cut here, before it reaches a label. */
+#define MAX_NAME_CHARS 200
+/* A problem sentence holds a name or two of the certificate's. */
+#define MAX_SENTENCE_CHARS 500
 
 /* Fingerprint groups per line: 4 lines of 8 fit beside each other. */
 #define GROUPS_PER_LINE 8
@@ -177,6 +182,8 @@ fill (PbTrustDialog *self)
   g_auto(GStrv) problems = pb_certificate_describe_problems (self->errors, self->certificate,
                                                              self->host);
   g_autofree char *key = pb_trust_key (self->host, self->port);
+  /* A setup wizard may have the host from a DNS answer or an autoconfig file. */
+  g_autofree char *host = pb_text_clean (self->host, -1, MAX_NAME_CHARS);
   g_autofree char *heading = NULL;
   g_autofree char *explanation = NULL;
   g_autofree char *from = describe_optional_date (info->not_before);
@@ -184,7 +191,10 @@ fill (PbTrustDialog *self)
   g_autofree char *fingerprint = group_fingerprint (info->sha256);
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
   g_auto(GStrv) all_names = NULL;
+  g_autofree char *joined_names = NULL;
   g_autofree char *names_text = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *issuer = NULL;
   int row = 0;
 
   if (self->pinned != NULL)
@@ -192,7 +202,7 @@ fill (PbTrustDialog *self)
       g_autofree char *old_fingerprint = certificate_fingerprint (self->pinned);
       g_autofree char *changed = NULL;
 
-      heading = g_strdup_printf (_("The certificate of %s has changed"), self->host);
+      heading = g_strdup_printf (_("The certificate of %s has changed"), host);
       if (self->pinned_at != NULL)
         {
           g_autofree char *date = pb_describe_date (self->pinned_at);
@@ -211,16 +221,26 @@ fill (PbTrustDialog *self)
       gtk_widget_set_visible (self->changed_box, TRUE);
     }
   else
-    heading = g_strdup_printf (_("Can’t verify the identity of %s"), self->host);
+    heading = g_strdup_printf (_("Can’t verify the identity of %s"), host);
   gtk_label_set_text (self->heading, heading);
 
   for (guint i = 0; problems[i] != NULL; i++)
-    add_problem (self, problems[i]);
+    {
+      /* The sentences quote the certificate's names: keep each readable. */
+      g_autofree char *sentence = pb_text_clean (problems[i], -1, MAX_SENTENCE_CHARS);
 
-  if (!pb_trust_dialog_get_can_trust (self))
+      add_problem (self, sentence);
+    }
+
+  if (self->errors & G_TLS_CERTIFICATE_REVOKED)
     explanation = g_strdup (_("A revoked certificate can’t be trusted. Popbell won’t connect to "
                               "this server until it presents a valid certificate; your "
                               "provider can tell you more."));
+  else if (!pb_trust_dialog_get_can_trust (self))
+    explanation = g_strdup (_("A certificate this weak can’t be trusted: anyone could forge "
+                              "one like it. Popbell won’t connect to this server until it "
+                              "presents a stronger certificate; your provider can tell you "
+                              "more."));
   else if (self->pinned != NULL)
     explanation = g_strdup_printf (_("If you trust the new certificate, Popbell will accept "
                                      "exactly this certificate for %s instead of the old one. "
@@ -238,10 +258,14 @@ fill (PbTrustDialog *self)
   g_strv_builder_addv (names, (const char **) info->dns_names);
   g_strv_builder_addv (names, (const char **) info->ip_addresses);
   all_names = g_strv_builder_end (names);
-  names_text = all_names[0] != NULL ? g_strjoinv (", ", all_names) : g_strdup (_("None"));
+  joined_names = g_strjoinv (", ", all_names);
+  names_text = all_names[0] != NULL ? pb_text_clean (joined_names, -1, MAX_NAME_CHARS)
+                                    : g_strdup (_("None"));
+  subject = pb_text_clean (info->subject, -1, MAX_NAME_CHARS);
+  issuer = pb_text_clean (info->issuer, -1, MAX_NAME_CHARS);
 
-  add_detail (self, row++, _("Subject"), info->subject ? info->subject : "", FALSE);
-  add_detail (self, row++, _("Issuer"), info->issuer ? info->issuer : "", FALSE);
+  add_detail (self, row++, _("Subject"), subject, FALSE);
+  add_detail (self, row++, _("Issuer"), issuer, FALSE);
   add_detail (self, row++, _("Valid from"), from, FALSE);
   add_detail (self, row++, _("Valid until"), until, FALSE);
   add_detail (self, row++, _("Names"), names_text, FALSE);
@@ -468,7 +492,9 @@ pb_trust_dialog_get_can_trust (PbTrustDialog *self)
 {
   g_return_val_if_fail (PB_IS_TRUST_DIALOG (self), FALSE);
 
-  return (self->errors & G_TLS_CERTIFICATE_REVOKED) == 0;
+  /* Weak or revoked: no decision of the user's makes it safe. */
+  return pb_certificate_problems_allow_pin (self->errors) &&
+         !pb_certificate_is_weak (self->certificate);
 }
 
 /* ---- In a window of its own ------------------------------------------------------ */
