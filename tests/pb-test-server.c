@@ -389,6 +389,17 @@ conn_run (Conn *conn)
       conn_read_command (conn);
       break;
 
+    case PB_STEP_DROP_BUFFERED:
+      if (conn->inbuf->len > 0)
+        {
+          server_fail (server, "step %u: the client sent %u bytes behind the login before "
+                       "its answer", conn->step, conn->inbuf->len);
+          g_byte_array_set_size (conn->inbuf, 0);
+        }
+      conn->step++;
+      conn_run (conn);
+      break;
+
     case PB_STEP_STARTTLS:
       conn_start_tls (conn);
       break;

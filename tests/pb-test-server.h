@@ -24,6 +24,9 @@ typedef enum
   PB_STEP_SEND_REPEAT,  /* text repeated until n bytes went out (n = 0: until the client
                          * hangs up), in writes of at most 64 KiB: the server holds little */
   PB_STEP_PAUSE,        /* wait n milliseconds (then the next write is a packet of its own) */
+  PB_STEP_DROP_BUFFERED,/* forget what the client sent beyond the last command read, as
+                         * Courier and Cyrus do when their login process hands over;
+                         * anything dropped is a script failure */
 } PbTestStepKind;
 
 typedef struct

@@ -26,7 +26,7 @@
 #define CAPA_PIPELINED \
   "+OK\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nUSER\r\nSASL PLAIN\r\n.\r\n"
 #define CAPA_STLS "+OK\r\nSTLS\r\nSASL PLAIN\r\nUSER\r\n.\r\n"
-#define LISTING "+OK\r\n+OK 2 200\r\n+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n"
+#define LISTING "+OK 2 200\r\n+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n"
 
 static PbDovecot *dovecot;
 
@@ -243,6 +243,7 @@ test_logs_scripted_success (void)
     { PB_STEP_EXPECT, "CAPA" },
     { PB_STEP_SEND_RAW, CAPA_PIPELINED },
     { PB_STEP_EXPECT_PREFIX, "AUTH PLAIN " },
+    { PB_STEP_SEND, "+OK" },
     { PB_STEP_EXPECT, "STAT" },
     { PB_STEP_EXPECT, "UIDL" },
     { PB_STEP_SEND_RAW, LISTING },
@@ -347,6 +348,7 @@ test_nothing_before_tls (gconstpointer user_data)
     { PB_STEP_EXPECT, "CAPA" },
     { PB_STEP_SEND_RAW, CAPA_PIPELINED },
     { PB_STEP_EXPECT_PREFIX, "AUTH PLAIN " },
+    { PB_STEP_SEND, "+OK" },
     { PB_STEP_EXPECT, "STAT" },
     { PB_STEP_EXPECT, "UIDL" },
     { PB_STEP_SEND_RAW, LISTING },
@@ -690,6 +692,7 @@ test_program (Fixture       *fixture,
     { PB_STEP_EXPECT, "CAPA" },
     { PB_STEP_SEND_RAW, CAPA_PIPELINED },
     { PB_STEP_EXPECT_PREFIX, "AUTH PLAIN " },
+    { PB_STEP_SEND, "+OK" },
     { PB_STEP_EXPECT, "STAT" },
     { PB_STEP_EXPECT, "UIDL" },
     { PB_STEP_SEND_RAW, LISTING },
@@ -700,9 +703,7 @@ test_program (Fixture       *fixture,
     { PB_STEP_EXPECT, "CAPA" },
     { PB_STEP_SEND_RAW, CAPA_PIPELINED },
     { PB_STEP_EXPECT_PREFIX, "AUTH PLAIN " },
-    { PB_STEP_EXPECT, "STAT" },
-    { PB_STEP_EXPECT, "UIDL" },
-    { PB_STEP_SEND_RAW, "-ERR [AUTH] Authentication failed.\r\n-ERR No.\r\n-ERR No.\r\n" },
+    { PB_STEP_SEND, "-ERR [AUTH] Authentication failed." },
     { PB_STEP_END },
   };
   static const PbTestStep hangs[] = {
@@ -710,8 +711,6 @@ test_program (Fixture       *fixture,
     { PB_STEP_EXPECT, "CAPA" },
     { PB_STEP_SEND_RAW, CAPA_PIPELINED },
     { PB_STEP_EXPECT_PREFIX, "AUTH PLAIN " },
-    { PB_STEP_EXPECT, "STAT" },
-    { PB_STEP_EXPECT, "UIDL" },
     { PB_STEP_STALL },
   };
   g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.pem");

@@ -401,20 +401,106 @@ test_capa (void)
   const char *none[] = { "IMPLEMENTATION Example", "EXPIRE NEVER", "LOGIN-DELAY 900",
                          "SASL LOGIN CRAM-MD5", "TOPX", "", "   ", NULL };
   const char *tabs[] = { "SASL\tPLAIN", "UIDL\t", NULL };
+  const char *courier[] = { "TOP", "USER", "LOGIN-DELAY 10", "PIPELINING", "UIDL",
+                            "IMPLEMENTATION Courier Mail Server", NULL };
+  const char *per_user[] = { "LOGIN-DELAY 900 USER", "SASL LOGIN", NULL };
+  const char *bad_delay[] = { "LOGIN-DELAY soon", "LOGIN-DELAY", "LOGIN-DELAY 99999999999", NULL };
   g_autoptr(GPtrArray) a = lines_of (dovecot);
   g_autoptr(GPtrArray) b = lines_of (lower);
   g_autoptr(GPtrArray) c = lines_of (none);
   g_autoptr(GPtrArray) d = lines_of (tabs);
+  g_autoptr(GPtrArray) e = lines_of (courier);
+  g_autoptr(GPtrArray) f = lines_of (per_user);
+  g_autoptr(GPtrArray) g = lines_of (bad_delay);
+  guint delay = 77;
 
-  g_assert_cmphex (pb_pop3_parse_capa (a), ==,
+  g_assert_cmphex (pb_pop3_parse_capa (a, &delay), ==,
                    PB_POP3_CAPA_TOP | PB_POP3_CAPA_UIDL | PB_POP3_CAPA_RESP_CODES |
                    PB_POP3_CAPA_PIPELINING | PB_POP3_CAPA_STLS | PB_POP3_CAPA_USER |
-                   PB_POP3_CAPA_SASL_PLAIN);
-  g_assert_cmphex (pb_pop3_parse_capa (b), ==,
-                   PB_POP3_CAPA_TOP | PB_POP3_CAPA_SASL_PLAIN | PB_POP3_CAPA_PIPELINING);
-  g_assert_cmphex (pb_pop3_parse_capa (c), ==, 0);
-  g_assert_cmphex (pb_pop3_parse_capa (d), ==, PB_POP3_CAPA_SASL_PLAIN | PB_POP3_CAPA_UIDL);
-  g_assert_cmphex (pb_pop3_parse_capa (NULL), ==, 0);
+                   PB_POP3_CAPA_SASL_PLAIN | PB_POP3_CAPA_SASL_LOGIN);
+  g_assert_cmpuint (delay, ==, 0);
+  g_assert_cmphex (pb_pop3_parse_capa (b, NULL), ==,
+                   PB_POP3_CAPA_TOP | PB_POP3_CAPA_SASL_PLAIN | PB_POP3_CAPA_SASL_LOGIN |
+                   PB_POP3_CAPA_PIPELINING);
+  g_assert_cmphex (pb_pop3_parse_capa (c, &delay), ==,
+                   PB_POP3_CAPA_SASL_LOGIN | PB_POP3_CAPA_LOGIN_DELAY);
+  g_assert_cmpuint (delay, ==, 900);
+  g_assert_cmphex (pb_pop3_parse_capa (d, NULL), ==, PB_POP3_CAPA_SASL_PLAIN | PB_POP3_CAPA_UIDL);
+  g_assert_cmphex (pb_pop3_parse_capa (e, &delay), ==,
+                   PB_POP3_CAPA_TOP | PB_POP3_CAPA_USER | PB_POP3_CAPA_LOGIN_DELAY |
+                   PB_POP3_CAPA_PIPELINING | PB_POP3_CAPA_UIDL);
+  g_assert_cmpuint (delay, ==, 10);
+  g_assert_cmphex (pb_pop3_parse_capa (f, &delay), ==,
+                   PB_POP3_CAPA_LOGIN_DELAY | PB_POP3_CAPA_SASL_LOGIN);
+  g_assert_cmpuint (delay, ==, 900);
+  g_assert_cmphex (pb_pop3_parse_capa (g, &delay), ==, 0);
+  g_assert_cmpuint (delay, ==, 0);
+  g_assert_cmphex (pb_pop3_parse_capa (NULL, &delay), ==, 0);
+}
+
+static void
+test_codes (void)
+{
+  static const struct
+  {
+    const char *text;
+    PbPop3Code  code;
+    const char *rest;
+  } cases[] = {
+    { "[IN-USE] Mailbox in use", PB_POP3_CODE_IN_USE, "Mailbox in use" },
+    { "[in-use] lower case", PB_POP3_CODE_IN_USE, "lower case" },
+    { "[LOGIN-DELAY] wait", PB_POP3_CODE_LOGIN_DELAY, "wait" },
+    { "[SYS/TEMP] try later", PB_POP3_CODE_SYS_TEMP, "try later" },
+    { "[SYS/TEMP/DISK] refined", PB_POP3_CODE_SYS_TEMP, "refined" },
+    { "[SYS/PERM] gone", PB_POP3_CODE_SYS_PERM, "gone" },
+    { "[AUTH] Authentication failed.", PB_POP3_CODE_AUTH, "Authentication failed." },
+    { "[AUTHX] not AUTH", PB_POP3_CODE_OTHER, "not AUTH" },
+    { "[SYS] too short", PB_POP3_CODE_OTHER, "too short" },
+    { "[IN-USE]", PB_POP3_CODE_IN_USE, "" },
+    { "[IN-USE no end", PB_POP3_CODE_NONE, "[IN-USE no end" },
+    { "Invalid password", PB_POP3_CODE_NONE, "Invalid password" },
+    { " [IN-USE] not at the start", PB_POP3_CODE_NONE, " [IN-USE] not at the start" },
+    { "", PB_POP3_CODE_NONE, "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *rest = NULL;
+
+      g_assert_cmpint (pb_pop3_parse_code (cases[i].text, &rest), ==, cases[i].code);
+      g_assert_cmpstr (rest, ==, cases[i].rest);
+    }
+}
+
+static void
+test_response_continuation (void)
+{
+  g_autoptr(PbPop3Reader) reader = pb_pop3_reader_new (0);
+  g_autoptr(GError) error = NULL;
+  PbPop3Response *response = NULL;
+
+  /* "+ " with a challenge, a bare "+", then +OK, all where a continuation may come. */
+  feed_str (reader, "+ VXNlcm5hbWU6\r\n+\r\n+OK done\r\n+ not now\r\n");
+  response = read_complete (reader, PB_POP3_EXPECT_CONTINUATION, 0);
+  g_assert_true (response->continuation);
+  g_assert_false (response->ok);
+  g_assert_cmpstr (response->text, ==, "VXNlcm5hbWU6");
+  pb_pop3_response_free (response);
+  response = read_complete (reader, PB_POP3_EXPECT_CONTINUATION, 0);
+  g_assert_true (response->continuation);
+  g_assert_cmpstr (response->text, ==, "");
+  pb_pop3_response_free (response);
+  response = read_complete (reader, PB_POP3_EXPECT_CONTINUATION, 0);
+  g_assert_false (response->continuation);
+  g_assert_true (response->ok);
+  pb_pop3_response_free (response);
+  response = NULL;
+
+  /* Where none may come, "+ " is not an answer. */
+  g_assert_cmpint (pb_pop3_reader_read_response (reader, PB_POP3_EXPECT_SINGLE, 0, &response,
+                                                 &error), ==, PB_POP3_READ_ERROR);
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL);
+  g_assert_null (response);
 }
 
 static void
@@ -502,6 +588,8 @@ main (int argc, char **argv)
                    test_response_large_uidl_is_fast);
   g_test_add_func ("/pb/pop3-reader/response/one-huge-feed", test_response_one_huge_feed);
   g_test_add_func ("/pb/pop3-reader/parse/capa", test_capa);
+  g_test_add_func ("/pb/pop3-reader/parse/response-codes", test_codes);
+  g_test_add_func ("/pb/pop3-reader/response/sasl-continuation", test_response_continuation);
   g_test_add_func ("/pb/pop3-reader/parse/stat", test_stat);
   g_test_add_func ("/pb/pop3-reader/parse/uidl-line", test_uidl_lines);
 

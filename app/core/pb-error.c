@@ -23,6 +23,12 @@ pb_error_kind (const GError *error)
         case PB_POP3_ERROR_AUTH_FAILED:
         case PB_POP3_ERROR_NO_AUTH_MECHANISM:
           return "auth";
+        case PB_POP3_ERROR_MAILBOX_IN_USE:
+        case PB_POP3_ERROR_LOGIN_DELAY:
+        case PB_POP3_ERROR_TEMPORARY:
+          return "temporary";
+        case PB_POP3_ERROR_PERMANENT:
+          return "server";
         case PB_POP3_ERROR_TIMEOUT:
           return "timeout";
         case PB_POP3_ERROR_CONNECT:

@@ -23,6 +23,11 @@ typedef enum
   PB_POP3_ERROR_INVALID_ARGUMENT,      /* CR/LF/NUL in user name or password */
   PB_POP3_ERROR_CONNECT,               /* could not reach the server */
   PB_POP3_ERROR_TLS,                   /* TLS handshake or record error */
+  /* RFC 2449 response codes to the login: none of them is the password. */
+  PB_POP3_ERROR_MAILBOX_IN_USE,        /* [IN-USE]: another session holds the maildrop */
+  PB_POP3_ERROR_LOGIN_DELAY,           /* [LOGIN-DELAY]: logged in again too soon */
+  PB_POP3_ERROR_TEMPORARY,             /* [SYS/TEMP]: try again later */
+  PB_POP3_ERROR_PERMANENT,             /* [SYS/PERM]: the server's text says what */
 } PbPop3Error;
 
 /* Errors of the files Popbell keeps: accounts.ini, trust.ini, *.state. */
@@ -51,7 +56,9 @@ GQuark pb_store_error_quark (void);
 GQuark pb_secret_error_quark (void);
 
 /* One word that classifies an error for scripts (`--json`): "certificate",
- * "auth", "network", "timeout", "protocol", "keyring" or "config". */
+ * "auth", "temporary" (the mailbox is in use, or the server asks to wait),
+ * "server" (a permanent problem the server reported), "network", "timeout",
+ * "protocol", "keyring" or "config". */
 const char *pb_error_kind (const GError *error);
 
 G_END_DECLS

@@ -57,6 +57,7 @@ struct _PbPop3Client
   gboolean             timed_out;
 
   PbPop3Capabilities   caps;
+  guint                login_delay;
   gboolean             capa_known;
   gboolean             tls_done;
   GTlsCertificate     *peer_certificate;
@@ -264,7 +265,7 @@ op_fail (GTask  *task,
 typedef struct
 {
   const char     *verb;     /* for logs: never the arguments */
-  gboolean        multiline;
+  guint           expect;   /* PbPop3Expect */
   gsize           max_body;
   PbPop3Response *response;
 } Command;
@@ -323,13 +324,13 @@ static void
 exchange_add (Exchange   *exchange,
               const char *verb,
               const char *line,
-              gboolean    multiline,
+              guint       expect,
               gsize       max_body)
 {
   Command *command = g_new0 (Command, 1);
 
   command->verb = verb;
-  command->multiline = multiline;
+  command->expect = expect;
   command->max_body = max_body;
   g_ptr_array_add (exchange->commands, command);
 
@@ -408,11 +409,12 @@ exchange_read_more (GTask *task)
       Command *command = g_ptr_array_index (exchange->commands, exchange->next);
       GError *error = NULL;
 
-      switch (pb_pop3_reader_read_response (self->reader, command->multiline, command->max_body,
+      switch (pb_pop3_reader_read_response (self->reader, command->expect, command->max_body,
                                             &command->response, &error))
         {
         case PB_POP3_READ_DONE:
-          g_debug ("< %s %s", command->verb, command->response->ok ? "+OK" : "-ERR");
+          g_debug ("< %s %s", command->verb,
+                   command->response->continuation ? "+" : command->response->ok ? "+OK" : "-ERR");
           exchange->next++;
           break;
 
@@ -783,7 +785,7 @@ on_connect_exchange (GObject      *source,
 
     case PHASE_CAPA:
       self->capa_known = response->ok;
-      self->caps = response->ok ? pb_pop3_parse_capa (response->lines) : 0;
+      self->caps = response->ok ? pb_pop3_parse_capa (response->lines, &self->login_delay) : 0;
 
       if (self->tls_done)
         {
@@ -928,9 +930,22 @@ pb_pop3_client_connect_finish (PbPop3Client  *self,
 
 /* ---- Login and listing --------------------------------------------------- */
 
+/* RFC 5034 §4: an AUTH command with its initial response, CRLF included, may
+ * not be longer than this; longer credentials go in a continuation. */
+#define SASL_MAX_INITIAL_LINE 255
+
 typedef enum
 {
-  LOGIN_AUTH,
+  MECHANISM_PLAIN,   /* SASL PLAIN (RFC 4616) */
+  MECHANISM_LOGIN,   /* SASL LOGIN: user name and password in two continuations */
+  MECHANISM_USER,    /* USER/PASS (RFC 1939) */
+} Mechanism;
+
+typedef enum
+{
+  LOGIN_AUTH,        /* AUTH, with or without an initial response */
+  LOGIN_SASL,        /* an answer to a continuation */
+  LOGIN_CANCEL,      /* "*": SASL exchange given up */
   LOGIN_USER,
   LOGIN_PASS,
   LOGIN_STAT,
@@ -939,18 +954,14 @@ typedef enum
 
 typedef struct
 {
-  LoginStep  step;
-  char      *line;   /* may hold the password: wiped */
-} LoginCommand;
-
-typedef struct
-{
-  LoginCommand   commands[4];
-  guint          n_commands;
-  guint          next;          /* first command not sent yet */
+  Mechanism      mechanism;
+  char          *user;          /* wiped */
+  char          *password;      /* wiped */
+  guint          sasl_answers;  /* continuations answered so far */
+  guint          exchanges;     /* started so far */
+  LoginStep      steps[2];      /* of the exchange in flight */
   Exchange      *exchange;
   PbPop3Listing *listing;
-  GError        *auth_error;
 } LoginData;
 
 static void
@@ -966,11 +977,10 @@ wipe_free (char *secret)
 static void
 login_data_free (LoginData *data)
 {
-  for (guint i = 0; i < data->n_commands; i++)
-    wipe_free (data->commands[i].line);
+  wipe_free (data->user);
+  wipe_free (data->password);
   exchange_free (data->exchange);
   pb_pop3_listing_free (data->listing);
-  g_clear_error (&data->auth_error);
   g_free (data);
 }
 
@@ -980,6 +990,8 @@ login_step_verb (LoginStep step)
   switch (step)
     {
     case LOGIN_AUTH: return "AUTH";
+    case LOGIN_SASL: return "AUTH (response)";
+    case LOGIN_CANCEL: return "AUTH (cancel)";
     case LOGIN_USER: return "USER";
     case LOGIN_PASS: return "PASS";
     case LOGIN_STAT: return "STAT";
@@ -988,69 +1000,126 @@ login_step_verb (LoginStep step)
     }
 }
 
-static void
-login_add (LoginData  *data,
-           LoginStep   step,
-           char       *line)
+/* base64 of @len bytes of @raw; @raw is wiped. */
+static char *
+encode_wiped (char  *raw,
+              gsize  len)
 {
-  g_assert (data->n_commands < G_N_ELEMENTS (data->commands));
-  data->commands[data->n_commands].step = step;
-  data->commands[data->n_commands].line = line;
-  data->n_commands++;
+  char *encoded = g_base64_encode ((const guchar *) raw, len);
+
+  explicit_bzero (raw, len);
+  g_free (raw);
+  return encoded;
 }
 
+/* authzid (empty) NUL authcid NUL password, RFC 4616 */
 static char *
-sasl_plain_line (const char *user,
-                 const char *password)
+sasl_plain_response (const char *user,
+                     const char *password)
 {
   gsize user_len = strlen (user);
   gsize password_len = strlen (password);
   gsize raw_len = user_len + password_len + 2;
   char *raw = g_malloc (raw_len);
-  char *encoded;
-  char *line;
 
-  /* authzid (empty) NUL authcid NUL password, RFC 4616 */
   raw[0] = '\0';
   memcpy (raw + 1, user, user_len);
   raw[1 + user_len] = '\0';
   memcpy (raw + 2 + user_len, password, password_len);
-
-  encoded = g_base64_encode ((const guchar *) raw, raw_len);
-  line = g_strconcat ("AUTH PLAIN ", encoded, NULL);
-
-  explicit_bzero (raw, raw_len);
-  g_free (raw);
-  wipe_free (encoded);
-  return line;
+  return encode_wiped (raw, raw_len);
 }
 
 static void on_login_exchange (GObject      *source,
                                GAsyncResult *result,
                                gpointer      user_data);
 
-/* Sends the next batch: everything left when pipelining, else one command. */
+/* Starts an exchange of one or two commands; @lines are wiped and freed. */
 static void
-login_send (GTask *task)
+login_send (GTask     *task,
+            LoginStep  first,
+            char      *first_line,
+            LoginStep  second,
+            char      *second_line)
 {
   PbPop3Client *self = g_task_get_source_object (task);
   LoginData *data = g_task_get_task_data (task);
-  guint last = (self->caps & PB_POP3_CAPA_PIPELINING) ? data->n_commands : data->next + 1;
+  LoginStep steps[2] = { first, second };
+  char *lines[2] = { first_line, second_line };
 
   g_clear_pointer (&data->exchange, exchange_free);
   data->exchange = exchange_new ();
+  data->exchanges++;
 
-  for (; data->next < last; data->next++)
+  for (guint i = 0; i < 2 && lines[i] != NULL; i++)
     {
-      LoginCommand *command = &data->commands[data->next];
-      gboolean uidl = command->step == LOGIN_UIDL;
+      guint expect = PB_POP3_EXPECT_SINGLE;
+      gsize max_body = 0;
 
-      exchange_add (data->exchange, login_step_verb (command->step), command->line,
-                    uidl, uidl ? MAX_LISTING_BYTES : 0);
-      g_clear_pointer (&command->line, wipe_free);
+      if (steps[i] == LOGIN_AUTH || steps[i] == LOGIN_SASL)
+        expect = PB_POP3_EXPECT_CONTINUATION;
+      else if (steps[i] == LOGIN_UIDL)
+        expect = PB_POP3_EXPECT_MULTILINE, max_body = MAX_LISTING_BYTES;
+
+      data->steps[i] = steps[i];
+      exchange_add (data->exchange, login_step_verb (steps[i]), lines[i], expect, max_body);
+      wipe_free (lines[i]);
     }
 
   exchange_async (self, data->exchange, on_login_exchange, task);
+}
+
+static void
+login_send_one (GTask     *task,
+                LoginStep  step,
+                char      *line)
+{
+  login_send (task, step, line, LOGIN_STAT, NULL);
+}
+
+/* The login is accepted: list the mailbox. Nothing was sent behind the
+ * login itself: Courier and Cyrus hand the connection to another process
+ * after it and lose whatever was already read. */
+static void
+login_list (GTask *task)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+
+  if (self->caps & PB_POP3_CAPA_PIPELINING)
+    login_send (task, LOGIN_STAT, g_strdup ("STAT"), LOGIN_UIDL, g_strdup ("UIDL"));
+  else
+    login_send_one (task, LOGIN_STAT, g_strdup ("STAT"));
+}
+
+/* What a -ERR to the login means: RFC 2449 §8 and RFC 3206 response codes
+ * tell a locked maildrop or a server problem from wrong credentials. */
+static GError *
+login_refused (PbPop3Client *self,
+               const char   *text)
+{
+  const char *rest;
+
+  switch (pb_pop3_parse_code (text, &rest))
+    {
+    case PB_POP3_CODE_IN_USE:
+      return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_MAILBOX_IN_USE,
+                          _("The mailbox on %s is in use by another program: %s"),
+                          self->host, rest);
+    case PB_POP3_CODE_LOGIN_DELAY:
+      return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_LOGIN_DELAY,
+                          _("%s does not allow another login this soon: %s"), self->host, rest);
+    case PB_POP3_CODE_SYS_TEMP:
+      return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TEMPORARY,
+                          _("%s has a temporary problem: %s"), self->host, rest);
+    case PB_POP3_CODE_SYS_PERM:
+      return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_PERMANENT,
+                          _("%s reported a problem with the mailbox: %s"), self->host, rest);
+    case PB_POP3_CODE_AUTH:
+    case PB_POP3_CODE_OTHER:
+    case PB_POP3_CODE_NONE:
+    default:
+      return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED,
+                          _("%s rejected the login: %s"), self->host, text);
+    }
 }
 
 static GError *
@@ -1084,39 +1153,111 @@ parse_listing_entries (PbPop3Client   *self,
   return NULL;
 }
 
-/* Looks at the answer to one login command; FALSE with @error to stop. */
-static gboolean
-login_handle (PbPop3Client    *self,
-              LoginData       *data,
+/* The next SASL response to a continuation, or NULL when the mechanism has
+ * nothing more to say (then the exchange is cancelled). */
+static char *
+sasl_next_response (LoginData *data)
+{
+  guint answer = data->sasl_answers++;
+
+  switch (data->mechanism)
+    {
+    case MECHANISM_PLAIN:
+      /* Only when the AUTH went without an initial response. */
+      return answer == 0 ? sasl_plain_response (data->user, data->password) : NULL;
+
+    case MECHANISM_LOGIN:
+      /* The prompts ("Username:", "Password:") are informational; the order is fixed. */
+      if (answer == 0)
+        return g_base64_encode ((const guchar *) data->user, strlen (data->user));
+      if (answer == 1)
+        return g_base64_encode ((const guchar *) data->password, strlen (data->password));
+      return NULL;
+
+    case MECHANISM_USER:
+    default:
+      return NULL;
+    }
+}
+
+/* Looks at the answer to one login command: the next exchange to start, or
+ * @error to end the session. */
+static void
+login_handle (GTask           *task,
               LoginStep        step,
               PbPop3Response  *response,
               GError         **error)
 {
+  PbPop3Client *self = g_task_get_source_object (task);
+  LoginData *data = g_task_get_task_data (task);
+
   switch (step)
     {
     case LOGIN_AUTH:
+    case LOGIN_SASL:
+      if (response->continuation)
+        {
+          char *answer = sasl_next_response (data);
+
+          if (answer == NULL)
+            login_send_one (task, LOGIN_CANCEL, g_strdup ("*"));
+          else
+            {
+              login_send_one (task, LOGIN_SASL, answer);
+            }
+          return;
+        }
+      if (!response->ok)
+        {
+          g_propagate_error (error, login_refused (self, response->text));
+          return;
+        }
+      login_list (task);
+      return;
+
+    case LOGIN_CANCEL:
+      g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
+                   _("%s asked for more than a user name and a password to log in."),
+                   self->host);
+      return;
+
     case LOGIN_USER:
+      /* When PASS went along, its answer decides. */
+      if (!response->ok)
+        g_propagate_error (error, login_refused (self, response->text));
+      else
+        login_send_one (task, LOGIN_PASS, g_strconcat ("PASS ", data->password, NULL));
+      return;
+
     case LOGIN_PASS:
-      if (!response->ok && data->auth_error == NULL)
-        data->auth_error = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED,
-                                        _("%s rejected the login: %s"),
-                                        self->host, response->text);
-      return TRUE;
+      if (!response->ok)
+        g_propagate_error (error, login_refused (self, response->text));
+      else
+        login_list (task);
+      return;
 
     case LOGIN_STAT:
       if (!response->ok)
         {
-          g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
-                       _("%s could not list the mailbox: %s"), self->host, response->text);
-          return FALSE;
+          PbPop3Code code = pb_pop3_parse_code (response->text, NULL);
+
+          /* Some servers lock the maildrop only when it is opened. */
+          if (code == PB_POP3_CODE_IN_USE || code == PB_POP3_CODE_SYS_TEMP)
+            g_propagate_error (error, login_refused (self, response->text));
+          else
+            g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+                         _("%s could not list the mailbox: %s"), self->host, response->text);
+          return;
         }
       if (!pb_pop3_parse_stat (response->text, &data->listing->count, &data->listing->size))
         {
           g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
                        _("%s sent an invalid answer to STAT."), self->host);
-          return FALSE;
+          return;
         }
-      return TRUE;
+      if (!(self->caps & PB_POP3_CAPA_PIPELINING))
+        login_send_one (task, LOGIN_UIDL, g_strdup ("UIDL"));
+      return;
 
     case LOGIN_UIDL:
       /* -ERR: the server has no UIDL; entries stay NULL. */
@@ -1125,12 +1266,9 @@ login_handle (PbPop3Client    *self,
           GError *parse_error = parse_listing_entries (self, response, data->listing);
 
           if (parse_error != NULL)
-            {
-              g_propagate_error (error, parse_error);
-              return FALSE;
-            }
+            g_propagate_error (error, parse_error);
         }
-      return TRUE;
+      return;
 
     default:
       g_assert_not_reached ();
@@ -1145,7 +1283,10 @@ on_login_exchange (GObject      *source,
   GTask *task = user_data;
   PbPop3Client *self = g_task_get_source_object (task);
   LoginData *data = g_task_get_task_data (task);
-  guint first = data->next - data->exchange->commands->len;
+  Exchange *exchange = data->exchange;
+  guint exchanges = data->exchanges;
+  guint n = exchange->commands->len;
+  LoginStep last = data->steps[n - 1];
   GError *error = NULL;
 
   if (!exchange_finish (self, result, &error))
@@ -1155,33 +1296,42 @@ on_login_exchange (GObject      *source,
       return;
     }
 
-  for (guint i = 0; i < data->exchange->commands->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      /* After a failed login the pipelined STAT and UIDL got -ERR: ignore them. */
-      if (data->auth_error != NULL)
-        break;
-      if (!login_handle (self, data, data->commands[first + i].step,
-                         exchange_get (data->exchange, i), &error))
+      LoginStep step = data->steps[i];
+
+      /* USER and PASS went together: the PASS answer decides, unless USER
+       * was refused (then PASS was refused too). */
+      if (step == LOGIN_USER && i + 1 < n)
         {
-          op_fail (task, error);
-          g_object_unref (task);
-          return;
+          PbPop3Response *user = exchange_get (exchange, i);
+
+          if (!user->ok)
+            {
+              error = login_refused (self, user->text);
+              break;
+            }
+          continue;
         }
+
+      /* A new exchange frees this one: nothing of it may be read after. */
+      login_handle (task, step, exchange_get (exchange, i), &error);
+      if (error != NULL || data->exchanges != exchanges)
+        break;
     }
 
-  if (data->auth_error != NULL)
+  if (error != NULL)
     {
-      op_fail (task, g_steal_pointer (&data->auth_error));
+      op_fail (task, error);
       g_object_unref (task);
       return;
     }
 
-  if (data->next < data->n_commands)
-    {
-      login_send (task);
-      return;
-    }
+  /* login_handle started the next exchange, which now owns the task. */
+  if (data->exchanges != exchanges)
+    return;
 
+  g_assert (last == LOGIN_UIDL);
   op_end (self);
   self->state = STATE_LOGGED_IN;
   g_debug ("Logged in to %s: %u messages", self->host, data->listing->count);
@@ -1232,14 +1382,45 @@ pb_pop3_client_login_async (PbPop3Client        *self,
       return;
     }
 
+  data->user = g_strdup (user);
+  data->password = g_strdup (password);
+
+  /* PLAIN, else LOGIN where a server offers only that besides USER (Dovecot
+   * with auth_mechanisms = login refuses USER/PASS), else USER/PASS. */
   if (self->caps & PB_POP3_CAPA_SASL_PLAIN)
     {
-      login_add (data, LOGIN_AUTH, sasl_plain_line (user, password));
+      char *response = sasl_plain_response (user, password);
+      gsize line_len = strlen ("AUTH PLAIN ") + strlen (response) + 2;
+
+      data->mechanism = MECHANISM_PLAIN;
+      if (line_len <= SASL_MAX_INITIAL_LINE)
+        {
+          data->sasl_answers = 1;
+          login_send_one (g_steal_pointer (&task), LOGIN_AUTH,
+                          g_strconcat ("AUTH PLAIN ", response, NULL));
+        }
+      else
+        {
+          login_send_one (g_steal_pointer (&task), LOGIN_AUTH, g_strdup ("AUTH PLAIN"));
+        }
+      wipe_free (response);
+    }
+  else if (self->caps & PB_POP3_CAPA_SASL_LOGIN)
+    {
+      data->mechanism = MECHANISM_LOGIN;
+      login_send_one (g_steal_pointer (&task), LOGIN_AUTH, g_strdup ("AUTH LOGIN"));
     }
   else if ((self->caps & PB_POP3_CAPA_USER) || !self->capa_known)
     {
-      login_add (data, LOGIN_USER, g_strconcat ("USER ", user, NULL));
-      login_add (data, LOGIN_PASS, g_strconcat ("PASS ", password, NULL));
+      char *user_line = g_strconcat ("USER ", user, NULL);
+
+      data->mechanism = MECHANISM_USER;
+      /* USER and PASS may go together: nothing follows PASS before its answer. */
+      if (self->caps & PB_POP3_CAPA_PIPELINING)
+        login_send (g_steal_pointer (&task), LOGIN_USER, user_line,
+                    LOGIN_PASS, g_strconcat ("PASS ", password, NULL));
+      else
+        login_send_one (g_steal_pointer (&task), LOGIN_USER, user_line);
     }
   else
     {
@@ -1247,12 +1428,7 @@ pb_pop3_client_login_async (PbPop3Client        *self,
                g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
                             _("%s offers no login method that Popbell supports."),
                             self->host));
-      return;
     }
-  login_add (data, LOGIN_STAT, g_strdup ("STAT"));
-  login_add (data, LOGIN_UIDL, g_strdup ("UIDL"));
-
-  login_send (g_steal_pointer (&task));
 }
 
 PbPop3Listing *
@@ -1587,6 +1763,13 @@ pb_pop3_client_get_ciphersuite (PbPop3Client *self)
 {
   g_return_val_if_fail (PB_IS_POP3_CLIENT (self), NULL);
   return self->ciphersuite;
+}
+
+guint
+pb_pop3_client_get_login_delay (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), 0);
+  return self->login_delay;
 }
 
 const char *

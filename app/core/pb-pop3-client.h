@@ -65,10 +65,16 @@ gboolean      pb_pop3_client_connect_finish (PbPop3Client        *self,
                                              GAsyncResult        *result,
                                              GError             **error);
 
-/* AUTH PLAIN (initial response) when offered, else USER/PASS; then STAT and
- * UIDL. Pipelined when the server offers PIPELINING. A rejected login is
- * PB_POP3_ERROR_AUTH_FAILED with the server's text. The password is copied
- * and wiped after use. */
+/* SASL PLAIN when offered (with an initial response when the line fits in
+ * RFC 5034's 255 octets, else in a continuation), else SASL LOGIN, else
+ * USER/PASS; then STAT and UIDL. Nothing is sent behind the login before its
+ * answer (servers that hand the connection to another process lose it);
+ * USER+PASS and STAT+UIDL go together when the server offers PIPELINING.
+ * A refused login is PB_POP3_ERROR_AUTH_FAILED with the server's text, unless
+ * its response code says otherwise: [IN-USE] is PB_POP3_ERROR_MAILBOX_IN_USE,
+ * [LOGIN-DELAY] PB_POP3_ERROR_LOGIN_DELAY, [SYS/TEMP] PB_POP3_ERROR_TEMPORARY,
+ * [SYS/PERM] PB_POP3_ERROR_PERMANENT. The password is copied and wiped after
+ * use. */
 void           pb_pop3_client_login_async  (PbPop3Client        *self,
                                             const char          *user,
                                             const char          *password,
@@ -98,6 +104,8 @@ void           pb_pop3_client_quit         (PbPop3Client        *self);
 
 /* ---- What is known about the session ----------------------------------- */
 PbPop3Capabilities    pb_pop3_client_get_capabilities        (PbPop3Client *self);
+/* Seconds the server wants between two logins (CAPA LOGIN-DELAY), or 0. */
+guint                 pb_pop3_client_get_login_delay         (PbPop3Client *self);
 GTlsCertificate      *pb_pop3_client_get_peer_certificate    (PbPop3Client *self);
 GTlsCertificateFlags  pb_pop3_client_get_certificate_errors  (PbPop3Client *self);
 PbTrustVerdict        pb_pop3_client_get_trust_verdict       (PbPop3Client *self);

@@ -197,11 +197,13 @@ pb_pop3_reader_next_line (PbPop3Reader *reader,
 static gboolean
 parse_status (const char      *line,
               gsize            len,
+              guint            expect,
               PbPop3Response **out)
 {
   PbPop3Response *response;
   gsize skip;
   gboolean ok;
+  gboolean continuation = FALSE;
 
   if (len >= 3 && memcmp (line, "+OK", 3) == 0)
     {
@@ -212,6 +214,13 @@ parse_status (const char      *line,
     {
       ok = FALSE;
       skip = 4;
+    }
+  else if ((expect & PB_POP3_EXPECT_CONTINUATION) && len >= 1 && line[0] == '+')
+    {
+      /* RFC 5034 says "+ " and a challenge; some servers send a bare "+". */
+      ok = FALSE;
+      continuation = TRUE;
+      skip = 1;
     }
   else
     {
@@ -225,6 +234,7 @@ parse_status (const char      *line,
 
   response = g_new0 (PbPop3Response, 1);
   response->ok = ok;
+  response->continuation = continuation;
   response->text = g_utf8_make_valid (line + skip, len - skip);
   *out = response;
   return TRUE;
@@ -232,7 +242,7 @@ parse_status (const char      *line,
 
 PbPop3ReadStatus
 pb_pop3_reader_read_response (PbPop3Reader    *reader,
-                              gboolean         multiline,
+                              guint            expect,
                               gsize            max_body,
                               PbPop3Response **response,
                               GError         **error)
@@ -249,14 +259,14 @@ pb_pop3_reader_read_response (PbPop3Reader    *reader,
       if (!pb_pop3_reader_next_line (reader, &line, &len, &local_error))
         goto need_more_or_error;
 
-      if (!parse_status (line, len, &reader->partial))
+      if (!parse_status (line, len, expect, &reader->partial))
         {
           reader_fail (reader, error, PB_POP3_ERROR_PROTOCOL,
                        _("The server sent an answer that is neither +OK nor -ERR."));
           return PB_POP3_READ_ERROR;
         }
 
-      if (!multiline || !reader->partial->ok)
+      if (!(expect & PB_POP3_EXPECT_MULTILINE) || !reader->partial->ok)
         {
           *response = g_steal_pointer (&reader->partial);
           return PB_POP3_READ_DONE;
@@ -314,7 +324,8 @@ need_more_or_error:
 /* ---- Parsing of particular answers -------------------------------------- */
 
 PbPop3Capabilities
-pb_pop3_parse_capa (GPtrArray *lines)
+pb_pop3_parse_capa (GPtrArray *lines,
+                    guint     *login_delay)
 {
   static const struct
   {
@@ -330,6 +341,8 @@ pb_pop3_parse_capa (GPtrArray *lines)
   };
   PbPop3Capabilities caps = 0;
 
+  if (login_delay != NULL)
+    *login_delay = 0;
   if (lines == NULL)
     return 0;
 
@@ -347,11 +360,76 @@ pb_pop3_parse_capa (GPtrArray *lines)
 
       if (g_ascii_strcasecmp (name, "SASL") == 0)
         for (guint j = 1; words[j] != NULL; j++)
-          if (g_ascii_strcasecmp (words[j], "PLAIN") == 0)
-            caps |= PB_POP3_CAPA_SASL_PLAIN;
+          {
+            if (g_ascii_strcasecmp (words[j], "PLAIN") == 0)
+              caps |= PB_POP3_CAPA_SASL_PLAIN;
+            else if (g_ascii_strcasecmp (words[j], "LOGIN") == 0)
+              caps |= PB_POP3_CAPA_SASL_LOGIN;
+          }
+
+      /* "LOGIN-DELAY 900" or, before the login, "LOGIN-DELAY 900 USER" (the
+       * delay may differ per user; the figure is the one to respect). */
+      if (g_ascii_strcasecmp (name, "LOGIN-DELAY") == 0 && words[1] != NULL)
+        {
+          guint64 seconds;
+
+          if (g_ascii_string_to_unsigned (words[1], 10, 0, G_MAXUINT, &seconds, NULL))
+            {
+              caps |= PB_POP3_CAPA_LOGIN_DELAY;
+              if (login_delay != NULL)
+                *login_delay = (guint) seconds;
+            }
+        }
     }
 
   return caps;
+}
+
+PbPop3Code
+pb_pop3_parse_code (const char  *text,
+                    const char **rest)
+{
+  static const struct
+  {
+    const char *name;
+    PbPop3Code  code;
+  } known[] = {
+    { "IN-USE", PB_POP3_CODE_IN_USE },
+    { "LOGIN-DELAY", PB_POP3_CODE_LOGIN_DELAY },
+    { "SYS/TEMP", PB_POP3_CODE_SYS_TEMP },
+    { "SYS/PERM", PB_POP3_CODE_SYS_PERM },
+    { "AUTH", PB_POP3_CODE_AUTH },
+  };
+  const char *end;
+  gsize len;
+
+  if (rest != NULL)
+    *rest = text;
+  if (text == NULL || text[0] != '[')
+    return PB_POP3_CODE_NONE;
+
+  /* resp-code = "[" resp-level *("/" resp-level) "]", RFC 2449 §8 */
+  end = strchr (text, ']');
+  if (end == NULL)
+    return PB_POP3_CODE_NONE;
+  len = end - (text + 1);
+  if (rest != NULL)
+    {
+      *rest = end + 1;
+      while (**rest == ' ')
+        (*rest)++;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    {
+      gsize name_len = strlen (known[i].name);
+
+      /* A more specific code ("SYS/TEMP/DISK") counts as the one it refines. */
+      if (len >= name_len && g_ascii_strncasecmp (text + 1, known[i].name, name_len) == 0 &&
+          (len == name_len || text[1 + name_len] == '/'))
+        return known[i].code;
+    }
+  return PB_POP3_CODE_OTHER;
 }
 
 /* Decimal digits at *@p, at least one, no overflow of @max. */

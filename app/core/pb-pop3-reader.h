@@ -31,7 +31,8 @@ gboolean      pb_pop3_reader_next_line (PbPop3Reader *reader,
 
 typedef struct
 {
-  gboolean   ok;     /* "+OK" or "-ERR" */
+  gboolean   ok;     /* "+OK" or "-ERR" (FALSE for a continuation) */
+  gboolean   continuation; /* "+ [base64]": the server waits for a SASL response */
   char      *text;   /* the rest of the status line, valid UTF-8 (invalid bytes replaced) */
   GPtrArray *lines;  /* multi-line body, dot-unstuffed, without the final "."; NULL for single-line */
   gsize      body_bytes; /* bytes of the body as received (for TOP) */
@@ -41,6 +42,14 @@ typedef struct
 void pb_pop3_response_free (PbPop3Response *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbPop3Response, pb_pop3_response_free)
 
+/* What the next answer may be. TRUE and FALSE still mean multi-line or not. */
+typedef enum
+{
+  PB_POP3_EXPECT_SINGLE       = 0,
+  PB_POP3_EXPECT_MULTILINE    = 1 << 0, /* a +OK is followed by a body ending in "." */
+  PB_POP3_EXPECT_CONTINUATION = 1 << 1, /* "+ …" is a SASL continuation (RFC 5034) */
+} PbPop3Expect;
+
 typedef enum
 {
   PB_POP3_READ_NEED_MORE,
@@ -48,13 +57,14 @@ typedef enum
   PB_POP3_READ_ERROR,
 } PbPop3ReadStatus;
 
-/* Reads the next response from the buffered bytes. @multiline: a +OK is
- * followed by a body ending in "." (a -ERR never is). Keeps partial state
- * between calls, so call again after feeding more bytes with the same
- * @multiline. A status line that is neither +OK nor -ERR, or a body larger
- * than @max_body bytes (0 = no cap), is PB_POP3_ERROR_PROTOCOL. */
+/* Reads the next response from the buffered bytes. @expect: whether a +OK is
+ * followed by a body ending in "." (a -ERR never is), and whether a SASL
+ * continuation may come. Keeps partial state between calls, so call again
+ * after feeding more bytes with the same @expect. A status line that is
+ * neither +OK nor -ERR (nor an expected continuation), or a body larger than
+ * @max_body bytes (0 = no cap), is PB_POP3_ERROR_PROTOCOL. */
 PbPop3ReadStatus pb_pop3_reader_read_response (PbPop3Reader    *reader,
-                                               gboolean         multiline,
+                                               guint            expect,
                                                gsize            max_body,
                                                PbPop3Response **response,
                                                GError         **error);
@@ -70,10 +80,31 @@ typedef enum
   PB_POP3_CAPA_USER       = 1 << 4,
   PB_POP3_CAPA_SASL_PLAIN = 1 << 5,
   PB_POP3_CAPA_RESP_CODES = 1 << 6,
+  PB_POP3_CAPA_SASL_LOGIN = 1 << 7,
+  PB_POP3_CAPA_LOGIN_DELAY = 1 << 8,
 } PbPop3Capabilities;
 
-/* From the body of a CAPA answer; unknown lines are ignored, case-insensitive. */
-PbPop3Capabilities pb_pop3_parse_capa (GPtrArray *lines);
+/* From the body of a CAPA answer; unknown lines are ignored, case-insensitive.
+ * @login_delay (may be NULL): the seconds of "LOGIN-DELAY n" (RFC 2449 §6.8),
+ * 0 when not advertised. */
+PbPop3Capabilities pb_pop3_parse_capa (GPtrArray *lines,
+                                       guint     *login_delay);
+
+/* The RFC 2449 / RFC 3206 response code that starts a -ERR text ("[IN-USE] …"). */
+typedef enum
+{
+  PB_POP3_CODE_NONE,        /* no code */
+  PB_POP3_CODE_OTHER,       /* a code this client does not know */
+  PB_POP3_CODE_IN_USE,      /* the maildrop is locked by another session */
+  PB_POP3_CODE_LOGIN_DELAY, /* logged in again too soon */
+  PB_POP3_CODE_SYS_TEMP,    /* a temporary system problem */
+  PB_POP3_CODE_SYS_PERM,    /* a permanent system problem */
+  PB_POP3_CODE_AUTH,        /* the credentials */
+} PbPop3Code;
+
+/* The code of @text, and where the human-readable text after it starts. */
+PbPop3Code pb_pop3_parse_code (const char  *text,
+                               const char **rest);
 
 /* "+OK nn mm" → count and size; FALSE on anything else. */
 gboolean pb_pop3_parse_stat (const char *text,

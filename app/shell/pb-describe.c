@@ -379,7 +379,16 @@ pb_describe_state_full (PbAccountState  state,
       return g_strdup (_("No keyring is available to keep the password"));
 
     case PB_ACCOUNT_STATE_FAILING:
-      first = g_strdup (_("The last check failed"));
+      if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_MAILBOX_IN_USE))
+        first = g_strdup (_("The mailbox is in use by another program"));
+      else if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_LOGIN_DELAY))
+        first = g_strdup (_("The server asked to wait before the next login"));
+      else if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_TEMPORARY))
+        first = g_strdup (_("The server has a temporary problem"));
+      else if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_PERMANENT))
+        first = g_strdup (_("The server reported a problem with the mailbox"));
+      else
+        first = g_strdup (_("The last check failed"));
       break;
 
     case PB_ACCOUNT_STATE_IDLE:

@@ -76,6 +76,14 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   for (guint i = 0; lines[i] != NULL; i++)
     {
+      const char *rest = NULL;
+      PbPop3Code code = pb_pop3_parse_code (lines[i], &rest);
+
+      /* The text after the code is a tail of the line, never beyond it. */
+      pb_fuzz_check (rest >= lines[i] && rest <= lines[i] + strlen (lines[i]),
+                     "response code text outside the line");
+      pb_fuzz_check (code == PB_POP3_CODE_NONE || lines[i][0] == '[',
+                     "a response code without a bracket");
       check_stat (lines[i]);
       check_uidl (lines[i]);
       g_ptr_array_add (body, lines[i]);
@@ -83,11 +91,12 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     }
 
   /* Capability names are case-insensitive (RFC 2449). */
-  caps = pb_pop3_parse_capa (body);
-  caps_upper = pb_pop3_parse_capa (upper_body);
+  caps = pb_pop3_parse_capa (body, NULL);
+  caps_upper = pb_pop3_parse_capa (upper_body, NULL);
   pb_fuzz_check (caps == caps_upper, "CAPA depends on letter case");
   pb_fuzz_check ((caps & ~(PB_POP3_CAPA_TOP | PB_POP3_CAPA_UIDL | PB_POP3_CAPA_PIPELINING |
                            PB_POP3_CAPA_STLS | PB_POP3_CAPA_USER | PB_POP3_CAPA_SASL_PLAIN |
-                           PB_POP3_CAPA_RESP_CODES)) == 0, "CAPA flags out of range");
+                           PB_POP3_CAPA_RESP_CODES | PB_POP3_CAPA_SASL_LOGIN |
+                           PB_POP3_CAPA_LOGIN_DELAY)) == 0, "CAPA flags out of range");
   return 0;
 }
