@@ -20,6 +20,7 @@
 #include "pb-pop3-client.h"
 #include "pb-secret-store.h"
 #include "pb-seen-store.h"
+#include "pb-text.h"
 #include "pb-tls-trust.h"
 /* Only the names of the applet's actions: the command line links no GTK. */
 #include "app/shell/pb-actions.h"
@@ -75,31 +76,13 @@ static const GOptionEntry cli_entries[] = {
 
 /* ---- Small helpers ------------------------------------------------------ */
 
-/* Text from servers and certificates may hold terminal escapes: show them as '?'. */
+/* Text from servers and certificates may hold terminal escapes, bidirectional
+ * controls and broken UTF-8: one line of plain characters, the cleaner every
+ * face shares. */
 static char *
 safe_text (const char *text)
 {
-  GString *out;
-
-  if (text == NULL)
-    return g_strdup ("");
-
-  out = g_string_sized_new (strlen (text));
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char_validated (p, -1);
-
-      if (c == (gunichar) -1 || c == (gunichar) -2)
-        {
-          g_string_append_c (out, '?');
-          continue;
-        }
-      if (g_unichar_iscntrl (c))
-        g_string_append_c (out, c == '\t' ? ' ' : '?');
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
+  return pb_text_clean (text, -1, 0);
 }
 
 static void

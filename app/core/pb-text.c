@@ -56,17 +56,24 @@ pb_text_clean (const char *text,
   end = text + length;
   for (p = text; p < end;)
     {
-      /* Bounded by @end: a sequence cut short at the end is never read past. */
-      gunichar c = g_utf8_get_char_validated (p, end - p);
+      gunichar c;
 
+      /* A NUL inside @length is a control character like any other. */
+      if (*p == '\0')
+        {
+          g_string_append_c (out, ' ');
+          p++;
+          continue;
+        }
+      /* Bounded by @end: a sequence cut short at the end is never read past. */
+      c = g_utf8_get_char_validated (p, end - p);
       if (c == (gunichar) -1 || c == (gunichar) -2)
         {
           g_string_append_unichar (out, REPLACEMENT_CHARACTER);
           p++;
           continue;
         }
-      /* g_utf8_get_char_validated() gives 0 for a NUL byte and does not move on. */
-      p = c == 0 ? p + 1 : g_utf8_next_char (p);
+      p = g_utf8_next_char (p);
 
       if (is_hidden (c))
         continue;

@@ -12,6 +12,7 @@
 #include "pb-message.h"
 #include "pb-notifier.h"
 #include "pb-settings.h"
+#include "pb-text.h"
 
 /* Newest messages named in a notification about several. */
 #define MAX_LINES          3
@@ -156,24 +157,7 @@ server_has (PbNotifier *self,
 static char *
 tidy (const char *text)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autofree char *line = NULL;
-
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      g_string_append_unichar (out, g_unichar_iscntrl (c) ? ' ' : c);
-    }
-  line = g_strstrip (g_string_free (g_steal_pointer (&out), FALSE));
-
-  if (g_utf8_strlen (line, -1) > MAX_FIELD_CHARS)
-    {
-      g_autofree char *cut = g_utf8_substring (line, 0, MAX_FIELD_CHARS - 1);
-
-      return g_strconcat (g_strchomp (cut), "…", NULL);
-    }
-  return g_steal_pointer (&line);
+  return pb_text_clean (text, -1, MAX_FIELD_CHARS);
 }
 
 static char *

@@ -9,6 +9,7 @@
 #include "pb-actions.h"
 #include "pb-dbusmenu-dbus.h"
 #include "pb-sni-dbus.h"
+#include "pb-text.h"
 #include "pb-tray.h"
 
 #define WATCHER_NAME      "org.kde.StatusNotifierWatcher"
@@ -266,32 +267,15 @@ message_label (const PbMessage *message)
   const char *subject = message->subject != NULL && *message->subject != '\0'
                         ? message->subject : _("(no subject)");
   g_autofree char *text = NULL;
-  g_autoptr(GString) clean = g_string_new (NULL);
-  const char *p;
+  g_autofree char *clean = NULL;
 
   if (sender != NULL && *sender != '\0')
     text = g_strdup_printf ("%s — %s", sender, subject);
   else
     text = g_strdup (subject);
 
-  for (p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
-        c = ' ';
-      g_string_append_unichar (clean, c);
-    }
-
-  if (g_utf8_strlen (clean->str, -1) > LABEL_MAX_CHARS)
-    {
-      g_autofree char *head = g_utf8_substring (clean->str, 0, LABEL_MAX_CHARS - 1);
-
-      g_string_assign (clean, g_strchomp (head));
-      g_string_append (clean, "…");
-    }
-
-  return escape_mnemonics (clean->str);
+  clean = pb_text_clean (text, -1, LABEL_MAX_CHARS);
+  return escape_mnemonics (clean);
 }
 
 typedef struct

@@ -9,9 +9,12 @@
 #include "pb-describe.h"
 #include "pb-mail-window.h"
 #include "pb-resources.h"
+#include "pb-text.h"
 
 /* Rows listed per account at most; the rest is counted in one more row. */
 #define MAX_ROWS 100
+/* Labels ellipsize; this bounds what a tooltip shows of a hostile header. */
+#define MAX_FIELD_CHARS 500
 
 typedef struct
 {
@@ -277,16 +280,25 @@ message_row_new (Section   *section,
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *sender = gtk_label_new (NULL);
   GtkWidget *subject = gtk_label_new (NULL);
-  const char *sender_text = pb_message_get_sender (message);
-  const char *subject_text = message->subject;
+  /* Text from the server: one clean line, plain text, never markup. */
+  g_autofree char *sender_text = pb_text_clean (pb_message_get_sender (message), -1,
+                                                MAX_FIELD_CHARS);
+  g_autofree char *subject_text = pb_text_clean (message->subject, -1, MAX_FIELD_CHARS);
+  g_autofree char *from_text = NULL;
   g_autoptr(PangoAttrList) bold = pango_attr_list_new ();
   g_autofree char *description = NULL;
   g_autofree char *when = NULL;
 
-  if (sender_text == NULL || *sender_text == '\0')
-    sender_text = _("Unknown sender");
-  if (subject_text == NULL || *subject_text == '\0')
-    subject_text = _("No subject");
+  if (*sender_text == '\0')
+    {
+      g_free (sender_text);
+      sender_text = g_strdup (_("Unknown sender"));
+    }
+  if (*subject_text == '\0')
+    {
+      g_free (subject_text);
+      subject_text = g_strdup (_("No subject"));
+    }
 
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   gtk_grid_set_row_spacing (GTK_GRID (grid), 2);
@@ -299,7 +311,10 @@ message_row_new (Section   *section,
   gtk_label_set_ellipsize (GTK_LABEL (sender), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (sender, TRUE);
   if (message->from != NULL)
-    gtk_widget_set_tooltip_text (sender, message->from);
+    {
+      from_text = pb_text_clean (message->from, -1, MAX_FIELD_CHARS);
+      gtk_widget_set_tooltip_text (sender, from_text);
+    }
   gtk_grid_attach (GTK_GRID (grid), sender, 0, 0, 1, 1);
 
   if (message->date != NULL)

@@ -236,8 +236,25 @@ def autoconfig_seeds():
                                                 b"</leave\xb3essagesOnServer>"))
 
 
+def text_seeds():
+    # The first byte is the character limit (0: none), the rest the text.
+    write("text", "plain", b"\x00Meeting at 10")
+    write("text", "japanese-cut", b"\x04" + "会議の件について".encode())
+    write("text", "bidi-override", b"\x00" + "\u202emoc.elpmaxe@yap\u202c".encode())
+    write("text", "isolates-and-marks",
+          b"\x28" + "a\u2066b\u2067c\u2068d\u2069e\u200ef\u200fg\u061ch".encode())
+    write("text", "controls", b"\x00\tline\r\nnext\x1b[31m\x7f\xc2\x85end  ")
+    write("text", "truncated-utf8", b"\x00ab\xe4\xbc")
+    write("text", "invalid-utf8", b"\x10x\xffy\xc0\x80z\xed\xa0\x80\xf4\x90\x80\x80")
+    write("text", "embedded-nul", b"\x00a\x00b")
+    write("text", "long", b"\xc8" + b"x" * 1000)
+    write("text", "zero-width-and-tags",
+          b"\x00" + "pay\u200bpal\u200d\u2060\ufeff\u00ad\U000e0041".encode())
+
+
 if __name__ == "__main__":
     autoconfig_seeds()
+    text_seeds()
     pop3_seeds()
     message_seeds()
     store_seeds()
