@@ -263,6 +263,7 @@ typedef struct
   char  *location;
   gboolean stall;   /* never answer */
   gboolean endless; /* send the body in chunks, then wait forever for the rest */
+  gboolean reset;   /* close the connection instead of answering */
 } Route;
 
 static void
@@ -291,6 +292,7 @@ typedef struct
   PbAutoconfigOptions options;
 
   GPtrArray    *progress;  /* "source detail", the base URL left out */
+  GStrv         failures;  /* pb_autoconfig_find_get_failures of the last find () */
   GCancellable *cancel_on_autoconfig;    /* cancelled from the progress callback */
   GCancellable *cancel_on_stall;         /* cancelled when a request is left waiting */
 } Fixture;
@@ -333,6 +335,14 @@ on_request (SoupServer        *server,
       if (fixture->cancel_on_stall != NULL)
         g_idle_add_full (G_PRIORITY_DEFAULT, cancel_now, g_object_ref (fixture->cancel_on_stall),
                          g_object_unref);
+      return;
+    }
+
+  if (route->reset)
+    {
+      g_autoptr(GIOStream) connection = soup_server_message_steal_connection (message);
+
+      g_io_stream_close (connection, NULL, NULL);
       return;
     }
 
@@ -393,6 +403,16 @@ route_endless (Fixture    *fixture,
 {
   route_add (fixture, path, SOUP_STATUS_OK, body, body_len);
   ((Route *) g_hash_table_lookup (fixture->routes, path))->endless = TRUE;
+}
+
+static void
+route_reset (Fixture    *fixture,
+             const char *path)
+{
+  Route *route = g_new0 (Route, 1);
+
+  route->reset = TRUE;
+  g_hash_table_replace (fixture->routes, g_strdup (path), route);
 }
 
 static void
@@ -482,6 +502,7 @@ fixture_teardown (Fixture       *fixture,
   g_hash_table_unref (fixture->routes);
   g_ptr_array_unref (fixture->requests);
   g_ptr_array_unref (fixture->progress);
+  g_strfreev (fixture->failures);
 
   /* Let closing connections finish before the next test. */
   while (g_main_context_iteration (NULL, FALSE))
@@ -516,6 +537,8 @@ find (Fixture       *fixture,
   pb_autoconfig_find_async (address, &fixture->options, on_progress, fixture, cancellable,
                             pb_test_store_result, &result);
   pb_test_wait_result (&result, 60);
+  g_strfreev (fixture->failures);
+  fixture->failures = g_strdupv ((GStrv) pb_autoconfig_find_get_failures (result));
   return pb_autoconfig_find_finish (result, error);
 }
 
@@ -1333,6 +1356,171 @@ test_find_srv_pop3s (Fixture       *fixture,
   assert_progress (fixture, "provider " DOMAIN "|autoconfig " PATH_AUTOCONFIG
                             "|autoconfig " PATH_WELLKNOWN "|ispdb " PATH_ISPDB
                             "|srv _pop3s._tcp." DOMAIN);
+  /* A host of the domain, and every HTTPS source simply absent (404): no question. */
+  g_assert_cmpint (candidate->confirm, ==, PB_AUTOCONFIG_CONFIRM_NONE);
+  g_assert_null (candidate->confirm_text);
+  g_assert_cmpuint (g_strv_length (fixture->failures), ==, 0);
+}
+
+static GList *
+srv_answer (const char *spec)
+{
+  g_auto(GStrv) entries = g_strsplit (spec, ";", -1);
+  GList *targets = NULL;
+
+  for (guint i = 0; entries[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (entries[i], ":", 4);
+
+      g_assert_cmpuint (g_strv_length (fields), ==, 4);
+      targets = g_list_append (targets, g_srv_target_new (fields[0], atoi (fields[1]),
+                                                          atoi (fields[2]), atoi (fields[3])));
+    }
+  return targets;
+}
+
+static void
+test_srv_answer_handling (void)
+{
+  struct { const char *answer; const char *host; guint16 port; } cases[] = {
+    { ".:0:0:0", NULL, 0 },
+    { "pop.example.test:0:0:0", NULL, 0 },
+    { "bad host!:995:0:0;pop.example.test:995:5:0", "pop.example.test", 995 },
+    { "b.example.test:1995:20:0;A.Example.TEST.:995:10:0", "a.example.test", 995 },
+    { ".:0:0:0;pop.example.test:995:0:0", "pop.example.test", 995 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GList *targets = srv_answer (cases[i].answer);
+      g_autoptr(PbServerCandidate) candidate =
+        pb_autoconfig_candidate_from_srv (targets, PB_SECURITY_STARTTLS, ADDRESS);
+
+      g_list_free_full (targets, (GDestroyNotify) g_srv_target_free);
+      if (cases[i].host == NULL)
+        {
+          g_assert_null (candidate);
+          continue;
+        }
+      assert_candidate (candidate, cases[i].host, cases[i].port, PB_SECURITY_STARTTLS, ADDRESS,
+                        PB_AUTOCONFIG_SOURCE_SRV);
+    }
+  g_assert_null (pb_autoconfig_candidate_from_srv (NULL, PB_SECURITY_TLS, ADDRESS));
+  {
+    GList *targets = srv_answer ("pop.example.test:995:0:0");
+
+    g_assert_null (pb_autoconfig_candidate_from_srv (targets, PB_SECURITY_TLS, "not an address"));
+    g_list_free_full (targets, (GDestroyNotify) g_srv_target_free);
+  }
+}
+
+/* RFC 6186 §6: a target outside the domain is the user's to confirm. */
+static void
+test_srv_outside_domain_needs_confirmation (void)
+{
+  struct { const char *host; PbAutoconfigConfirm confirm; } cases[] = {
+    { "mail.example.test", PB_AUTOCONFIG_CONFIRM_NONE },
+    { "pop.mail.example.test", PB_AUTOCONFIG_CONFIRM_NONE },
+    { "example.test", PB_AUTOCONFIG_CONFIRM_NONE },
+    { "POP.Example.Test.", PB_AUTOCONFIG_CONFIRM_NONE },
+    { "pop.gmail.com", PB_AUTOCONFIG_CONFIRM_NONE },          /* a built-in provider's */
+    { "outlook.office365.com", PB_AUTOCONFIG_CONFIRM_NONE },
+    { "evilexample.test", PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN },
+    { "example.test.evil.net", PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN },
+    { "mail.elsewhere.net", PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN },
+    { "test", PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN },
+    { "gmail.com", PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN },    /* not the provider's server */
+    { "127.0.0.1", PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *spec = g_strdup_printf ("%s:995:0:0", cases[i].host);
+      GList *targets = srv_answer (spec);
+      g_autoptr(PbServerCandidate) candidate =
+        pb_autoconfig_candidate_from_srv (targets, PB_SECURITY_TLS, ADDRESS);
+      g_autoptr(PbServerCandidate) copy = NULL;
+
+      g_list_free_full (targets, (GDestroyNotify) g_srv_target_free);
+      g_assert_nonnull (candidate);
+      g_test_message ("%s", cases[i].host);
+      g_assert_cmpint (candidate->confirm, ==, cases[i].confirm);
+      if (cases[i].confirm == PB_AUTOCONFIG_CONFIRM_NONE)
+        {
+          g_assert_null (candidate->confirm_text);
+          continue;
+        }
+      /* The text names the host and the domain it is outside of. */
+      g_assert_nonnull (strstr (candidate->confirm_text, candidate->host));
+      g_assert_nonnull (strstr (candidate->confirm_text, "outside " DOMAIN));
+      copy = pb_server_candidate_copy (candidate);
+      g_assert_cmpint (copy->confirm, ==, candidate->confirm);
+      g_assert_cmpstr (copy->confirm_text, ==, candidate->confirm_text);
+    }
+}
+
+static void
+test_find_srv_outside_domain (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbServerCandidate) candidate = NULL;
+
+  test_resolver_add_service (fixture->resolver, "_pop3s._tcp." DOMAIN,
+                             "pop.mail-host.example:995:0:0");
+  candidate = find (fixture, ADDRESS, NULL, &error);
+
+  g_assert_no_error (error);
+  assert_candidate (candidate, "pop.mail-host.example", 995, PB_SECURITY_TLS, ADDRESS,
+                    PB_AUTOCONFIG_SOURCE_SRV);
+  g_assert_cmpint (candidate->confirm, ==, PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN);
+  g_assert_nonnull (strstr (candidate->confirm_text, "pop.mail-host.example"));
+}
+
+/* A broken HTTPS answer is said, and what DNS gives after it is not taken on trust. */
+static void
+test_find_https_failure_is_said (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbServerCandidate) candidate = NULL;
+
+  route_add (fixture, PATH_AUTOCONFIG, SOUP_STATUS_INTERNAL_SERVER_ERROR, DOC_SSL, -1);
+  route_reset (fixture, PATH_WELLKNOWN);
+  route_add (fixture, PATH_ISPDB, SOUP_STATUS_OK, "<html>Welcome!</html>", -1);
+  test_resolver_add_service (fixture->resolver, "_pop3s._tcp." DOMAIN,
+                             "mail.example.test:995:0:0");
+  candidate = find (fixture, ADDRESS, NULL, &error);
+
+  g_assert_no_error (error);
+  assert_candidate (candidate, "mail.example.test", 995, PB_SECURITY_TLS, ADDRESS,
+                    PB_AUTOCONFIG_SOURCE_SRV);
+  g_assert_cmpint (candidate->confirm, ==, PB_AUTOCONFIG_CONFIRM_AFTER_FAILURE);
+  g_assert_nonnull (strstr (candidate->confirm_text, "mail.example.test"));
+
+  g_assert_cmpuint (g_strv_length (fixture->failures), ==, 3);
+  g_assert_cmpstr (fixture->failures[0], ==, "127.0.0.1 answered with an error (HTTP 500)");
+  g_assert_true (g_str_has_prefix (fixture->failures[1],
+                                   "127.0.0.1 could not be asked over a secure connection: "));
+  g_assert_cmpstr (fixture->failures[2], ==,
+                   "127.0.0.1 sent something that is not a mail settings document");
+}
+
+static void
+test_find_https_failure_then_nothing (Fixture       *fixture,
+                                      gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbServerCandidate) candidate = NULL;
+
+  route_add (fixture, PATH_WELLKNOWN, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, 0);
+  fixture->options.skip_probing = TRUE;
+  candidate = find (fixture, ADDRESS, NULL, &error);
+
+  g_assert_null (candidate);
+  g_assert_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND);
+  g_assert_cmpuint (g_strv_length (fixture->failures), ==, 1);
+  g_assert_cmpstr (fixture->failures[0], ==, "127.0.0.1 answered with an error (HTTP 503)");
 }
 
 static void
@@ -1698,6 +1886,10 @@ main (int    argc,
   g_test_add_func ("/pb/autoconfig/document/deep-nesting-is-invalid", test_document_deep);
   g_test_add_func ("/pb/autoconfig/document/entities-are-not-expanded", test_document_entities);
 
+  g_test_add_func ("/pb/autoconfig/srv/answer-handling", test_srv_answer_handling);
+  g_test_add_func ("/pb/autoconfig/srv/outside-domain-needs-confirmation",
+                   test_srv_outside_domain_needs_confirmation);
+
 #define ADD(path, func) \
   g_test_add ("/pb/autoconfig/find/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("invalid-address-is-refused", test_find_invalid_address);
@@ -1711,6 +1903,9 @@ main (int    argc,
   ADD ("huge-download-is-cut", test_find_huge_download);
   ADD ("srv-pop3s-by-priority", test_find_srv_pop3s);
   ADD ("srv-pop3-means-starttls", test_find_srv_pop3);
+  ADD ("srv-outside-domain-needs-confirmation", test_find_srv_outside_domain);
+  ADD ("https-failure-is-said-and-dns-after-it-confirmed", test_find_https_failure_is_said);
+  ADD ("https-failure-is-said-when-nothing-is-found", test_find_https_failure_then_nothing);
   ADD ("probe-implicit-tls", test_find_probe_tls);
   ADD ("probe-starttls", test_find_probe_starttls);
   ADD ("probe-plaintext-only-is-unsafe", test_find_probe_plaintext);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
@@ -29,7 +30,8 @@ static PbTestXvfb *xvfb;
 static PbDovecot *dovecot;
 static SoupServer *http;
 static guint16 http_port;
-static GHashTable *documents;   /* path → body; "" pauses the request forever */
+static GHashTable *documents;   /* path → body; "" pauses the request forever,
+                                 * "status:NNN" answers with that HTTP status */
 
 /* ---- Canned DNS answers --------------------------------------------------- */
 
@@ -290,6 +292,10 @@ on_http_request (SoupServer        *server,
     {
       /* A server that never answers. */
       soup_server_message_pause (message);
+    }
+  else if (g_str_has_prefix (body, "status:"))
+    {
+      soup_server_message_set_status (message, atoi (body + 7), NULL);
     }
   else
     {
@@ -992,6 +998,9 @@ test_autoconfig (Fixture       *f,
   }
   g_assert_true (g_str_has_prefix (label_text (f, "summary_protection"), "Encrypted (TLS 1."));
   g_assert_true (g_str_has_suffix (label_text (f, "summary_protection"), "certificate verified"));
+  /* The live test named the server the password went to. */
+  g_assert_cmpstr (label_text (f, "checking_detail"), ==,
+                   "Logging in to localhost as anna@example.org…");
 
   press_done (f);
   assert_saved (f, "home", "localhost", pb_dovecot_get_pop3s_port (dovecot), PB_SECURITY_TLS,
@@ -1025,12 +1034,15 @@ test_ispdb (Fixture       *f,
                 PB_SECURITY_STARTTLS, "ben@example.net");
 }
 
+/* The SRV records of example.com name localhost: outside the domain, so the
+ * wizard names it and asks before it sends anything there. */
 static void
 test_srv (Fixture       *f,
           gconstpointer  data)
 {
   g_autofree char *lines = NULL;
   g_autofree char *target = NULL;
+  g_autofree char *server = NULL;
 
   if (!need_display () || !need_dovecot ())
     return;
@@ -1040,16 +1052,156 @@ test_srv (Fixture       *f,
   g_hash_table_insert (resolver->services, g_strdup ("_pop3s._tcp.example.com"),
                        g_steal_pointer (&target));
   open_wizard (f, TRUE);
-  find_and_test (f, "Work", "cleo@example.com");
+  fill_address_page (f, "Work", "cleo@example.com", PASSWORD);
+  press (f, "primary_button");
+  wait_page (f, "confirm");
 
   lines = progress_lines (f);
   g_assert_cmpstr (lines, ==, "Looking in Popbell’s list of providers|"
                               "Asking example.com for its settings|"
                               "Asking the Thunderbird ISPDB|"
                               "Looking up DNS service records");
+  server = g_strdup_printf ("localhost:%u (TLS)", pb_dovecot_get_pop3s_port (dovecot));
+  g_assert_cmpstr (label_text (f, "confirm_host"), ==, server);
+  g_assert_nonnull (strstr (label_text (f, "confirm_text"),
+                            "The DNS records of example.com name localhost"));
+  g_assert_nonnull (strstr (label_text (f, "confirm_text"), "outside example.com"));
+  g_assert_false (gtk_widget_get_visible (child (f, "confirm_failures")));
+  g_assert_true (can_press (f, "confirm_manual_button"));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (child (f, "primary_button"))), ==,
+                   "_Use This Server");
+
+  press (f, "primary_button");
+  wait_page (f, "done");
+  g_assert_cmpstr (label_text (f, "checking_detail"), ==,
+                   "Logging in to localhost as cleo@example.com…");
   press_done (f);
   assert_saved (f, "work", "localhost", pb_dovecot_get_pop3s_port (dovecot), PB_SECURITY_TLS,
                 "cleo@example.com");
+}
+
+/* Nothing reaches a server outside the domain before the user agrees, and
+ * going back leaves nothing behind. */
+static void
+test_srv_outside_domain_gets_nothing (Fixture       *f,
+                                      gconstpointer  data)
+{
+  static const PbTestStep script[] = {
+    { PB_STEP_SEND, "+OK ready" },
+    { PB_STEP_END },
+  };
+  g_autoptr(GTlsCertificate) certificate = pb_test_load_certificate ("server.pem");
+  g_autoptr(PbTestServer) server = NULL;
+  g_autofree char *target = NULL;
+
+  if (!need_display ())
+    return;
+
+  server = pb_test_server_new (certificate, TRUE, script);
+  target = g_strdup_printf ("localhost:%u", pb_test_server_get_port (server));
+  g_hash_table_insert (resolver->services, g_strdup ("_pop3s._tcp.example.com"),
+                       g_steal_pointer (&target));
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "ida@example.com", PASSWORD);
+  press (f, "primary_button");
+  wait_page (f, "confirm");
+  settle (300);
+  g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 0);
+
+  press (f, "back_button");
+  wait_page (f, "address");
+  settle (200);
+  g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 0);
+  gtk_window_close (GTK_WINDOW (f->wizard));
+  wait_closed (f);
+  assert_saved_nothing (f);
+}
+
+/* A target in the domain, or a built-in provider's server, is tried at once. */
+static void
+test_srv_inside_domain_asks_nothing (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autofree char *target = NULL;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  target = g_strdup_printf ("pop3.example.com:%u", pb_dovecot_get_pop3s_port (dovecot));
+  g_hash_table_insert (resolver->services, g_strdup ("_pop3s._tcp.example.com"),
+                       g_steal_pointer (&target));
+  g_hash_table_insert (resolver->hosts, g_strdup ("pop3.example.com"), g_strdup ("127.0.0.1"));
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "jo@example.com", PASSWORD);
+  press (f, "primary_button");
+  /* The certificate names localhost, not pop3.example.com: the review, never "confirm". */
+  wait_page (f, "trust");
+  gtk_window_close (GTK_WINDOW (f->wizard));
+  wait_closed (f);
+
+  g_hash_table_insert (resolver->services, g_strdup ("_pop3s._tcp.example.com"),
+                       g_strdup ("pop.gmail.com:995"));
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "jo@example.com", PASSWORD);
+  press (f, "primary_button");
+  wait_page (f, "problem");
+  g_assert_cmpstr (label_text (f, "checking_detail"), ==, "Connecting to pop.gmail.com:995 (TLS)…");
+  gtk_window_close (GTK_WINDOW (f->wizard));
+  wait_closed (f);
+  assert_saved_nothing (f);
+}
+
+/* An HTTPS source that fails is said, and what DNS gives after it, even a host
+ * of the domain, waits for the user. */
+static void
+test_https_failure_is_said (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *target = NULL;
+  const char *failures;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  serve ("/autoconfig/example.com", g_strdup ("status:500"));
+  target = g_strdup_printf ("pop3.example.com:%u", pb_dovecot_get_pop3s_port (dovecot));
+  g_hash_table_insert (resolver->services, g_strdup ("_pop3s._tcp.example.com"),
+                       g_steal_pointer (&target));
+  g_hash_table_insert (resolver->hosts, g_strdup ("pop3.example.com"), g_strdup ("127.0.0.1"));
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "kim@example.com", PASSWORD);
+  press (f, "primary_button");
+  wait_page (f, "confirm");
+
+  g_assert_true (g_str_has_prefix (label_text (f, "confirm_host"), "pop3.example.com:"));
+  g_assert_nonnull (strstr (label_text (f, "confirm_text"), "pop3.example.com was found only"));
+  g_assert_true (gtk_widget_get_visible (child (f, "confirm_failures")));
+  failures = label_text (f, "confirm_failures");
+  g_assert_nonnull (strstr (failures, "localhost answered with an error (HTTP 500)"));
+
+  press (f, "primary_button");
+  wait_page (f, "trust");
+  gtk_window_close (GTK_WINDOW (f->wizard));
+  wait_closed (f);
+  assert_saved_nothing (f);
+}
+
+static void
+test_https_failure_then_nothing (Fixture       *f,
+                                 gconstpointer  data)
+{
+  if (!need_display ())
+    return;
+
+  serve ("/well-known/example.org", g_strdup ("status:502"));
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "lee@example.org", PASSWORD);
+  press (f, "primary_button");
+  wait_page (f, "problem");
+  g_assert_cmpstr (label_text (f, "problem_title"), ==, "No Mail Server Found");
+  g_assert_nonnull (strstr (label_text (f, "problem_text"),
+                            "A secure source of settings failed:\n"
+                            "localhost answered with an error (HTTP 502)"));
 }
 
 /* Probing finds pop.example.com, whose certificate names localhost: the
@@ -1618,7 +1770,15 @@ main (int    argc,
        test_provider_list);
   ADD ("/pb/wizard/autoconfig/finds-the-server-and-saves-the-account", NULL, test_autoconfig);
   ADD ("/pb/wizard/ispdb/finds-a-starttls-server", NULL, test_ispdb);
-  ADD ("/pb/wizard/srv/finds-the-server", NULL, test_srv);
+  ADD ("/pb/wizard/srv/outside-the-domain-is-confirmed-first", NULL, test_srv);
+  ADD ("/pb/wizard/srv/outside-the-domain-gets-nothing-unconfirmed", NULL,
+       test_srv_outside_domain_gets_nothing);
+  ADD ("/pb/wizard/srv/inside-the-domain-or-a-provider-asks-nothing", NULL,
+       test_srv_inside_domain_asks_nothing);
+  ADD ("/pb/wizard/https-failure/is-said-and-dns-after-it-confirmed", NULL,
+       test_https_failure_is_said);
+  ADD ("/pb/wizard/https-failure/is-said-when-nothing-is-found", NULL,
+       test_https_failure_then_nothing);
   ADD ("/pb/wizard/probing/finds-the-server-and-its-certificate-is-trusted-inline", NULL,
        test_probing_and_trust);
   ADD ("/pb/wizard/manual/tls", NULL, test_manual_tls);

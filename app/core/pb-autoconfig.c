@@ -38,6 +38,7 @@ pb_server_candidate_free (PbServerCandidate *candidate)
   g_free (candidate->user);
   g_free (candidate->provider_name);
   g_free (candidate->help_url);
+  g_free (candidate->confirm_text);
   g_free (candidate);
 }
 
@@ -53,6 +54,7 @@ pb_server_candidate_copy (const PbServerCandidate *candidate)
   copy->user = g_strdup (candidate->user);
   copy->provider_name = g_strdup (candidate->provider_name);
   copy->help_url = g_strdup (candidate->help_url);
+  copy->confirm_text = g_strdup (candidate->confirm_text);
   return copy;
 }
 
@@ -357,6 +359,53 @@ lookup_provider (const Address  *address,
     }
 
   return provider_candidate (keyfile, group, address, error);
+}
+
+static gboolean
+is_provider_host (const char *host)
+{
+  g_autoptr(GKeyFile) keyfile = load_providers ();
+  g_auto(GStrv) groups = NULL;
+
+  if (keyfile == NULL)
+    return FALSE;
+
+  groups = g_key_file_get_groups (keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *text = g_key_file_get_string (keyfile, groups[i], "host", NULL);
+      g_autofree char *provider_host = normalize_host (text);
+
+      if (provider_host != NULL && g_str_equal (provider_host, host))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+pb_autoconfig_host_is_expected (const char *host,
+                                const char *domain)
+{
+  gsize host_len, domain_len;
+
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (domain != NULL, FALSE);
+
+  host_len = strlen (host);
+  domain_len = strlen (domain);
+  if (domain_len == 0)
+    return FALSE;
+
+  /* The domain itself or a name below it, label by label: "evilexample.com" is
+   * not below "example.com". */
+  if (g_ascii_strcasecmp (host, domain) == 0 ||
+      (host_len > domain_len + 1 && host[host_len - domain_len - 1] == '.' &&
+       g_ascii_strcasecmp (host + host_len - domain_len, domain) == 0))
+    return TRUE;
+
+  /* A hosted domain's records may well point at its provider's server: those
+   * names are known here without asking the network. */
+  return is_provider_host (host);
 }
 
 static void
@@ -822,6 +871,8 @@ typedef struct
   guint                 redirects;
 
   gboolean              plaintext_seen; /* a server without TLS was found */
+  /* What went wrong with HTTPS sources, sentences for the user; NULL-terminated. */
+  GPtrArray            *failures;
 } FindData;
 
 static void
@@ -851,6 +902,7 @@ find_data_free (FindData *data)
   step_cleanup (data);
   address_clear (&data->address);
   g_ptr_array_unref (data->attempts);
+  g_ptr_array_unref (data->failures);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->tls_database);
   g_clear_object (&data->resolver);
@@ -969,8 +1021,22 @@ return_candidate (GTask             *task,
                   PbAutoconfigSource source)
 {
   FindData *data = g_task_get_task_data (task);
+  gboolean unauthenticated = source == PB_AUTOCONFIG_SOURCE_SRV ||
+                             source == PB_AUTOCONFIG_SOURCE_PROBE;
 
   candidate->source = source;
+  /* An HTTPS source failing and then DNS or a guess answering is just what an
+   * attacker on the network would arrange: not a silent step down. */
+  if (unauthenticated && candidate->confirm == PB_AUTOCONFIG_CONFIRM_NONE &&
+      data->failures->len > 1)
+    {
+      candidate->confirm = PB_AUTOCONFIG_CONFIRM_AFTER_FAILURE;
+      candidate->confirm_text = g_strdup_printf (
+        /* Translators: %s is a server such as "pop.example.com". */
+        _("%s was found only by a way that is not protected (DNS or trying common names), "
+          "after a secure source failed. Continue only if you know it is your mail server."),
+        candidate->host);
+    }
   g_debug ("Found %s:%u (%s) for %s", candidate->host, candidate->port,
            pb_security_to_string (candidate->security), data->address.domain);
   step_cleanup (data);
@@ -994,6 +1060,67 @@ attempt_end (GTask *task)
   return FALSE;
 }
 
+/* The host of an HTTP attempt's URL, as the user's domain gave it (before redirects). */
+static char *
+attempt_host (const Attempt *attempt)
+{
+  g_autoptr(GUri) uri = g_uri_parse (attempt->target, SOUP_HTTP_URI_FLAGS, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return g_strdup (attempt->detail);
+  return g_strdup (g_uri_get_host (uri));
+}
+
+/* A sentence for an HTTPS source that failed, or NULL when it is simply absent:
+ * most domains have no autoconfig host, and the ISPDB knows few of them. */
+static char *
+describe_http_failure (FindData      *data,
+                       const Attempt *attempt,
+                       const GError  *error)
+{
+  g_autofree char *host = attempt_host (attempt);
+
+  if (data->timed_out)
+    /* Translators: %s is a web server such as "autoconfig.example.com". */
+    return g_strdup_printf (_("%s did not answer within %u seconds"), host, data->timeout);
+  if (error == NULL)
+    return NULL;
+  if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_SOURCE_FAILED))
+    return g_strdup (error->message);
+  if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT))
+    /* Translators: %s is a web server such as "autoconfig.example.com". */
+    return g_strdup_printf (_("%s sent something that is not a mail settings document"), host);
+  if (error->domain == PB_AUTOCONFIG_ERROR ||
+      g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  /* A reset, a TLS failure, a connection closed halfway. */
+  /* Translators: %s is a web server such as "autoconfig.example.com", then why. */
+  return g_strdup_printf (_("%s could not be asked over a secure connection: %s"), host,
+                          error->message);
+}
+
+static GError *
+source_failed (const char *format,
+               ...) G_GNUC_PRINTF (1, 2);
+
+static GError *
+source_failed (const char *format,
+               ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return g_error_new_literal (PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_SOURCE_FAILED, message);
+}
+
 /* The attempt under way failed: log why and go on with the next. */
 static void
 attempt_failed (GTask  *task,
@@ -1011,6 +1138,13 @@ attempt_failed (GTask  *task,
   if (error != NULL && g_error_matches (error, PB_AUTOCONFIG_ERROR,
                                         PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT))
     data->plaintext_seen = TRUE;
+  if (attempt->kind == ATTEMPT_HTTP)
+    {
+      char *failure = describe_http_failure (data, attempt, error);
+
+      if (failure != NULL)
+        g_ptr_array_insert (data->failures, data->failures->len - 1, failure);
+    }
   g_clear_error (&error);
 
   step_cleanup (data);
@@ -1165,12 +1299,22 @@ on_http_sent (GObject      *source,
                                      SOUP_HTTP_URI_FLAGS, NULL);
       if (next == NULL || g_strcmp0 (g_uri_get_scheme (next), "https") != 0)
         {
-          attempt_failed (task, http_error ("a redirect to an unsafe or bad address"));
+          g_autofree char *host = attempt_host (g_ptr_array_index (data->attempts,
+                                                                   data->next - 1));
+
+          /* Translators: %s is a web server such as "autoconfig.example.com". */
+          attempt_failed (task, source_failed (_("%s sent the request on to an address that "
+                                                 "is not secure"), host));
           return;
         }
       if (++data->redirects > MAX_REDIRECTS)
         {
-          attempt_failed (task, http_error ("too many redirects"));
+          g_autofree char *host = attempt_host (g_ptr_array_index (data->attempts,
+                                                                   data->next - 1));
+
+          /* Translators: %s is a web server such as "autoconfig.example.com". */
+          attempt_failed (task, source_failed (_("%s redirected the request too many times"),
+                                               host));
           return;
         }
 
@@ -1182,9 +1326,20 @@ on_http_sent (GObject      *source,
       return;
     }
 
-  if (status != SOUP_STATUS_OK)
+  /* No such document is an answer; any other error is a failure to say. */
+  if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
     {
       attempt_failed (task, http_error ("HTTP status %u", status));
+      return;
+    }
+  if (status != SOUP_STATUS_OK)
+    {
+      g_autofree char *host = attempt_host (g_ptr_array_index (data->attempts, data->next - 1));
+
+      /* Translators: %s is a web server such as "autoconfig.example.com", %u an HTTP
+       * status code such as 500. */
+      attempt_failed (task, source_failed (_("%s answered with an error (HTTP %u)"), host,
+                                           status));
       return;
     }
 
@@ -1241,6 +1396,56 @@ http_request (GTask      *task,
 
 /* ---- DNS SRV (RFC 6186) --------------------------------------------------- */
 
+PbServerCandidate *
+pb_autoconfig_candidate_from_srv (GList      *targets,
+                                  PbSecurity  security,
+                                  const char *address)
+{
+  g_auto(Address) parsed = { NULL, };
+  GList *usable = NULL;
+  PbServerCandidate *candidate = NULL;
+
+  if (!parse_address (address, &parsed))
+    return NULL;
+
+  /* A target "." means the service is decidedly not offered (RFC 2782). */
+  for (GList *l = targets; l != NULL; l = l->next)
+    {
+      GSrvTarget *target = l->data;
+      const char *hostname = g_srv_target_get_hostname (target);
+
+      if (g_strcmp0 (hostname, ".") != 0 && g_strcmp0 (hostname, "") != 0 &&
+          g_srv_target_get_port (target) != 0)
+        usable = g_list_prepend (usable, g_srv_target_copy (target));
+    }
+  usable = g_srv_target_list_sort (g_list_reverse (usable));
+
+  for (GList *l = usable; l != NULL && candidate == NULL; l = l->next)
+    {
+      g_autofree char *host = normalize_host (g_srv_target_get_hostname (l->data));
+
+      if (host != NULL)
+        candidate = candidate_new (host, g_srv_target_get_port (l->data), security,
+                                   parsed.address, PB_AUTOCONFIG_SOURCE_SRV);
+    }
+  g_list_free_full (usable, (GDestroyNotify) g_srv_target_free);
+
+  /* RFC 6186 §6: the answer is not authenticated, and a server outside the domain
+   * with a valid certificate of its own would pass every TLS check. */
+  if (candidate != NULL && !pb_autoconfig_host_is_expected (candidate->host, parsed.domain))
+    {
+      candidate->confirm = PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN;
+      candidate->confirm_text = g_strdup_printf (
+        /* Translators: the mail domain ("example.com"), the server the DNS records name
+         * ("mail.example.net"), the domain again. */
+        _("The DNS records of %s name %s as its mail server. That server is outside %s, and "
+          "DNS answers are not protected: someone on the network could have sent this one. "
+          "Continue only if you know your mail is handled there."),
+        parsed.domain, candidate->host, parsed.domain);
+    }
+  return candidate;
+}
+
 static void
 on_srv_resolved (GObject      *source,
                  GAsyncResult *result,
@@ -1250,7 +1455,6 @@ on_srv_resolved (GObject      *source,
   FindData *data = g_task_get_task_data (task);
   Attempt *attempt = g_ptr_array_index (data->attempts, data->next - 1);
   GList *targets;
-  GList *usable = NULL;
   GError *error = NULL;
   PbServerCandidate *candidate = NULL;
 
@@ -1267,28 +1471,9 @@ on_srv_resolved (GObject      *source,
       return;
     }
 
-  /* A target "." means the service is decidedly not offered (RFC 2782). */
-  for (GList *l = targets; l != NULL; l = l->next)
-    {
-      GSrvTarget *target = l->data;
-      const char *hostname = g_srv_target_get_hostname (target);
-
-      if (g_strcmp0 (hostname, ".") != 0 && g_strcmp0 (hostname, "") != 0 &&
-          g_srv_target_get_port (target) != 0)
-        usable = g_list_prepend (usable, g_srv_target_copy (target));
-    }
+  candidate = pb_autoconfig_candidate_from_srv (targets, attempt->security,
+                                                data->address.address);
   g_list_free_full (targets, (GDestroyNotify) g_srv_target_free);
-  usable = g_srv_target_list_sort (g_list_reverse (usable));
-
-  for (GList *l = usable; l != NULL && candidate == NULL; l = l->next)
-    {
-      g_autofree char *host = normalize_host (g_srv_target_get_hostname (l->data));
-
-      if (host != NULL)
-        candidate = candidate_new (host, g_srv_target_get_port (l->data), attempt->security,
-                                   data->address.address, PB_AUTOCONFIG_SOURCE_SRV);
-    }
-  g_list_free_full (usable, (GDestroyNotify) g_srv_target_free);
 
   if (candidate == NULL)
     {
@@ -1446,6 +1631,8 @@ pb_autoconfig_find_async (const char                *address,
   data = g_new0 (FindData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) find_data_free);
   data->attempts = g_ptr_array_new_with_free_func ((GDestroyNotify) attempt_free);
+  data->failures = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (data->failures, NULL);
 
   if (!parse_address (address, &data->address))
     {
@@ -1486,6 +1673,19 @@ pb_autoconfig_find_async (const char                *address,
 
   plan_attempts (data, options, data->address.domain);
   find_next (g_steal_pointer (&task));
+}
+
+const char * const *
+pb_autoconfig_find_get_failures (GAsyncResult *result)
+{
+  FindData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_autoconfig_find_async,
+                        NULL);
+
+  data = g_task_get_task_data (G_TASK (result));
+  return (const char * const *) data->failures->pdata;
 }
 
 PbServerCandidate *

@@ -19,7 +19,10 @@ G_BEGIN_DECLS
  *   3. DNS SRV _pop3s._tcp.<domain>, then _pop3._tcp.<domain> (RFC 6186);
  *   4. probing pop.<domain>, pop3.<domain>, mail.<domain> on 995, then STLS on 110.
  * Only POP3 over TLS is ever proposed; a server found to offer only
- * plaintext is reported as unsafe (PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT). */
+ * plaintext is reported as unsafe (PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT).
+ * 3 and 4 are not authenticated: a host they give outside the address's domain,
+ * or any host they give after an HTTPS source failed, carries a PbAutoconfigConfirm
+ * that the wizard asks the user about before logging in. */
 
 typedef enum
 {
@@ -39,7 +42,20 @@ typedef enum
   PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT,  /* a server exists but offers no TLS: unsafe */
   PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,/* an autoconfig document that can't be read */
   PB_AUTOCONFIG_ERROR_NO_POP3,         /* the provider is known to offer no POP3 (iCloud) */
+  PB_AUTOCONFIG_ERROR_SOURCE_FAILED,   /* an HTTPS source answered wrongly (HTTP error, cut off) */
 } PbAutoconfigError;
+
+/* Whether the user must confirm a candidate's host before any login. DNS and
+ * guessed names are not authenticated: anyone who can answer for the network
+ * can name a server of theirs, with a valid certificate for it (RFC 6186 §6). */
+typedef enum
+{
+  PB_AUTOCONFIG_CONFIRM_NONE,           /* an authenticated source, or a host of the domain */
+  PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN, /* DNS named a host outside the address's domain
+                                         * that is no built-in provider's server */
+  PB_AUTOCONFIG_CONFIRM_AFTER_FAILURE,  /* an HTTPS source failed, and only an
+                                         * unauthenticated one answered after it */
+} PbAutoconfigConfirm;
 
 GQuark pb_autoconfig_error_quark (void);
 
@@ -54,6 +70,8 @@ typedef struct
   char               *provider_name;   /* e.g. "Gmail", or NULL */
   gboolean            needs_app_password; /* the provider wants an app password for POP3 */
   char               *help_url;        /* where the provider explains it, or NULL */
+  PbAutoconfigConfirm confirm;         /* ask the user before sending the password */
+  char               *confirm_text;    /* why, a sentence naming the host; NULL when NONE */
 } PbServerCandidate;
 
 void               pb_server_candidate_free (PbServerCandidate *candidate);
@@ -105,6 +123,21 @@ PbServerCandidate *pb_autoconfig_lookup_provider (const char *address);
 PbServerCandidate *pb_autoconfig_lookup_provider_full (const char  *address,
                                                        GError     **error);
 
+/* TRUE when a password may go to @host, named by an unauthenticated source for an
+ * address in @domain, without asking: @host is @domain or a name below it, or a
+ * built-in provider's server. Both lower case, as pb_autoconfig_get_domain gives. */
+gboolean           pb_autoconfig_host_is_expected (const char *host,
+                                                   const char *domain);
+
+/* The candidate a DNS SRV answer (@targets, GSrvTarget*, not consumed) gives for
+ * @address: targets "." and port 0 mean "not offered" (RFC 2782); the others in
+ * priority and weight order, the first with a usable host name wins. Its confirm
+ * is OUTSIDE_DOMAIN unless pb_autoconfig_host_is_expected. NULL when none is
+ * usable (or @address is not an address). */
+PbServerCandidate *pb_autoconfig_candidate_from_srv (GList      *targets,
+                                                     PbSecurity  security,
+                                                     const char *address);
+
 /* Called as each source is tried (each URL, SRV name and probed host), for
  * the wizard's visible progress; the first call (the provider list, with the
  * domain) comes before pb_autoconfig_find_async returns. Cancelling from
@@ -126,5 +159,10 @@ void               pb_autoconfig_find_async  (const char                *address
  * or times out is logged and the next one tried. */
 PbServerCandidate *pb_autoconfig_find_finish (GAsyncResult              *result,
                                               GError                   **error);
+/* What went wrong with the HTTPS sources in the search of @result, one sentence
+ * each, in order ("autoconfig.example.com answered with an error (HTTP 500)"); an
+ * empty list when nothing did. A source that is simply absent (no such host,
+ * nothing listening, HTTP 404) is not a failure. Valid as long as @result. */
+const char * const *pb_autoconfig_find_get_failures (GAsyncResult *result);
 
 G_END_DECLS

@@ -66,6 +66,10 @@ struct _PbAccountWizard
   GtkSpinner          *finding_spinner;
   GtkLabel            *finding_address;
   GtkWidget           *finding_steps;
+  GtkLabel            *confirm_host;
+  GtkLabel            *confirm_text;
+  GtkLabel            *confirm_failures;
+  GtkWidget           *confirm_manual_button;
   GtkEditable         *host_entry;
   GtkDropDown         *security_dropdown;
   GtkSpinButton       *port_spin;
@@ -202,6 +206,11 @@ update_buttons (PbAccountWizard *self)
     {
       label = _("_Try Again");
       enabled = *password (self) != '\0';
+    }
+  else if (g_strcmp0 (page, "confirm") == 0)
+    {
+      label = _("_Use This Server");
+      enabled = TRUE;
     }
   else if (g_strcmp0 (page, "done") == 0)
     {
@@ -521,8 +530,10 @@ on_connected (GObject      *source,
       return;
     }
 
-  /* Translators: %s is the user name the wizard logs in with. */
-  detail = g_strdup_printf (_("Logging in as %s…"), self->candidate->user);
+  /* The server is named again here: this is where the password goes.
+   * Translators: the server ("pop.example.com"), then the user name. */
+  detail = g_strdup_printf (_("Logging in to %s as %s…"), self->candidate->host,
+                            self->candidate->user);
   gtk_label_set_text (self->checking_detail, detail);
   pb_pop3_client_login_async (client, self->candidate->user, password (self), step->cancellable,
                               on_logged_in, step);
@@ -655,6 +666,43 @@ on_progress (PbAutoconfigSource  source,
   add_step_line (self, text);
 }
 
+/* The HTTPS sources that failed, one line each under a heading; NULL when none did. */
+static char *
+failures_text (const char * const *failures)
+{
+  g_autoptr(GString) text = NULL;
+
+  if (failures == NULL || failures[0] == NULL)
+    return NULL;
+
+  text = g_string_new (_("A secure source of settings failed:"));
+  for (guint i = 0; failures[i] != NULL; i++)
+    {
+      g_string_append (text, "\n");
+      g_string_append (text, failures[i]);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The server came from a source anyone on the network could forge: nothing is
+ * sent to it until the user, who sees its name and why it is asked, says so. */
+static void
+show_confirm (PbAccountWizard *self,
+              const char      *failures)
+{
+  const PbServerCandidate *c = self->candidate;
+  g_autofree char *server = NULL;
+
+  /* Translators: the server, its port and the encryption: "pop.example.net:995 (TLS)". */
+  server = g_strdup_printf (_("%s:%u (%s)"), c->host, c->port, security_name (c->security));
+  gtk_label_set_text (self->confirm_host, server);
+  gtk_label_set_text (self->confirm_text, c->confirm_text != NULL ? c->confirm_text : "");
+  gtk_label_set_text (self->confirm_failures, failures != NULL ? failures : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->confirm_failures), failures != NULL);
+  g_debug ("Asking before logging in to %s:%u", c->host, c->port);
+  show_page (self, "confirm", NULL);
+}
+
 static void
 on_found (GObject      *source,
           GAsyncResult *result,
@@ -667,11 +715,13 @@ on_found (GObject      *source,
   g_autofree char *address = NULL;
   g_autofree char *domain = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *failures = NULL;
 
   candidate = pb_autoconfig_find_finish (result, &error);
   if (!step_is_current (step))
     return;
 
+  failures = failures_text (pb_autoconfig_find_get_failures (result));
   self->last_step = NULL;
   if (candidate != NULL)
     {
@@ -679,7 +729,10 @@ on_found (GObject      *source,
                security_name (candidate->security), candidate->source);
       g_clear_pointer (&self->candidate, pb_server_candidate_free);
       self->candidate = g_steal_pointer (&candidate);
-      start_test (self);
+      if (self->candidate->confirm != PB_AUTOCONFIG_CONFIRM_NONE)
+        show_confirm (self, failures);
+      else
+        start_test (self);
       return;
     }
 
@@ -703,6 +756,13 @@ on_found (GObject      *source,
       text = g_strdup_printf (_("Popbell could not find a POP3 server for %s. Your provider’s "
                                 "help pages give its settings: you can enter them yourself."),
                               domain);
+      if (failures != NULL)
+        {
+          char *joined = g_strconcat (text, "\n\n", failures, NULL);
+
+          g_free (text);
+          text = joined;
+        }
       show_problem (self, PROBLEM_SEARCH, "edit-find-symbolic", _("No Mail Server Found"), text);
     }
   else
@@ -990,6 +1050,8 @@ next_activated (GtkWidget  *widget,
     start_manual_test (self);
   else if (g_strcmp0 (page, "password") == 0)
     start_test (self);
+  else if (g_strcmp0 (page, "confirm") == 0)
+    start_test (self);
   else if (g_strcmp0 (page, "done") == 0)
     start_saving (self);
 }
@@ -1090,6 +1152,10 @@ pb_account_wizard_class_init (PbAccountWizardClass *klass)
   BIND (finding_spinner);
   BIND (finding_address);
   BIND (finding_steps);
+  BIND (confirm_host);
+  BIND (confirm_text);
+  BIND (confirm_failures);
+  BIND (confirm_manual_button);
   BIND (host_entry);
   BIND (security_dropdown);
   BIND (port_spin);

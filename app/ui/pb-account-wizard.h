@@ -20,8 +20,12 @@ G_BEGIN_DECLS
  * Every network step runs under one GCancellable with a timeout; closing the
  * wizard cancels it and saves nothing.
  *
- * Pages (GtkStack child names): "address", "finding", "manual", "checking",
- * "password", "trust", "problem", "done".
+ * A server that only DNS or a guess named (outside the address's domain, or after
+ * an HTTPS source failed) is shown on "confirm", naming it and why, and nothing is
+ * sent to it before the user chooses "Use This Server".
+ *
+ * Pages (GtkStack child names): "address", "finding", "confirm", "manual",
+ * "checking", "password", "trust", "problem", "done".
  * Widget actions: "wizard.next" (the header bar's main button: Continue, Try
  * Again, Done), "wizard.back", "wizard.manual", "wizard.retry". */
 #define PB_TYPE_ACCOUNT_WIZARD (pb_account_wizard_get_type ())
