@@ -60,6 +60,8 @@ static const GOptionEntry cli_entries[] = {
     N_("Trust the certificate a server presents (needs --fingerprint)"), N_("HOST:PORT") },
   { "fingerprint", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --trust: the certificate's SHA-256 fingerprint"), N_("SHA256") },
+  { "replace", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("With --trust: replace the certificate already trusted for that server"), NULL },
   { "certificate", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("With --trust: the certificate as a PEM file, instead of asking the server"), N_("FILE") },
   { "forget-trust", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -328,9 +330,26 @@ certificate_trust_command (PbCheckResult *result)
   return g_strdup_printf ("popbell --trust=%s --fingerprint=%s", key, sha);
 }
 
-static void
-print_certificate_text (PbCheckResult *result)
+/* The pin for the result's server when it is not the certificate presented
+ * now (transfer none), else NULL: the dialog's "changed" case. */
+static const char *
+changed_pin (PbTrustStore  *pins,
+             PbCheckResult *result)
 {
+  g_autofree char *sha = pb_certificate_get_sha256 (result->certificate);
+  const char *pinned;
+
+  if (pins == NULL || result->host == NULL)
+    return NULL;
+  pinned = pb_trust_store_get_fingerprint (pins, result->host, result->port);
+  return pinned != NULL && g_strcmp0 (pinned, sha) != 0 ? pinned : NULL;
+}
+
+static void
+print_certificate_text (PbCheckResult *result,
+                        PbTrustStore  *pins)
+{
+  const char *pinned = changed_pin (pins, result);
   g_autoptr(PbCertificateInfo) info = pb_certificate_info_new (result->certificate);
   g_auto(GStrv) problems = pb_certificate_describe_problems (result->certificate_errors,
                                                              result->certificate, result->host);
@@ -342,6 +361,18 @@ print_certificate_text (PbCheckResult *result)
   g_autofree char *names = g_strjoinv (", ", info->dns_names);
   g_autofree char *safe_names = safe_text (names);
 
+  if (pinned != NULL)
+    {
+      g_autofree char *old_fingerprint = pb_fingerprint_format (pinned);
+
+      g_print ("  %s\n", _("The certificate has changed since you trusted it. This can happen "
+                           "when the server renews its certificate, but it can also mean "
+                           "someone is intercepting the connection."));
+      /* Translators: followed by the fingerprint of the certificate trusted before. */
+      g_print ("  %s %s\n", _("Trusted before:"), old_fingerprint);
+      /* Translators: followed by the fingerprint of the certificate presented now. */
+      g_print ("  %s %s\n", _("Presented now:"), fingerprint);
+    }
   for (guint i = 0; problems[i] != NULL; i++)
     {
       g_autofree char *line = safe_text (problems[i]);
@@ -373,7 +404,8 @@ print_certificate_text (PbCheckResult *result)
 
 static void
 print_result_text (PbAccount     *account,
-                   PbCheckResult *result)
+                   PbCheckResult *result,
+                   PbTrustStore  *pins)
 {
   g_autofree char *name = safe_text (pb_account_get_display_name (account));
   g_autofree char *where = g_strdup_printf ("%s:%u", pb_account_get_host (account),
@@ -389,7 +421,7 @@ print_result_text (PbAccount     *account,
       g_print ("%s (%s): %s\n", name, where, message);
       if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE) &&
           result->certificate != NULL)
-        print_certificate_text (result);
+        print_certificate_text (result, pins);
       return;
     }
 
@@ -450,8 +482,10 @@ tls_version_name (GTlsProtocolVersion version)
 
 static void
 add_certificate_json (JsonBuilder   *builder,
-                      PbCheckResult *result)
+                      PbCheckResult *result,
+                      PbTrustStore  *pins)
 {
+  const char *pinned = changed_pin (pins, result);
   g_autoptr(PbCertificateInfo) info = pb_certificate_info_new (result->certificate);
   g_auto(GStrv) problems = pb_certificate_describe_problems (result->certificate_errors,
                                                              result->certificate, result->host);
@@ -468,6 +502,11 @@ add_certificate_json (JsonBuilder   *builder,
   json_builder_add_int_value (builder, result->port);
   json_builder_set_member_name (builder, "sha256");
   json_builder_add_string_value (builder, info->sha256);
+  if (pinned != NULL)
+    {
+      json_builder_set_member_name (builder, "pinned_sha256");
+      json_builder_add_string_value (builder, pinned);
+    }
   json_builder_set_member_name (builder, "subject");
   json_builder_add_string_value (builder, info->subject);
   json_builder_set_member_name (builder, "issuer");
@@ -497,7 +536,8 @@ add_certificate_json (JsonBuilder   *builder,
 
 static void
 add_result_json (JsonBuilder   *builder,
-                 PbCheckResult *result)
+                 PbCheckResult *result,
+                 PbTrustStore  *pins)
 {
   const char *tls = tls_version_name (result->tls_version);
 
@@ -568,7 +608,7 @@ add_result_json (JsonBuilder   *builder,
 
       if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE) &&
           result->certificate != NULL)
-        add_certificate_json (builder, result);
+        add_certificate_json (builder, result, pins);
     }
   json_builder_end_object (builder);
 }
@@ -644,7 +684,7 @@ run_check (const char *only_account,
       json_builder_set_member_name (builder, "accounts");
       json_builder_begin_array (builder);
       for (guint i = 0; i < accounts->len; i++)
-        add_result_json (builder, run.results[i]);
+        add_result_json (builder, run.results[i], pins);
       json_builder_end_array (builder);
       json_builder_end_object (builder);
       print_json (builder);
@@ -653,7 +693,7 @@ run_check (const char *only_account,
   for (guint i = 0; i < accounts->len; i++)
     {
       if (!json)
-        print_result_text (g_ptr_array_index (accounts, i), run.results[i]);
+        print_result_text (g_ptr_array_index (accounts, i), run.results[i], pins);
       if (run.results[i]->error != NULL)
         status = 1;
       pb_check_result_free (run.results[i]);
@@ -1044,10 +1084,13 @@ run_trust (GVariantDict *options,
   g_autofree char *wanted = NULL;
   g_autofree char *actual = NULL;
   g_autofree char *key = NULL;
+  g_autofree char *previous = NULL;
   const char *fingerprint = NULL, *pem_file = NULL;
+  gboolean replace = FALSE;
   guint16 port;
 
   g_variant_dict_lookup (options, "fingerprint", "&s", &fingerprint);
+  g_variant_dict_lookup (options, "replace", "b", &replace);
   g_variant_dict_lookup (options, "certificate", "^&ay", &pem_file);
 
   if (!parse_host_port (target, &host, &port))
@@ -1103,6 +1146,24 @@ run_trust (GVariantDict *options,
       return 1;
     }
 
+  key = pb_trust_key (host, port);
+  previous = g_strdup (pb_trust_store_get_fingerprint (pins, host, port));
+  if (g_strcmp0 (previous, actual) == 0)
+    {
+      g_print (_("This certificate is already trusted for %s.\n"), key);
+      return 0;
+    }
+  /* Replacing a pin is what an attacker in the middle would want: only on request. */
+  if (previous != NULL && !replace)
+    {
+      g_autofree char *shown = pb_fingerprint_format (previous);
+
+      print_error (_("Another certificate is already trusted for %s:\n  %s\n"
+                     "Nothing was changed. To trust the new one instead, add --replace."),
+                   key, shown);
+      return 1;
+    }
+
   pb_trust_store_add (pins, host, port, certificate);
   if (!pb_trust_store_save (pins, &error))
     {
@@ -1110,7 +1171,15 @@ run_trust (GVariantDict *options,
       return 1;
     }
 
-  key = pb_trust_key (host, port);
+  if (previous != NULL)
+    {
+      g_autofree char *old_shown = pb_fingerprint_format (previous);
+      g_autofree char *new_shown = pb_fingerprint_format (actual);
+
+      g_print (_("Replaced the certificate trusted for %s:\n  %s\n→ %s\n"), key, old_shown,
+               new_shown);
+      return 0;
+    }
   g_print (_("Trusted this certificate for %s only.\n"), key);
   return 0;
 }

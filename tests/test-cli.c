@@ -431,6 +431,85 @@ test_trust_refuses_weak_certificates (Fixture       *fixture,
     }
 }
 
+/* --trust never replaces a pin unless asked, and then says old → new; --check
+ * on a server whose pinned certificate changed shows both fingerprints. */
+static void
+test_trust_replace_and_changed_pin (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(GTlsCertificate) server = pb_test_load_certificate ("server.crt");
+  g_autoptr(GTlsCertificate) server2 = pb_test_load_certificate ("server2.crt");
+  g_autofree char *sha = pb_certificate_get_sha256 (server);
+  g_autofree char *sha2 = pb_certificate_get_sha256 (server2);
+  g_autofree char *shown = pb_fingerprint_format (sha);
+  g_autofree char *shown2 = pb_fingerprint_format (sha2);
+  g_autofree char *crt = pb_test_cert_path ("server.crt");
+  g_autofree char *crt2 = pb_test_cert_path ("server2.crt");
+  g_autofree char *trust_arg = g_strdup_printf ("--trust=localhost:%s", fixture->port);
+  g_autofree char *fp_arg = g_strdup_printf ("--fingerprint=%s", sha);
+  g_autofree char *fp2_arg = g_strdup_printf ("--fingerprint=%s", sha2);
+  g_autofree char *crt_arg = g_strdup_printf ("--certificate=%s", crt);
+  g_autofree char *crt2_arg = g_strdup_printf ("--certificate=%s", crt2);
+  g_autofree char *trust_path = g_build_filename (fixture->config_dir, "popbell", "trust.ini",
+                                                  NULL);
+  g_autofree char *contents = NULL;
+  g_auto(Run) first = { 0 };
+  g_auto(Run) same = { 0 };
+  g_auto(Run) refused = { 0 };
+  g_auto(Run) replaced = { 0 };
+  g_auto(Run) check = { 0 };
+  g_auto(Run) json = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *account, *certificate;
+
+  if (!need_dovecot ())
+    return;
+  add_account (fixture, "work", FALSE);
+
+  run_popbell (fixture, &first, NULL, trust_arg, fp_arg, crt_arg, NULL);
+  g_assert_cmpint (first.status, ==, 0);
+  run_popbell (fixture, &same, NULL, trust_arg, fp_arg, crt_arg, NULL);
+  g_assert_cmpint (same.status, ==, 0);
+  g_assert_nonnull (strstr (same.out, "already trusted"));
+
+  /* Another certificate: refused without --replace, and the pin stays. */
+  run_popbell (fixture, &refused, NULL, trust_arg, fp2_arg, crt2_arg, NULL);
+  g_assert_cmpint (refused.status, ==, 1);
+  g_assert_nonnull (strstr (refused.err, "--replace"));
+  g_assert_nonnull (strstr (refused.err, shown));
+  g_assert_true (g_file_get_contents (trust_path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, sha));
+  g_assert_null (strstr (contents, sha2));
+
+  run_popbell (fixture, &replaced, NULL, trust_arg, fp2_arg, crt2_arg, "--replace", NULL);
+  g_assert_cmpint (replaced.status, ==, 0);
+  g_assert_nonnull (strstr (replaced.out, shown));
+  g_assert_nonnull (strstr (replaced.out, shown2));
+  g_assert_nonnull (strstr (replaced.out, "→"));
+  g_assert_true (strstr (replaced.out, shown) < strstr (replaced.out, shown2));
+
+  /* Dovecot presents server.pem, but server2 is pinned now. */
+  run_popbell (fixture, &check, NULL, "--check", NULL);
+  g_assert_cmpint (check.status, ==, 1);
+  g_assert_nonnull (strstr (check.out, "changed since you trusted it"));
+  g_assert_nonnull (strstr (check.out, shown2));
+  g_assert_nonnull (strstr (check.out, shown));
+  g_assert_true (strstr (check.out, shown2) < strstr (check.out, shown));
+
+  run_popbell (fixture, &json, NULL, "--check", "--json", NULL);
+  g_assert_cmpint (json.status, ==, 1);
+  json_parser_load_from_data (parser, json.out, -1, &error);
+  g_assert_no_error (error);
+  account = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                  "accounts"), 0);
+  certificate = json_object_get_object_member (account, "certificate");
+  g_assert_cmpstr (json_object_get_string_member (certificate, "sha256"), ==, sha);
+  g_assert_cmpstr (json_object_get_string_member (certificate, "pinned_sha256"), ==, sha2);
+  g_assert_true (json_object_get_boolean_member (certificate, "can_trust"));
+}
+
 static void
 test_wrong_password_is_an_auth_error (Fixture       *fixture,
                                       gconstpointer  data)
@@ -597,6 +676,8 @@ main (int    argc,
               fixture_setup, test_trust_from_certificate_file, fixture_teardown);
   g_test_add ("/pb/cli/trust/refuses-weak-certificates", Fixture, NULL,
               fixture_setup, test_trust_refuses_weak_certificates, fixture_teardown);
+  g_test_add ("/pb/cli/trust/replace-only-when-asked-and-check-shows-the-change", Fixture, NULL,
+              fixture_setup, test_trust_replace_and_changed_pin, fixture_teardown);
   g_test_add ("/pb/cli/check/wrong-password-is-an-auth-error", Fixture, NULL,
               fixture_setup, test_wrong_password_is_an_auth_error, fixture_teardown);
   g_test_add ("/pb/cli/remove-account/cleans-up", Fixture, NULL,
