@@ -236,6 +236,33 @@ def autoconfig_seeds():
                                                 b"</leave\xb3essagesOnServer>"))
 
 
+def srv_record(name, port, priority=0, weight=0):
+    if isinstance(name, str):
+        name = name.encode("utf-8")
+    return struct.pack(">HHHB", priority, weight, port, len(name)) + name
+
+
+def srv_seeds():
+    # The first byte picks the address (low bits; 0 is alice@example.org) and
+    # the security (bit 7: STARTTLS), then the records.
+    write("srv", "in-domain", b"\x00" + srv_record("pop.example.org", 995))
+    write("srv", "not-offered", b"\x00" + srv_record(".", 0))
+    write("srv", "by-priority",
+          b"\x80" + srv_record("backup.example.org", 110, 20, 0)
+          + srv_record("Mail.Example.ORG.", 110, 10, 5))
+    write("srv", "outside-domain", b"\x00" + srv_record("pop.mail-host.example.net", 995))
+    write("srv", "lookalike", b"\x00" + srv_record("evilexample.org", 995)
+          + srv_record("example.org.evil.net", 995, 1))
+    write("srv", "provider", b"\x00" + srv_record("pop.gmail.com", 995))
+    write("srv", "idn-japanese", b"\x01" + srv_record("メール.例え.jp", 995))
+    write("srv", "bad-names", b"\x00" + srv_record("bad host!", 995)
+          + srv_record("a\x00b.example.org", 995) + srv_record("\xff\xfe", 995)
+          + srv_record("x" * 255, 995) + srv_record("127.0.0.1", 995, 5))
+    write("srv", "port-zero-and-weights",
+          b"\x00" + srv_record("a.example.org", 0) + srv_record("b.example.org", 995, 0, 65535)
+          + srv_record("c.example.org", 995, 0, 1))
+
+
 def text_seeds():
     # The first byte is the character limit (0: none), the rest the text.
     write("text", "plain", b"\x00Meeting at 10")
@@ -254,6 +281,7 @@ def text_seeds():
 
 if __name__ == "__main__":
     autoconfig_seeds()
+    srv_seeds()
     text_seeds()
     pop3_seeds()
     message_seeds()
