@@ -543,6 +543,90 @@ test_no_uidl_counts_by_total (void)
   g_assert_cmpstr (message->from_name, ==, "Third");
 }
 
+/* A server without UIDL claims four billion messages: the claim is the
+ * count, but the work is the previews of the newest few, and messages
+ * without a UIDL don't pile up as unacknowledged check after check. */
+static void
+test_no_uidl_claimed_count (void)
+{
+  static const PbTestStep first[] = {
+    LOGIN_USER_PASS,
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_SEND, "+OK 2 200" },
+    { PB_STEP_EXPECT, "UIDL" }, { PB_STEP_SEND, "-ERR no such command" },
+    { PB_STEP_EXPECT, "QUIT" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_END },
+  };
+  static const PbTestStep shrunk[] = {
+    LOGIN_USER_PASS,
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_SEND, "+OK 1 100" },
+    { PB_STEP_EXPECT, "UIDL" }, { PB_STEP_SEND, "-ERR no such command" },
+    { PB_STEP_EXPECT, "QUIT" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_END },
+  };
+  const PbTestStep login[] = { LOGIN_USER_PASS };
+  g_autoptr(GArray) huge = g_array_new (FALSE, TRUE, sizeof (PbTestStep));
+  g_autoptr(PbAccount) account = scripted_account ();
+  g_autofree char *state_dir = pb_test_mkdtemp ("state");
+  g_autofree char *state_path = g_build_filename (state_dir, "scripted.state", NULL);
+  g_autoptr(PbCheckResult) one = NULL;
+  g_autoptr(PbCheckResult) two = NULL;
+  g_autoptr(PbCheckResult) three = NULL;
+  g_autoptr(PbCheckResult) four = NULL;
+  g_autoptr(PbSeenStore) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  PbTestStep step = { 0 };
+  gint64 started;
+
+  g_array_append_vals (huge, login, G_N_ELEMENTS (login));
+#define ADD(kind_, text_) \
+  G_STMT_START { step.kind = (kind_); step.text = (text_); g_array_append_val (huge, step); } \
+  G_STMT_END
+  ADD (PB_STEP_EXPECT, "STAT");
+  ADD (PB_STEP_SEND, "+OK 4294967295 0");
+  ADD (PB_STEP_EXPECT, "UIDL");
+  ADD (PB_STEP_SEND, "-ERR no such command");
+  for (guint i = 0; i < PB_CHECK_MAX_PREVIEWS; i++)
+    {
+      ADD (PB_STEP_EXPECT_PREFIX, "TOP 42949672");
+      ADD (PB_STEP_SEND, "-ERR no such message");
+    }
+  ADD (PB_STEP_EXPECT, "QUIT");
+  ADD (PB_STEP_SEND, "+OK");
+  ADD (PB_STEP_END, NULL);
+#undef ADD
+
+  one = check_scripted (account, state_dir, first);
+  g_assert_no_error (one->error);
+
+  started = g_get_monotonic_time ();
+  two = check_scripted (account, state_dir, (const PbTestStep *) huge->data);
+  g_assert_no_error (two->error);
+  /* Bounded work: far from four billion of anything. */
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (two->total, ==, G_MAXUINT32);
+  g_assert_cmpuint (two->new_count, ==, G_MAXUINT32 - 2);
+  g_assert_cmpuint (two->messages->len, ==, PB_CHECK_MAX_PREVIEWS);
+  g_assert_true (two->limits & PB_CHECK_LIMIT_TRUNCATED);
+
+  /* Again, from the start: as many as were listed once, not twice as many. */
+  three = check_scripted (account, state_dir, (const PbTestStep *) huge->data);
+  g_assert_no_error (three->error);
+  g_assert_cmpuint (three->new_count, ==, 0);
+  seen = pb_seen_store_new (state_path);
+  pb_seen_store_load (seen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pb_seen_store_get_unacknowledged (seen)->len, ==, PB_CHECK_MAX_PREVIEWS);
+  g_clear_object (&seen);
+
+  /* The mailbox shrank: the mail client took them, they are gone. */
+  four = check_scripted (account, state_dir, shrunk);
+  g_assert_no_error (four->error);
+  seen = pb_seen_store_new (state_path);
+  pb_seen_store_load (seen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pb_seen_store_get_unacknowledged (seen)->len, ==, 0);
+}
+
 static void
 test_no_top_still_counts (void)
 {
@@ -678,6 +762,8 @@ main (int    argc,
               test_cancelled_check_keeps_state, fixture_teardown);
 
   g_test_add_func ("/pb/checker/scripted/no-uidl-counts-by-total", test_no_uidl_counts_by_total);
+  g_test_add_func ("/pb/checker/scripted/no-uidl-claimed-count-is-bounded-work",
+                   test_no_uidl_claimed_count);
   g_test_add_func ("/pb/checker/scripted/no-top-still-counts", test_no_top_still_counts);
   g_test_add_func ("/pb/checker/scripted/slow-drip-hits-the-deadline",
                    test_slow_drip_hits_the_deadline);

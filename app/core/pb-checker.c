@@ -43,6 +43,7 @@ typedef struct
   PbSeenStore   *seen;
   PbPop3Listing *listing;
   GPtrArray     *new_entries;    /* PbPop3Entry* (transfer none, owned by listing) */
+  guint          claimed_new;    /* without UIDL: new messages by the count alone */
   PbCheckResult *result;
   gint64         started;
 
@@ -275,13 +276,22 @@ find_new_messages (CheckData *data)
         result->first_check = TRUE;
       else if (listing->count > (guint64) last_total)
         {
-          for (guint n = (guint) last_total + 1; n <= listing->count; n++)
+          /* The count is the server's claim ("+OK 4294967295 0" costs it
+           * nothing): it is reported, but only the messages that get a
+           * preview become entries, so the work stays bounded. */
+          guint new_count = listing->count - (guint) last_total;
+          guint first = listing->count - MIN (new_count, PB_CHECK_MAX_PREVIEWS) + 1;
+
+          g_ptr_array_set_free_func (data->new_entries, g_free);
+          for (guint n = first; n >= first && n <= listing->count; n++)
             {
               PbPop3Entry *entry = g_new0 (PbPop3Entry, 1);
               entry->msgnum = n;
               g_ptr_array_add (data->new_entries, entry);
             }
-          g_ptr_array_set_free_func (data->new_entries, g_free);
+          if (new_count > data->new_entries->len)
+            result->limits |= PB_CHECK_LIMIT_TRUNCATED;
+          data->claimed_new = new_count;
         }
     }
   else if (!pb_seen_store_is_initialized (data->seen))
@@ -309,7 +319,7 @@ find_new_messages (CheckData *data)
         }
     }
 
-  result->new_count = data->new_entries->len;
+  result->new_count = MAX (data->new_entries->len, data->claimed_new);
   for (guint i = 0; i < data->new_entries->len; i++)
     {
       PbPop3Entry *entry = g_ptr_array_index (data->new_entries, i);
@@ -351,7 +361,7 @@ on_login (GObject      *source,
     }
 
   /* Previews for the newest few; the count stays complete. */
-  n_previews = MIN (result->new_count, PB_CHECK_MAX_PREVIEWS);
+  n_previews = MIN (data->new_entries->len, PB_CHECK_MAX_PREVIEWS);
   if (n_previews < result->new_count)
     result->limits |= PB_CHECK_LIMIT_TRUNCATED;
   first = data->new_entries->len - n_previews;

@@ -11,6 +11,10 @@
 #include "pb-files.h"
 #include "pb-seen-store.h"
 
+/* Messages without a UIDL kept as not yet acknowledged, at most: as many as
+ * one check previews (PB_CHECK_MAX_PREVIEWS). */
+#define MAX_UNACKNOWLEDGED_WITHOUT_UIDL 50
+
 /* The state file is line based so that a mailbox of 100,000 messages loads and
  * saves in a few milliseconds, and so that it can be read with `less`:
  *
@@ -852,8 +856,33 @@ pb_seen_store_record_check (PbSeenStore        *self,
         g_hash_table_add (listed, copy->uidl);
     }
 
-  /* Without UIDLs nothing says which messages are gone, so none are dropped. */
-  if (server_uidls != NULL)
+  /* Without UIDLs nothing says which messages are gone. A mailbox that
+   * shrank lost some of them, maybe all: those from earlier checks go. And
+   * never more of them than the mailbox holds, nor than one check lists, so
+   * they can't pile up check after check. */
+  if (server_uidls == NULL)
+    {
+      guint keep = MIN (total, MAX_UNACKNOWLEDGED_WITHOUT_UIDL);
+      guint without = 0;
+
+      if (self->initialized && self->last_total >= 0 && total < (guint64) self->last_total)
+        for (guint i = n_unacknowledged; i > 0; i--)
+          {
+            PbMessage *message = g_ptr_array_index (self->unacknowledged, i - 1);
+
+            if (message->uidl == NULL)
+              g_ptr_array_remove_index (self->unacknowledged, i - 1);
+          }
+
+      for (guint i = self->unacknowledged->len; i > 0; i--)
+        {
+          PbMessage *message = g_ptr_array_index (self->unacknowledged, i - 1);
+
+          if (message->uidl == NULL && ++without > keep)
+            g_ptr_array_remove_index (self->unacknowledged, i - 1);
+        }
+    }
+  else
     {
       for (guint i = self->unacknowledged->len; i > 0; i--)
         {
