@@ -159,8 +159,9 @@ write_config (PbDovecot  *self,
 {
   g_autofree char *template_path = NULL;
   g_autofree char *template = NULL;
-  g_autofree char *cert = pb_test_cert_path ("server.crt");
-  g_autofree char *key = pb_test_cert_path ("server.key");
+  gboolean self_signed = (self->flags & PB_DOVECOT_FLAGS_SELF_SIGNED) != 0;
+  g_autofree char *cert = pb_test_cert_path (self_signed ? "self-signed.crt" : "server.crt");
+  g_autofree char *key = pb_test_cert_path (self_signed ? "self-signed.key" : "server.key");
   g_autofree char *base_dir = g_build_filename (self->dir, "run", NULL);
   g_autofree char *state_dir = g_build_filename (self->dir, "state", NULL);
   g_autofree char *mail_uid = g_strdup_printf ("%u", (guint) self->mail_uid);
@@ -183,6 +184,7 @@ write_config (PbDovecot  *self,
     { "@HOME_DIR@", self->home_dir },
     { "@POP3_PORT@", pop3_port },
     { "@POP3S_PORT@", pop3s_port },
+    { "@POP3_LOCK_SESSION@", (self->flags & PB_DOVECOT_FLAGS_LOCK_SESSION) ? "yes" : "no" },
   };
 
   template_path = g_test_build_filename (G_TEST_DIST, "dovecot", "dovecot.conf.in", NULL);
@@ -345,7 +347,9 @@ start_once (PbDovecot   *self,
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GTlsDatabase) database = NULL;
-  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  /* A self-signed certificate is its own anchor. */
+  g_autofree char *ca = pb_test_cert_path ((self->flags & PB_DOVECOT_FLAGS_SELF_SIGNED)
+                                           ? "self-signed.crt" : "ca.crt");
   g_autofree char *log = NULL;
   gint64 deadline;
 

@@ -26,6 +26,11 @@ typedef enum
    * "-ERR [AUTH] Unsupported authentication mechanism." Dovecot 2.3 offers no
    * way to hide SASL PLAIN while keeping USER/PASS. */
   PB_DOVECOT_FLAGS_SASL_LOGIN_ONLY = 1 << 0,
+  /* $PB_TEST_CERTS/self-signed.* instead of the CA-issued server.*. */
+  PB_DOVECOT_FLAGS_SELF_SIGNED = 1 << 1,
+  /* pop3_lock_session = yes: while one session of a user is open, another
+   * gets "-ERR [IN-USE] …", as servers that lock the maildrop answer. */
+  PB_DOVECOT_FLAGS_LOCK_SESSION = 1 << 2,
 } PbDovecotFlags;
 
 /* Fills @message (empty on entry) with message number @index (0-based), raw
