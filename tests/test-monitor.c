@@ -3,11 +3,14 @@
  * in the test's hands. */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "pb-dovecot.h"
 #include "pb-error.h"
 #include "pb-monitor.h"
 #include "pb-test-clock.h"
 #include "pb-test-network.h"
+#include "pb-test-server.h"
 #include "pb-test-util.h"
 
 #define PASSWORD "monitor-secret"
@@ -358,6 +361,142 @@ test_failures_tell_once (Fixture       *fixture,
   g_assert_false (pb_scheduler_is_stopped (fixture->scheduler, "home"));
 }
 
+/* The account points at a scripted server playing @steps for every check. */
+static PbTestServer *
+use_scripted_server (Fixture          *fixture,
+                     const PbTestStep *steps)
+{
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.pem");
+  PbTestServer *server = pb_test_server_new (cert, TRUE, steps);
+  PbAccount *account = pb_account_store_lookup (fixture->accounts, "home");
+
+  pb_account_set_user (account, "alice");
+  pb_account_set_port (account, pb_test_server_get_port (server));
+  return server;
+}
+
+/* A mailbox the user's mail client holds open is no reason to ask for the
+ * password: the check is retried on its back-off, and the user hears of it
+ * only when it persists. */
+static void
+test_mailbox_in_use_is_retried (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, "+OK POP3 Ready" },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, "+OK\r\nUSER\r\nUIDL\r\nRESP-CODES\r\n.\r\n" },
+    { PB_STEP_EXPECT, "USER alice" },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT_PREFIX, "PASS " },
+    { PB_STEP_SEND, "-ERR [IN-USE] Mailbox in use" },
+    { PB_STEP_END },
+  };
+  g_autoptr(PbTestServer) server = NULL;
+
+  if (!need_dovecot ())
+    return;
+
+  server = use_scripted_server (fixture, steps);
+  start_with_password (fixture, PASSWORD);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_FAILING);
+  g_assert_error (pb_monitor_get_error (fixture->monitor, "home"), PB_POP3_ERROR,
+                  PB_POP3_ERROR_MAILBOX_IN_USE);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+  g_assert_false (pb_scheduler_is_stopped (fixture->scheduler, "home"));
+
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  g_assert_cmpint (fixture->attention_state, ==, PB_ACCOUNT_STATE_FAILING);
+  g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 3);
+  /* Never taken for a wrong password. */
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_FAILING);
+  g_assert_false (pb_scheduler_is_stopped (fixture->scheduler, "home"));
+}
+
+/* LOGIN-DELAY 900 with a 5-minute interval: checks every 15 minutes. */
+static void
+test_login_delay_stretches_the_interval (Fixture       *fixture,
+                                         gconstpointer  data)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, "+OK POP3 Ready" },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, "+OK\r\nUSER\r\nUIDL\r\nLOGIN-DELAY 900\r\n.\r\n" },
+    { PB_STEP_EXPECT, "USER alice" },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT_PREFIX, "PASS " },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_SEND, "+OK 1 100" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-1\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  g_autoptr(PbTestServer) server = NULL;
+  PbClock *clock;
+  gint64 before;
+
+  if (!need_dovecot ())
+    return;
+
+  server = use_scripted_server (fixture, steps);
+  clock = PB_CLOCK (fixture->clock);
+  start_with_password (fixture, PASSWORD);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_cmpuint (pb_monitor_get_login_delay (fixture->monitor, "home"), ==, 900);
+
+  before = pb_clock_get_monotonic (clock);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_clock_get_monotonic (clock) - before, >=, 15 * 60 * G_USEC_PER_SEC);
+  g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 2);
+}
+
+/* The user's mail client fetched and deleted new mail between two checks:
+ * it leaves the count (and with it the window and the tray). */
+static void
+test_mail_deleted_by_client_leaves_the_count (Fixture       *fixture,
+                                              gconstpointer  data)
+{
+  g_autofree char *maildir = NULL;
+  const char *subdirs[] = { "new", "cur" };
+
+  if (!need_dovecot ())
+    return;
+
+  deliver (fixture, "old");
+  start_with_password (fixture, PASSWORD);
+  deliver (fixture, "first");
+  deliver (fixture, "second");
+  pb_monitor_check_now (fixture->monitor, "home");
+  run_next_check (fixture);
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, "home"), ==, 2);
+
+  /* The mail client takes everything, as POP3 clients without "leave a copy
+   * on the server" do. */
+  maildir = pb_dovecot_get_maildir (dovecot, fixture->user);
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (maildir, subdirs[i], NULL);
+      g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+      const char *name;
+
+      while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_assert_cmpint (g_unlink (path), ==, 0);
+        }
+    }
+
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, "home"), ==, 0);
+  g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, NULL), ==, 0);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+}
+
 static void
 test_offline_and_reload (Fixture       *fixture,
                          gconstpointer  data)
@@ -445,6 +584,10 @@ main (int    argc,
        GINT_TO_POINTER (1));
   ADD ("failures-tell-once", test_failures_tell_once, NULL);
   ADD ("offline-and-reload", test_offline_and_reload, NULL);
+  ADD ("mail-deleted-by-the-mail-client-leaves-the-count",
+       test_mail_deleted_by_client_leaves_the_count, NULL);
+  ADD ("mailbox-in-use-is-retried-not-a-password", test_mailbox_in_use_is_retried, NULL);
+  ADD ("login-delay-stretches-the-interval", test_login_delay_stretches_the_interval, NULL);
 #undef ADD
 
   status = g_test_run ();

@@ -119,6 +119,7 @@ collect_connection_facts (CheckData *data)
   result->ciphersuite = g_strdup (pb_pop3_client_get_ciphersuite (client));
   result->commands_sent = pb_pop3_client_get_commands_sent (client);
   result->round_trips = pb_pop3_client_get_round_trips (client);
+  result->login_delay = pb_pop3_client_get_login_delay (client);
 }
 
 static void
@@ -149,6 +150,22 @@ finish (GTask  *task,
       /* A failed check reports nothing new. */
       result->new_count = 0;
       g_ptr_array_set_size (result->messages, 0);
+    }
+
+  /* The applet never checks more often than the server allows; say so. */
+  if (error == NULL && result->notice == NULL &&
+      result->login_delay > 60 * pb_account_get_interval (data->account))
+    {
+      guint minutes = (result->login_delay + 59) / 60;
+
+      result->notice = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "%s allows a login only every %u minute; "
+                                                     "Popbell checks this account no more "
+                                                     "often than that.",
+                                                     "%s allows a login only every %u minutes; "
+                                                     "Popbell checks this account no more "
+                                                     "often than that.", minutes),
+                                        result->host, minutes);
     }
 
   result->duration_us = g_get_monotonic_time () - data->started;

@@ -39,6 +39,7 @@ typedef struct
   char                 *ciphersuite;
   guint                 commands_sent;
   guint                 round_trips;
+  guint                 login_delay;    /* seconds the server wants between logins, or 0 */
   gint64                duration_us;
 
   /* Something the user should know that did not fail the check, e.g. that an

@@ -30,7 +30,23 @@ typedef struct
   gboolean        unlock_next;    /* the next check may prompt */
   char           *session_password;
   GCancellable   *cancellable;    /* of the running check */
+  guint           login_delay;    /* seconds, from the server's CAPA LOGIN-DELAY */
 } Entry;
+
+/* The account's interval, or longer when the server allows logins less
+ * often (RFC 2449 LOGIN-DELAY): never log in more often than it allows. */
+static guint
+effective_interval (Entry *entry)
+{
+  guint minutes = pb_account_get_interval (entry->account);
+  guint delay_minutes = (entry->login_delay + 59) / 60;
+
+  /* One minute more than the delay: the scheduler spreads checks by a few
+   * seconds either way, and the server counts from the last login. */
+  if (delay_minutes >= minutes)
+    return delay_minutes + 1;
+  return minutes;
+}
 
 struct _PbMonitor
 {
@@ -168,6 +184,15 @@ on_checked (GObject      *source,
     }
 
   g_clear_object (&entry->cancellable);
+
+  /* What the server said of itself counts from now on, whatever the outcome. */
+  if (result->login_delay != entry->login_delay && result->host != NULL &&
+      (result->error == NULL || result->round_trips > 0))
+    {
+      entry->login_delay = result->login_delay;
+      if (pb_account_get_enabled (entry->account))
+        pb_scheduler_set_interval (self->scheduler, entry->id, effective_interval (entry));
+    }
 
   if (result->error == NULL)
     {
@@ -333,7 +358,7 @@ add_entry (PbMonitor *self,
   g_hash_table_insert (self->entries, entry->id, entry);
 
   if (pb_account_get_enabled (account))
-    pb_scheduler_add_account (self->scheduler, entry->id, pb_account_get_interval (account));
+    pb_scheduler_add_account (self->scheduler, entry->id, effective_interval (entry));
 
   return entry;
 }
@@ -400,11 +425,13 @@ adopt_accounts (PbMonitor *self)
         else if (!was_enabled && enabled)
           {
             entry->state = PB_ACCOUNT_STATE_IDLE;
-            pb_scheduler_add_account (self->scheduler, entry->id, pb_account_get_interval (account));
+            pb_scheduler_add_account (self->scheduler, entry->id, effective_interval (entry));
           }
         else if (enabled)
           {
-            pb_scheduler_set_interval (self->scheduler, entry->id, pb_account_get_interval (account));
+            if (reconnect)
+              entry->login_delay = 0;
+            pb_scheduler_set_interval (self->scheduler, entry->id, effective_interval (entry));
             /* Another server or user deserves a fresh look, whatever stopped it. */
             if (reconnect)
               {
@@ -635,6 +662,17 @@ pb_monitor_get_last_success_time (PbMonitor  *self,
   if (entry->last_success_time != 0)
     return entry->last_success_time;
   return pb_seen_store_get_last_check (entry->seen);
+}
+
+guint
+pb_monitor_get_login_delay (PbMonitor  *self,
+                            const char *account_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), 0);
+  entry = lookup_entry (self, account_id);
+  return entry != NULL ? entry->login_delay : 0;
 }
 
 gint64

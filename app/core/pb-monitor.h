@@ -66,6 +66,10 @@ PbCheckResult  *pb_monitor_get_last_success (PbMonitor      *self,
 /* Unix time of the last successful check (this session or an earlier one), 0 if none. */
 gint64          pb_monitor_get_last_success_time (PbMonitor *self,
                                              const char     *account_id);
+/* Seconds the server wants between two logins (CAPA LOGIN-DELAY, RFC 2449),
+ * as its last check learned, or 0. Checks are never closer than that. */
+guint           pb_monitor_get_login_delay (PbMonitor       *self,
+                                             const char     *account_id);
 /* Unix time of the next planned check, 0 when none. */
 gint64          pb_monitor_get_next_check_time (PbMonitor   *self,
                                              const char     *account_id);

@@ -411,11 +411,35 @@ pb_describe_state (PbMonitor  *monitor,
   g_return_val_if_fail (PB_IS_MONITOR (monitor), NULL);
   g_return_val_if_fail (account_id != NULL, NULL);
 
-  return pb_describe_state_full (pb_monitor_get_state (monitor, account_id),
-                                 pb_monitor_get_error (monitor, account_id),
-                                 pb_monitor_get_last_success_time (monitor, account_id),
-                                 pb_monitor_get_next_check_time (monitor, account_id),
-                                 now);
+  {
+    g_autofree char *state = NULL;
+    PbAccount *account = pb_account_store_lookup (pb_monitor_get_account_store (monitor),
+                                                  account_id);
+    guint delay = pb_monitor_get_login_delay (monitor, account_id);
+    guint interval = account != NULL ? pb_account_get_interval (account) : 0;
+    guint delay_minutes = (delay + 59) / 60;
+
+    state = pb_describe_state_full (pb_monitor_get_state (monitor, account_id),
+                                    pb_monitor_get_error (monitor, account_id),
+                                    pb_monitor_get_last_success_time (monitor, account_id),
+                                    pb_monitor_get_next_check_time (monitor, account_id),
+                                    now);
+    /* The interval grew to what the server allows: say why. */
+    if (account != NULL && delay_minutes > interval)
+      {
+        g_autofree char *why =
+          g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                        "The server allows a login only every %u minute, "
+                                        "so Popbell checks this account that often.",
+                                        "The server allows a login only every %u minutes, "
+                                        "so Popbell checks this account that often.",
+                                        delay_minutes),
+                           delay_minutes);
+
+        return pb_describe_join (state, why);
+      }
+    return g_steal_pointer (&state);
+  }
 }
 
 gboolean

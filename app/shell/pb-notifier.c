@@ -592,8 +592,14 @@ on_account_changed (PbMonitor  *monitor,
   state = pb_monitor_get_state (monitor, account_id);
   if (state == PB_ACCOUNT_STATE_OK)
     {
+      GPtrArray *unacknowledged = pb_monitor_get_unacknowledged (monitor, account_id);
+
       close_notification (&notes->attention, self);
       notes->told = PB_ACCOUNT_STATE_IDLE;
+      /* The mail it announced is gone: the user's mail client fetched and
+       * deleted it since. */
+      if (unacknowledged == NULL || unacknowledged->len == 0)
+        close_notification (&notes->mail, self);
     }
 }
 
