@@ -1365,10 +1365,29 @@ test_stls_refused (void)
   session_start (&s, NULL, PB_SECURITY_STARTTLS, steps);
   g_assert_false (client_connect (s.client, NULL, &error));
   g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE);
-  g_assert_nonnull (strstr (error->message, "TLS is down today."));
+  /* Text that did not come through TLS is not shown as the server's. */
+  g_assert_null (strstr (error->message, "TLS is down today."));
   wait_server_disconnected (s.server);
   /* No fallback: no USER, no QUIT in clear text. */
   assert_transcript (s.server, "CAPA|STLS");
+  session_end (&s);
+}
+
+/* A refusing greeting before STLS: whoever is on the path wrote it. */
+static void
+test_plain_greeting_text_not_shown (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, "-ERR Call 0120-000-000 and tell us your password" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  session_start (&s, NULL, PB_SECURITY_STARTTLS, steps);
+  g_assert_false (client_connect (s.client, NULL, &error));
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_SERVER);
+  g_assert_null (strstr (error->message, "password"));
   session_end (&s);
 }
 
@@ -1700,6 +1719,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pb/pop3/client/quit-before-connect-ends-session", test_quit_before_connect);
 
   g_test_add_func ("/pb/pop3/login/nothing-sent-behind-pass", test_nothing_behind_pass);
+  g_test_add_func ("/pb/pop3/stls/plain-greeting-text-is-not-shown",
+                   test_plain_greeting_text_not_shown);
   g_test_add_func ("/pb/pop3/login/sasl-login", test_sasl_login);
   g_test_add_func ("/pb/pop3/login/plain-initial-response-fits-255-octets",
                    test_plain_initial_response_limit);

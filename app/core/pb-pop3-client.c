@@ -773,6 +773,14 @@ on_connect_exchange (GObject      *source,
   switch (data->phase)
     {
     case PHASE_GREETING:
+      /* Before STLS anyone on the path can write the text: it is not the
+       * server's word, and is not shown as such. */
+      if (!response->ok && !self->tls_done)
+        {
+          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+                                      _("%s refused the connection."), self->host));
+          break;
+        }
       if (!response->ok)
         {
           op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
@@ -805,11 +813,11 @@ on_connect_exchange (GObject      *source,
       return;
 
     case PHASE_STLS:
+      /* Not through TLS yet: the text may not be the server's. */
       if (!response->ok)
         {
           op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE,
-                                      _("%s refused to start TLS: %s"),
-                                      self->host, response->text));
+                                      _("%s refused to start TLS."), self->host));
           break;
         }
 
