@@ -78,7 +78,7 @@ check_response (const PbPop3Response *response,
                          "a UIDL line parsed out of bounds");
       }
     pb_fuzz_check (response->body_bytes >= sum, "body_bytes lower than the lines' size");
-    pb_pop3_parse_capa (response->lines);
+    pb_pop3_parse_capa (response->lines, NULL);
   }
 
   {
