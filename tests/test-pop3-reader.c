@@ -313,13 +313,38 @@ test_response_max_body (void)
   PbPop3Response *none = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* Two lines of 10 bytes with CRLF: 24 bytes. */
+  /* Two lines of 10 bytes with CRLF, and the cost of each line. */
   feed_str (fits, "+OK\r\n0123456789\r\n0123456789\r\n.\r\n");
-  response = read_complete (fits, TRUE, 24);
+  response = read_complete (fits, TRUE, 24 + 2 * PB_POP3_LINE_COST);
   g_assert_cmpuint (response->lines->len, ==, 2);
 
   feed_str (too_big, "+OK\r\n0123456789\r\n0123456789\r\n.\r\n");
-  g_assert_cmpint (pb_pop3_reader_read_response (too_big, TRUE, 23, &none, &error),
+  g_assert_cmpint (pb_pop3_reader_read_response (too_big, TRUE, 23 + 2 * PB_POP3_LINE_COST,
+                                                 &none, &error),
+                   ==, PB_POP3_READ_ERROR);
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL);
+  g_assert_null (none);
+}
+
+/* Empty lines are the cheapest to send and cost a pointer each to keep: the
+ * cap counts that cost, so they get no further than lines of text. */
+static void
+test_response_max_body_counts_lines (void)
+{
+  g_autoptr(PbPop3Reader) fits = pb_pop3_reader_new (0);
+  g_autoptr(PbPop3Reader) too_many = pb_pop3_reader_new (0);
+  g_autoptr(PbPop3Response) response = NULL;
+  PbPop3Response *none = NULL;
+  g_autoptr(GError) error = NULL;
+
+  feed_str (fits, "+OK\r\n\r\n\r\n\r\n.\r\n");
+  response = read_complete (fits, TRUE, 3 * (2 + PB_POP3_LINE_COST));
+  g_assert_cmpuint (response->lines->len, ==, 3);
+  g_assert_cmpuint (response->body_bytes, ==, 6);
+
+  feed_str (too_many, "+OK\r\n\r\n\r\n\r\n.\r\n");
+  g_assert_cmpint (pb_pop3_reader_read_response (too_many, TRUE, 3 * (2 + PB_POP3_LINE_COST) - 1,
+                                                 &none, &error),
                    ==, PB_POP3_READ_ERROR);
   g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL);
   g_assert_null (none);
@@ -584,6 +609,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pb/pop3-reader/response/status-forms", test_response_status_forms);
   g_test_add_func ("/pb/pop3-reader/response/invalid-utf8-replaced", test_response_invalid_utf8);
   g_test_add_func ("/pb/pop3-reader/response/max-body-caps-size", test_response_max_body);
+  g_test_add_func ("/pb/pop3-reader/response/max-body-counts-each-line",
+                   test_response_max_body_counts_lines);
   g_test_add_func ("/pb/pop3-reader/response/large-uidl-parses-fast",
                    test_response_large_uidl_is_fast);
   g_test_add_func ("/pb/pop3-reader/response/one-huge-feed", test_response_one_huge_feed);

@@ -296,11 +296,13 @@ pb_pop3_reader_read_response (PbPop3Reader    *reader,
           partial->body_bytes++;
         }
 
+      /* A line costs more than its text: a pointer here, and for a UIDL listing
+       * an entry, more pointers and a seen-set slot later. Counted with the text,
+       * so that no shape of body (100,000s of "1 a", or empty lines) gets more
+       * lines past the cap than the memory it stands for. */
       partial->body_bytes += len + 2;
-      /* Each line also costs a pointer: without counting it, a body of empty
-       * lines would take four times the cap in memory. */
-      if (max_body > 0 && (partial->body_bytes > max_body ||
-                           (partial->lines->len + 1) * sizeof (gpointer) > max_body))
+      if (max_body > 0 &&
+          partial->body_bytes + (partial->lines->len + 1) * (guint64) PB_POP3_LINE_COST > max_body)
         {
           g_clear_pointer (&reader->partial, pb_pop3_response_free);
           reader_fail (reader, error, PB_POP3_ERROR_PROTOCOL,

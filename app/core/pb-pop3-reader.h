@@ -10,6 +10,10 @@ G_BEGIN_DECLS
  * an error (PB_POP3_ERROR_LINE_TOO_LONG) and the reader is then unusable. */
 
 #define PB_POP3_DEFAULT_MAX_LINE (64 * 1024)
+/* What one line of a multi-line answer costs beyond its text, counted against
+ * the body cap: its pointer, and what a UIDL listing turns it into (an entry,
+ * pointers to it, a slot in the seen set). Measured with tests/bench-listing.c. */
+#define PB_POP3_LINE_COST 64
 
 typedef struct _PbPop3Reader PbPop3Reader;
 
@@ -62,7 +66,9 @@ typedef enum
  * continuation may come. Keeps partial state between calls, so call again
  * after feeding more bytes with the same @expect. A status line that is
  * neither +OK nor -ERR (nor an expected continuation), or a body larger than
- * @max_body bytes (0 = no cap), is PB_POP3_ERROR_PROTOCOL. */
+ * @max_body (0 = no cap), is PB_POP3_ERROR_PROTOCOL. A body's size is its
+ * lines with their CRLF plus PB_POP3_LINE_COST per line, so that the cap bounds
+ * memory rather than bytes on the wire. */
 PbPop3ReadStatus pb_pop3_reader_read_response (PbPop3Reader    *reader,
                                                guint            expect,
                                                gsize            max_body,
