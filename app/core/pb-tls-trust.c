@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -1031,82 +1030,10 @@ typedef struct
 static void
 pin_free (Pin *pin)
 {
-  if (pin == NULL)
-    return;
   g_free (pin->sha256);
   g_free (pin->pem);
   g_clear_pointer (&pin->pinned_at, g_date_time_unref);
   g_free (pin);
-}
-
-static Pin *
-pin_copy (const Pin *pin)
-{
-  Pin *copy = g_new0 (Pin, 1);
-
-  copy->sha256 = g_strdup (pin->sha256);
-  copy->pem = g_strdup (pin->pem);
-  copy->pinned_at = pin->pinned_at ? g_date_time_ref (pin->pinned_at) : NULL;
-  return copy;
-}
-
-static GHashTable *
-pins_new (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) pin_free);
-}
-
-static GHashTable *
-pins_copy (GHashTable *pins)
-{
-  GHashTable *copy = pins_new ();
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, pins);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (copy, g_strdup (key), pin_copy (value));
-  return copy;
-}
-
-/* Same keys, same certificates: whether a reload changed what is trusted. */
-static gboolean
-pins_equal (GHashTable *a,
-            GHashTable *b)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (g_hash_table_size (a) != g_hash_table_size (b))
-    return FALSE;
-  g_hash_table_iter_init (&iter, a);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      Pin *other = g_hash_table_lookup (b, key);
-
-      if (other == NULL || strcmp (other->sha256, ((Pin *) value)->sha256) != 0)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* Applies the changes made in this process since the file was last read
- * (a pin for a key, or NULL for a removal) on top of what the file holds now. */
-static void
-pins_apply_changes (GHashTable *pins,
-                    GHashTable *changes)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, changes);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      if (value == NULL)
-        g_hash_table_remove (pins, key);
-      else
-        g_hash_table_replace (pins, g_strdup (key), pin_copy (value));
-    }
 }
 
 struct _PbTrustStore
@@ -1115,21 +1042,9 @@ struct _PbTrustStore
 
   char *path;
   GHashTable *pins; /* "host:port" → Pin */
-  /* What add() and remove() did since the file was last read: "host:port" → Pin, or NULL
-   * for a removal. Saving writes these over the file's current pins, never the whole of
-   * memory, so a pin another process forgot is not written back. */
-  GHashTable *changes;
   /* Why the file could not be read, while it is still there unread: saving would
    * drop every pin the user made. */
   char *unreadable;
-
-  /* Following the file (pb_trust_store_watch). */
-  GFileMonitor *monitor;
-  guint reload_source;
-  gboolean reloading;
-  /* Bumped whenever memory is set from the file or the file from memory, so that
-   * a reload read before that is not applied over it. */
-  guint64 generation;
 };
 
 G_DEFINE_FINAL_TYPE (PbTrustStore, pb_trust_store, G_TYPE_OBJECT)
@@ -1142,14 +1057,6 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
-
-enum
-{
-  SIGNAL_CHANGED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
 
 static void
 pb_trust_store_constructed (GObject *object)
@@ -1166,22 +1073,6 @@ pb_trust_store_constructed (GObject *object)
 }
 
 static void
-pb_trust_store_dispose (GObject *object)
-{
-  PbTrustStore *self = PB_TRUST_STORE (object);
-
-  if (self->monitor != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->monitor, self);
-      g_file_monitor_cancel (self->monitor);
-      g_clear_object (&self->monitor);
-    }
-  g_clear_handle_id (&self->reload_source, g_source_remove);
-
-  G_OBJECT_CLASS (pb_trust_store_parent_class)->dispose (object);
-}
-
-static void
 pb_trust_store_finalize (GObject *object)
 {
   PbTrustStore *self = PB_TRUST_STORE (object);
@@ -1189,7 +1080,6 @@ pb_trust_store_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->unreadable, g_free);
   g_clear_pointer (&self->pins, g_hash_table_unref);
-  g_clear_pointer (&self->changes, g_hash_table_unref);
 
   G_OBJECT_CLASS (pb_trust_store_parent_class)->finalize (object);
 }
@@ -1237,7 +1127,6 @@ pb_trust_store_class_init (PbTrustStoreClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->constructed = pb_trust_store_constructed;
-  object_class->dispose = pb_trust_store_dispose;
   object_class->finalize = pb_trust_store_finalize;
   object_class->get_property = pb_trust_store_get_property;
   object_class->set_property = pb_trust_store_set_property;
@@ -1248,20 +1137,12 @@ pb_trust_store_class_init (PbTrustStoreClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  /* The pins changed because another process changed trust.ini (see
-   * pb_trust_store_watch). */
-  signals[SIGNAL_CHANGED] =
-    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 pb_trust_store_init (PbTrustStore *self)
 {
-  self->pins = pins_new ();
-  self->changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) pin_free);
+  self->pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) pin_free);
 }
 
 PbTrustStore *
@@ -1320,64 +1201,52 @@ pin_from_group (GKeyFile   *keyfile,
   return pin;
 }
 
-typedef enum
-{
-  READ_OK,          /* the file's pins (none when it is missing) */
-  READ_UNREADABLE,  /* still there, unread: @reason says why */
-  READ_SET_ASIDE,   /* corrupt, renamed out of the way */
-} ReadOutcome;
-
-/* Reads @path into a new "host:port" → Pin table. Touches no store, so a
- * thread may run it. A corrupt file is set aside here, never written over. */
-static ReadOutcome
-read_pins (const char  *path,
-           GHashTable **pins_out,
-           char       **reason,
-           GError     **error)
+gboolean
+pb_trust_store_load (PbTrustStore  *self,
+                     GError       **error)
 {
   g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autoptr(GHashTable) pins = pins_new ();
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
   g_auto(GStrv) groups = NULL;
   gsize len;
 
-  *pins_out = NULL;
-  *reason = NULL;
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!pb_files_read (path, &contents, &len, &local_error))
+  g_hash_table_remove_all (self->pins);
+  g_clear_pointer (&self->unreadable, g_free);
+
+  if (!pb_files_read (self->path, &contents, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          *pins_out = g_steal_pointer (&pins);
-          return READ_OK;
-        }
+        return TRUE;
       /* Not corrupt, only out of reach (EACCES, EIO, not a file): it stays where it is. */
-      *reason = g_strdup (local_error->message);
+      self->unreadable = g_strdup (local_error->message);
       g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO,
                    _("Could not read the trusted certificates: %s"), local_error->message);
-      return READ_UNREADABLE;
+      return FALSE;
     }
 
   if (!g_key_file_load_from_data (keyfile, contents, len, G_KEY_FILE_NONE, &local_error))
     {
       g_autoptr(GError) aside_error = NULL;
-      g_autofree char *aside = pb_files_set_aside (path, &aside_error);
+      g_autofree char *aside = pb_files_set_aside (self->path, &aside_error);
 
       if (aside == NULL)
         {
-          *reason = g_strdup (aside_error->message);
+          self->unreadable = g_strdup (aside_error->message);
           g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
                        _("The trusted certificates in %s are unreadable (%s), and the file "
                          "could not be moved aside: %s"),
-                       path, local_error->message, aside_error->message);
-          return READ_UNREADABLE;
+                       self->path, local_error->message, aside_error->message);
         }
-      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
-                   _("The trusted certificates in %s were unreadable (%s); the file was "
-                     "moved to %s and no certificate is trusted now"),
-                   path, local_error->message, aside);
-      return READ_SET_ASIDE;
+      else
+        g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT,
+                     _("The trusted certificates in %s were unreadable (%s); the file was "
+                       "moved to %s and no certificate is trusted now"),
+                     self->path, local_error->message, aside);
+      return FALSE;
     }
 
   groups = g_key_file_get_groups (keyfile, NULL);
@@ -1393,47 +1262,35 @@ read_pins (const char  *path,
         }
       pin = pin_from_group (keyfile, groups[i]);
       if (pin != NULL)
-        g_hash_table_replace (pins, g_steal_pointer (&key), pin);
+        g_hash_table_replace (self->pins, g_steal_pointer (&key), pin);
     }
 
-  g_debug ("Read %u pins from %s", g_hash_table_size (pins), path);
-  *pins_out = g_steal_pointer (&pins);
-  return READ_OK;
+  g_debug ("Loaded %u pins from %s", g_hash_table_size (self->pins), self->path);
+  return TRUE;
 }
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static char **
-sorted_keys (GHashTable *pins)
-{
-  char **keys;
-  guint n;
-
-  keys = (char **) g_hash_table_get_keys_as_array (pins, &n);
-  for (guint i = 0; i < n; i++)
-    keys[i] = g_strdup (keys[i]);
-  qsort (keys, n, sizeof (char *), compare_strings);
-  return keys;
-}
-
-static gboolean
-write_pins (const char  *path,
-            GHashTable  *pins,
-            GError     **error)
+gboolean
+pb_trust_store_save (PbTrustStore  *self,
+                     GError       **error)
 {
   g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_auto(GStrv) keys = sorted_keys (pins);
+  g_auto(GStrv) keys = NULL;
   g_autofree char *data = NULL;
   gsize len;
 
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->unreadable != NULL)
+    {
+      pb_files_set_unreadable_error (error, self->path, self->unreadable);
+      return FALSE;
+    }
+
+  keys = pb_trust_store_list_keys (self);
   for (guint i = 0; keys[i] != NULL; i++)
     {
-      Pin *pin = g_hash_table_lookup (pins, keys[i]);
+      Pin *pin = g_hash_table_lookup (self->pins, keys[i]);
       g_autofree char *group = key_to_group (keys[i]);
 
       g_key_file_set_string (keyfile, group, "sha256", pin->sha256);
@@ -1446,79 +1303,11 @@ write_pins (const char  *path,
     }
 
   data = g_key_file_to_data (keyfile, &len, NULL);
-  if (!pb_files_write_atomic (path, data, len, 0600, error))
+  if (!pb_files_write_atomic (self->path, data, len, 0600, error))
     {
       g_prefix_error (error, _("Could not save the trusted certificates: "));
       return FALSE;
     }
-  return TRUE;
-}
-
-gboolean
-pb_trust_store_load (PbTrustStore  *self,
-                     GError       **error)
-{
-  GHashTable *pins = NULL;
-  ReadOutcome outcome;
-
-  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  self->generation++;
-  g_hash_table_remove_all (self->changes);
-  g_clear_pointer (&self->unreadable, g_free);
-  g_clear_pointer (&self->pins, g_hash_table_unref);
-
-  outcome = read_pins (self->path, &pins, &self->unreadable, error);
-  self->pins = pins != NULL ? pins : pins_new ();
-  if (outcome != READ_OK)
-    return FALSE;
-
-  g_debug ("Loaded %u pins from %s", g_hash_table_size (self->pins), self->path);
-  return TRUE;
-}
-
-gboolean
-pb_trust_store_save (PbTrustStore  *self,
-                     GError       **error)
-{
-  g_autoptr(GHashTable) merged = NULL;
-  g_autoptr(GError) read_error = NULL;
-  g_autofree char *reason = NULL;
-
-  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  /* Read the file again first: another process (popbell --trust, --forget-trust)
-   * may have changed it since, and only what this store changed goes on top. */
-  switch (read_pins (self->path, &merged, &reason, &read_error))
-    {
-    case READ_OK:
-      g_clear_pointer (&self->unreadable, g_free);
-      break;
-    case READ_UNREADABLE:
-      g_free (self->unreadable);
-      self->unreadable = g_steal_pointer (&reason);
-      pb_files_set_unreadable_error (error, self->path, self->unreadable);
-      return FALSE;
-    case READ_SET_ASIDE:
-      /* The corrupt file is kept aside; what this store last read is the best
-       * account left of the user's pins. */
-      g_debug ("%s", read_error->message);
-      merged = pins_copy (self->pins);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  pins_apply_changes (merged, self->changes);
-  if (!write_pins (self->path, merged, error))
-    return FALSE;
-
-  self->generation++;
-  g_hash_table_remove_all (self->changes);
-  g_clear_pointer (&self->pins, g_hash_table_unref);
-  self->pins = g_steal_pointer (&merged);
   return TRUE;
 }
 
@@ -1604,7 +1393,6 @@ pb_trust_store_get_pinned_at (PbTrustStore *self,
   return pin != NULL ? pin->pinned_at : NULL;
 }
 
-
 void
 pb_trust_store_add (PbTrustStore    *self,
                     const char      *host,
@@ -1623,7 +1411,6 @@ pb_trust_store_add (PbTrustStore    *self,
   g_object_get (certificate, "certificate-pem", &pin->pem, NULL);
   pin->pinned_at = g_date_time_new_now_utc ();
 
-  g_hash_table_replace (self->changes, pb_trust_key (host, port), pin_copy (pin));
   g_hash_table_replace (self->pins, pb_trust_key (host, port), pin);
 }
 
@@ -1646,199 +1433,29 @@ pb_trust_store_remove (PbTrustStore  *self,
                    _("No certificate is trusted for %s"), key);
       return FALSE;
     }
-  g_hash_table_replace (self->changes, g_steal_pointer (&key), NULL);
   return TRUE;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
 char **
 pb_trust_store_list_keys (PbTrustStore *self)
 {
+  char **keys;
+  guint n;
+
   g_return_val_if_fail (PB_IS_TRUST_STORE (self), NULL);
 
-  return sorted_keys (self->pins);
-}
-
-/* ---- Following trust.ini ------------------------------------------------ */
-
-/* Atomic writes come as a burst of events (temporary created, written,
- * renamed over trust.ini): one reload for the burst. */
-#define RELOAD_DELAY_MS 50
-
-typedef struct
-{
-  guint64 generation;
-  ReadOutcome outcome;
-  GHashTable *pins;
-  char *reason;
-  GError *error;
-} Reload;
-
-static void
-reload_free (Reload *reload)
-{
-  g_clear_pointer (&reload->pins, g_hash_table_unref);
-  g_free (reload->reason);
-  g_clear_error (&reload->error);
-  g_free (reload);
-}
-
-static void schedule_reload (PbTrustStore *self);
-
-/* In a thread: a slow disk or a file grown huge must not stall the applet. */
-static void
-reload_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Reload *reload = task_data;
-  const char *path = g_object_get_data (G_OBJECT (task), "path");
-
-  reload->outcome = read_pins (path, &reload->pins, &reload->reason, &reload->error);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_reloaded (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  PbTrustStore *self = PB_TRUST_STORE (source);
-  Reload *reload = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GHashTable) before = NULL;
-  g_autoptr(GError) error = NULL;
-
-  self->reloading = FALSE;
-  if (self->monitor == NULL)
-    return;
-
-  /* Memory was set from the file, or the file from memory, after this read began:
-   * what it read may be older than both. Read again. */
-  if (reload->generation != self->generation)
-    {
-      schedule_reload (self);
-      return;
-    }
-
-  switch (reload->outcome)
-    {
-    case READ_OK:
-      self->generation++;
-      g_clear_pointer (&self->unreadable, g_free);
-      before = g_steal_pointer (&self->pins);
-      self->pins = g_steal_pointer (&reload->pins);
-      pins_apply_changes (self->pins, self->changes);
-      if (!pins_equal (before, self->pins))
-        {
-          g_debug ("%s changed: %u pins now", self->path, g_hash_table_size (self->pins));
-          g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
-        }
-      break;
-
-    case READ_UNREADABLE:
-      /* Nothing learnt; saving waits until the file can be read again. */
-      g_debug ("%s", reload->error->message);
-      g_free (self->unreadable);
-      self->unreadable = g_steal_pointer (&reload->reason);
-      break;
-
-    case READ_SET_ASIDE:
-      /* Keep the pins last read, and write them back where the corrupt file was:
-       * otherwise the next event (the file gone) would read as "no pins at all",
-       * and popbell's other commands would disagree with the applet. */
-      g_debug ("%s", reload->error->message);
-      self->generation++;
-      if (!write_pins (self->path, self->pins, &error))
-        g_debug ("%s", error->message);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gboolean
-start_reload (gpointer user_data)
-{
-  PbTrustStore *self = user_data;
-  g_autoptr(GTask) task = NULL;
-  Reload *reload;
-
-  self->reload_source = 0;
-  if (self->reloading)
-    {
-      /* One read at a time; the running one's result is dropped and read again. */
-      self->generation++;
-      return G_SOURCE_REMOVE;
-    }
-
-  reload = g_new0 (Reload, 1);
-  reload->generation = self->generation;
-  task = g_task_new (self, NULL, on_reloaded, NULL);
-  g_task_set_source_tag (task, start_reload);
-  g_task_set_task_data (task, reload, (GDestroyNotify) reload_free);
-  g_object_set_data_full (G_OBJECT (task), "path", g_strdup (self->path), g_free);
-  self->reloading = TRUE;
-  g_task_run_in_thread (task, reload_thread);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_reload (PbTrustStore *self)
-{
-  if (self->reload_source == 0)
-    self->reload_source = g_timeout_add (RELOAD_DELAY_MS, start_reload, self);
-}
-
-static void
-on_directory_changed (GFileMonitor      *monitor,
-                      GFile             *file,
-                      GFile             *other_file,
-                      GFileMonitorEvent  event,
-                      gpointer           user_data)
-{
-  PbTrustStore *self = user_data;
-  g_autofree char *name = g_path_get_basename (self->path);
-  g_autofree char *file_name = file ? g_file_get_basename (file) : NULL;
-  g_autofree char *other_name = other_file ? g_file_get_basename (other_file) : NULL;
-
-  /* A rename of the temporary over trust.ini names it as the other file. */
-  if (g_strcmp0 (file_name, name) == 0 || g_strcmp0 (other_name, name) == 0)
-    schedule_reload (self);
-}
-
-gboolean
-pb_trust_store_watch (PbTrustStore  *self,
-                      GError       **error)
-{
-  g_autofree char *dir = NULL;
-  g_autoptr(GFile) directory = NULL;
-
-  g_return_val_if_fail (PB_IS_TRUST_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (self->monitor != NULL)
-    return TRUE;
-
-  /* The directory, not the file: an atomic write replaces the file's inode,
-   * which a monitor on the file itself would stop seeing. It is made here
-   * (as the first save would) so that the first pin another process makes
-   * is seen too. */
-  dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Could not create the folder %s: %s"), dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  directory = g_file_new_for_path (dir);
-  self->monitor = g_file_monitor_directory (directory, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
-  if (self->monitor == NULL)
-    return FALSE;
-  g_signal_connect (self->monitor, "changed", G_CALLBACK (on_directory_changed), self);
-  return TRUE;
+  keys = (char **) g_hash_table_get_keys_as_array (self->pins, &n);
+  for (guint i = 0; i < n; i++)
+    keys[i] = g_strdup (keys[i]);
+  qsort (keys, n, sizeof (char *), compare_strings);
+  return keys;
 }
 
 /* ---- The decision ------------------------------------------------------ */

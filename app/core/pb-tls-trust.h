@@ -90,20 +90,7 @@ PbTrustStore    *pb_trust_store_new             (const char    *path);
  * match its fingerprint is ignored. */
 gboolean         pb_trust_store_load            (PbTrustStore  *self,
                                                  GError       **error);
-/* Reads the file again and writes its current pins with this store's own
- * add() and remove() since the last load or save on top: a pin another process
- * removed stays removed, one it added stays. A corrupt file is set aside and
- * this store's pins are written in its place; an unreadable one is never
- * written over. */
 gboolean         pb_trust_store_save            (PbTrustStore  *self,
-                                                 GError       **error);
-/* Follows the file from now on: when another process (popbell --trust,
- * --forget-trust) changes it, the store takes in its pins within a fraction
- * of a second (read in a thread), keeping its own unsaved changes on top, and
- * emits "changed". A corrupt file is set aside and the pins held before are
- * kept (and written back); an unreadable file changes nothing. Needs the main
- * context of the caller to run. */
-gboolean         pb_trust_store_watch           (PbTrustStore  *self,
                                                  GError       **error);
 
 /* TRUE when exactly @certificate is pinned for exactly @host:@port. */
