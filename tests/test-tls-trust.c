@@ -911,6 +911,477 @@ test_store_save_keeps_mode (Fixture       *fixture,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
+/* ---- Pins other processes change ---------------------------------------- */
+
+/* Another process: its own store on the same file, loaded, changed, saved. */
+static void
+other_process_pins (Fixture         *fixture,
+                    const char      *host,
+                    GTlsCertificate *add)
+{
+  g_autoptr(PbTrustStore) other = reload (fixture);
+  g_autoptr(GError) error = NULL;
+
+  if (add != NULL)
+    pb_trust_store_add (other, host, 995, add);
+  else
+    {
+      g_assert_true (pb_trust_store_remove (other, host, 995, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (pb_trust_store_save (other, &error));
+  g_assert_no_error (error);
+}
+
+static void
+save_fixture_store (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pb_trust_store_save (fixture->store, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_store_save_merges_the_file (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(PbTrustStore) again = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_auto(GStrv) on_disk = NULL;
+
+  pb_trust_store_add (fixture->store, "forgotten.example", 995, fixture->server);
+  pb_trust_store_add (fixture->store, "kept.example", 995, fixture->server);
+  save_fixture_store (fixture);
+
+  /* popbell --forget-trust and --trust, while this store still holds the old pins. */
+  other_process_pins (fixture, "forgotten.example", NULL);
+  other_process_pins (fixture, "added.example", fixture->server2);
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "forgotten.example", 995,
+                                           fixture->server));
+
+  /* The trust dialog trusts one more certificate and saves. */
+  pb_trust_store_add (fixture->store, "new.example", 995, fixture->server);
+  save_fixture_store (fixture);
+
+  again = reload (fixture);
+  on_disk = pb_trust_store_list_keys (again);
+  g_assert_cmpstrv (on_disk, ((const char *[]) { "added.example:995", "kept.example:995",
+                                                 "new.example:995", NULL }));
+  /* What the store holds is what it wrote. */
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, (const char * const *) on_disk);
+  g_assert_false (pb_trust_store_is_pinned (fixture->store, "forgotten.example", 995,
+                                            fixture->server));
+}
+
+/* A removal in this store stays a removal, even of a pin that another
+ * process replaced meanwhile; a save without changes writes the file back as it is. */
+static void
+test_store_save_applies_own_removals (Fixture       *fixture,
+                                      gconstpointer  user_data)
+{
+  g_autoptr(PbTrustStore) again = NULL;
+  g_auto(GStrv) on_disk = NULL;
+
+  pb_trust_store_add (fixture->store, "a.example", 995, fixture->server);
+  pb_trust_store_add (fixture->store, "b.example", 995, fixture->server);
+  save_fixture_store (fixture);
+
+  other_process_pins (fixture, "b.example", fixture->server2);
+  g_assert_true (pb_trust_store_remove (fixture->store, "a.example", 995, NULL));
+  save_fixture_store (fixture);
+
+  again = reload (fixture);
+  on_disk = pb_trust_store_list_keys (again);
+  g_assert_cmpstrv (on_disk, ((const char *[]) { "b.example:995", NULL }));
+  g_assert_true (pb_trust_store_is_pinned (again, "b.example", 995, fixture->server2));
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "b.example", 995, fixture->server2));
+
+  /* Nothing changed here since: saving again takes the file's word for everything. */
+  other_process_pins (fixture, "b.example", NULL);
+  save_fixture_store (fixture);
+  g_clear_object (&again);
+  again = reload (fixture);
+  g_clear_pointer (&on_disk, g_strfreev);
+  on_disk = pb_trust_store_list_keys (again);
+  g_assert_cmpstrv (on_disk, ((const char *[]) { NULL }));
+}
+
+/* A change undone before the save (the wizard removes a pin whose save
+ * failed) is no change: the pin another process made meanwhile stays. */
+static void
+test_store_save_undone_change_keeps_the_file (Fixture       *fixture,
+                                              gconstpointer  user_data)
+{
+  g_autoptr(PbTrustStore) again = NULL;
+  g_auto(GStrv) on_disk = NULL;
+
+  pb_trust_store_add (fixture->store, "a.example", 995, fixture->server);
+  save_fixture_store (fixture);
+
+  other_process_pins (fixture, "b.example", fixture->server2);
+  pb_trust_store_add (fixture->store, "b.example", 995, fixture->server);
+  g_assert_true (pb_trust_store_remove (fixture->store, "b.example", 995, NULL));
+  save_fixture_store (fixture);
+
+  again = reload (fixture);
+  on_disk = pb_trust_store_list_keys (again);
+  g_assert_cmpstrv (on_disk, ((const char *[]) { "a.example:995", "b.example:995", NULL }));
+  g_assert_true (pb_trust_store_is_pinned (again, "b.example", 995, fixture->server2));
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "b.example", 995, fixture->server2));
+}
+
+/* A store that read the file and is its only writer writes exactly what it
+ * holds, removals included; one that never read it knows of no pin there to
+ * remove, and adds its own to the file's. */
+static void
+test_store_save_writes_what_it_holds (Fixture       *fixture,
+                                      gconstpointer  user_data)
+{
+  g_autoptr(PbTrustStore) fresh = pb_trust_store_new (fixture->path);
+  g_autoptr(PbTrustStore) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_auto(GStrv) on_disk = NULL;
+
+  g_assert_true (pb_trust_store_load (fixture->store, &error));
+  g_assert_no_error (error);
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autofree char *host = g_strdup_printf ("round%u.example", round);
+      g_autofree char *key = pb_trust_key (host, 995);
+
+      if (round > 0)
+        {
+          g_autofree char *previous = g_strdup_printf ("round%u.example", round - 1);
+
+          g_assert_true (pb_trust_store_remove (fixture->store, previous, 995, NULL));
+        }
+      pb_trust_store_add (fixture->store, host, 995, fixture->server);
+      pb_trust_store_add (fixture->store, "every.example", 995,
+                          round % 2 ? fixture->server2 : fixture->server);
+      save_fixture_store (fixture);
+
+      g_clear_object (&again);
+      g_clear_pointer (&keys, g_strfreev);
+      g_clear_pointer (&on_disk, g_strfreev);
+      again = reload (fixture);
+      keys = pb_trust_store_list_keys (fixture->store);
+      on_disk = pb_trust_store_list_keys (again);
+      g_assert_cmpstrv (on_disk, ((const char *[]) { "every.example:995", key, NULL }));
+      g_assert_cmpstrv (keys, (const char * const *) on_disk);
+      g_assert_true (pb_trust_store_is_pinned (again, "every.example", 995,
+                                               round % 2 ? fixture->server2 : fixture->server));
+    }
+
+  pb_trust_store_add (fresh, "fresh.example", 995, fixture->server2);
+  g_assert_true (pb_trust_store_save (fresh, &error));
+  g_assert_no_error (error);
+  g_clear_object (&again);
+  g_clear_pointer (&on_disk, g_strfreev);
+  again = reload (fixture);
+  on_disk = pb_trust_store_list_keys (again);
+  g_assert_cmpstrv (on_disk, ((const char *[]) { "every.example:995", "fresh.example:995",
+                                                 "round2.example:995", NULL }));
+  g_clear_pointer (&keys, g_strfreev);
+  keys = pb_trust_store_list_keys (fresh);
+  g_assert_cmpstrv (keys, (const char * const *) on_disk);
+}
+
+/* A file gone corrupt since the last read is set aside, not written over, and
+ * the pins this store knew are saved in its place with the change. */
+static void
+test_store_save_over_corrupt (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  g_autoptr(PbTrustStore) again = NULL;
+  g_auto(GStrv) on_disk = NULL;
+
+  pb_trust_store_add (fixture->store, "old.example", 995, fixture->server);
+  save_fixture_store (fixture);
+  write_file (fixture->path, "[broken\n");
+
+  pb_trust_store_add (fixture->store, "new.example", 995, fixture->server);
+  save_fixture_store (fixture);
+  g_assert_cmpuint (count_set_aside (dir), ==, 1);
+
+  again = reload (fixture);
+  on_disk = pb_trust_store_list_keys (again);
+  g_assert_cmpstrv (on_disk, ((const char *[]) { "new.example:995", "old.example:995", NULL }));
+}
+
+typedef struct
+{
+  PbTrustStore *store;
+  const char *host;
+  guint16 port;
+  gboolean want_pinned;
+  guint changed;
+} PinWait;
+
+static void
+on_store_changed (PbTrustStore *store,
+                  gpointer      user_data)
+{
+  PinWait *wait = user_data;
+
+  wait->changed++;
+}
+
+/* Iterates the main context until the store does (or does not) pin
+ * @host:@port, for at most two seconds: the time the applet may take. */
+static void
+wait_for_pin (PinWait *wait)
+{
+  gint64 deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+
+  while ((pb_trust_store_get_fingerprint (wait->store, wait->host, wait->port) != NULL)
+         != wait->want_pinned)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+}
+
+/* Lets pending file events and a reload in flight finish. */
+static void
+settle (void)
+{
+  gint64 until = g_get_monotonic_time () + 300 * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+}
+
+static void
+test_store_watch_follows_the_file (Fixture       *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  PinWait wait = { fixture->store, "shared.example", 995, FALSE, 0 };
+  g_auto(GStrv) keys = NULL;
+
+  g_signal_connect (fixture->store, "changed", G_CALLBACK (on_store_changed), &wait);
+  /* The config directory need not exist yet. */
+  g_assert_true (pb_trust_store_watch (fixture->store, &error));
+  g_assert_no_error (error);
+  g_assert_true (pb_trust_store_load (fixture->store, &error));
+
+  wait.want_pinned = TRUE;
+  other_process_pins (fixture, "shared.example", fixture->server);
+  wait_for_pin (&wait);
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "shared.example", 995,
+                                           fixture->server));
+  settle ();
+  g_assert_cmpuint (wait.changed, ==, 1);
+
+  /* An unsaved change of this store stays over what another process wrote. */
+  pb_trust_store_add (fixture->store, "unsaved.example", 995, fixture->server2);
+  wait.want_pinned = FALSE;
+  other_process_pins (fixture, "shared.example", NULL);
+  wait_for_pin (&wait);
+  settle ();
+  g_assert_cmpuint (wait.changed, ==, 2);
+  keys = pb_trust_store_list_keys (fixture->store);
+  g_assert_cmpstrv (keys, ((const char *[]) { "unsaved.example:995", NULL }));
+
+  /* Its own save is read back too, and changes nothing. */
+  save_fixture_store (fixture);
+  settle ();
+  g_assert_cmpuint (wait.changed, ==, 2);
+
+  /* Deleting the file forgets every pin. */
+  g_assert_cmpint (g_unlink (fixture->path), ==, 0);
+  wait.host = "unsaved.example";
+  wait_for_pin (&wait);
+  settle ();
+}
+
+/* A corrupt file never takes the pins away from the running applet: it is set
+ * aside and what was trusted is written back. */
+static void
+test_store_watch_keeps_pins_over_corrupt (Fixture       *fixture,
+                                          gconstpointer  user_data)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbTrustStore) again = NULL;
+  g_autofree char *broken = NULL;
+  gint64 deadline;
+
+  pb_trust_store_add (fixture->store, "kept.example", 995, fixture->server);
+  save_fixture_store (fixture);
+  g_assert_true (pb_trust_store_watch (fixture->store, &error));
+  g_assert_no_error (error);
+
+  broken = g_strconcat (fixture->path, ".new", NULL);
+  write_file (broken, "this is [not a key file\n");
+  g_assert_cmpint (g_rename (broken, fixture->path), ==, 0);
+
+  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  while (count_set_aside (dir) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  settle ();
+
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "kept.example", 995,
+                                           fixture->server));
+  again = reload (fixture);
+  g_assert_true (pb_trust_store_is_pinned (again, "kept.example", 995, fixture->server));
+  g_assert_cmpuint (count_set_aside (dir), ==, 1);
+}
+
+/* What pb_monitor_reload() asks: reading the file again, a corrupt one is set
+ * aside and the pins held before stay, written back; one that can't be read
+ * changes nothing and is not written over. Only load() starts from nothing. */
+static void
+test_store_reload_keeps_pins (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  g_autoptr(PbTrustStore) again = NULL;
+  g_autoptr(GError) error = NULL;
+  PinWait wait = { fixture->store, NULL, 0, FALSE, 0 };
+
+  g_signal_connect (fixture->store, "changed", G_CALLBACK (on_store_changed), &wait);
+  pb_trust_store_add (fixture->store, "kept.example", 995, fixture->server);
+  save_fixture_store (fixture);
+
+  other_process_pins (fixture, "added.example", fixture->server2);
+  g_assert_true (pb_trust_store_reload (fixture->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (wait.changed, ==, 1);
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "added.example", 995,
+                                           fixture->server2));
+
+  write_file (fixture->path, "[broken\n");
+  g_assert_false (pb_trust_store_reload (fixture->store, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_CORRUPT);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_set_aside (dir), ==, 1);
+  g_assert_cmpuint (wait.changed, ==, 1);
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "kept.example", 995, fixture->server));
+  again = reload (fixture);
+  g_assert_true (pb_trust_store_is_pinned (again, "kept.example", 995, fixture->server));
+  g_assert_true (pb_trust_store_is_pinned (again, "added.example", 995, fixture->server2));
+
+  /* Not a file: out of reach, not corrupt. */
+  g_assert_cmpint (g_unlink (fixture->path), ==, 0);
+  g_assert_cmpint (g_mkdir (fixture->path, 0700), ==, 0);
+  g_assert_false (pb_trust_store_reload (fixture->store, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_true (pb_trust_store_is_pinned (fixture->store, "kept.example", 995, fixture->server));
+  g_assert_false (pb_trust_store_save (fixture->store, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO);
+  g_assert_true (g_file_test (fixture->path, G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (g_rmdir (fixture->path), ==, 0);
+}
+
+/* The applet's path end to end: a store loaded and followed as
+ * pb_application_startup() does, used by the real checker, and the real
+ * `popbell --forget-trust` run beside it. The next check no longer trusts the
+ * certificate, and the password does not go out. */
+static void
+test_forget_trust_reaches_a_running_check (Fixture       *fixture,
+                                           gconstpointer  user_data)
+{
+  static const PbTestStep script[] = {
+    { PB_STEP_SEND, "+OK POP3 ready" },
+    { PB_STEP_EXPECT, "CAPA" }, { PB_STEP_SEND, "+OK" }, { PB_STEP_SEND, "USER" },
+    { PB_STEP_SEND, "." },
+    { PB_STEP_EXPECT, "USER alice" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT_PREFIX, "PASS " }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_SEND, "+OK 0 0" },
+    { PB_STEP_EXPECT, "UIDL" }, { PB_STEP_SEND, "+OK" }, { PB_STEP_SEND, "." },
+    { PB_STEP_EXPECT, "QUIT" }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_END },
+  };
+  g_autoptr(GTlsCertificate) pem = pb_test_load_certificate ("server.pem");
+  g_autoptr(PbTestServer) server = pb_test_server_new (pem, TRUE, script);
+  guint16 port = pb_test_server_get_port (server);
+  g_autofree char *folder = g_path_get_dirname (fixture->path);
+  g_autofree char *config = g_path_get_dirname (folder);
+  g_autofree char *forget = g_strdup_printf ("--forget-trust=localhost:%u", port);
+  const char *popbell = g_getenv ("PB_POPBELL");
+  const char *argv[] = { popbell, forget, NULL };
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(PbAccount) account = pb_account_new ("pinned");
+  g_autoptr(PbCheckResult) before = NULL;
+  g_autoptr(PbCheckResult) after = NULL;
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  PinWait wait = { fixture->store, "localhost", port, FALSE, 0 };
+  PbCheckOptions options = { 0 };
+  guint commands_before;
+  GPtrArray *commands;
+  int status;
+
+  g_assert_nonnull (popbell);
+  /* Without the test CA the certificate is from an unknown issuer: only the pin
+   * lets the check through. */
+  pb_account_set_host (account, "localhost");
+  pb_account_set_port (account, port);
+  pb_account_set_security (account, PB_SECURITY_TLS);
+  pb_account_set_user (account, "alice");
+  pb_trust_store_add (fixture->store, "localhost", port, pem);
+  save_fixture_store (fixture);
+  g_assert_true (pb_trust_store_watch (fixture->store, &error));
+  g_assert_true (pb_trust_store_load (fixture->store, &error));
+  g_assert_no_error (error);
+
+  options.pins = fixture->store;
+  options.state_dir = fixture->dir;
+  options.password = PASSWORD;
+  options.timeout = 20;
+  pb_checker_check_async (account, &options, NULL, pb_test_store_result, &async);
+  pb_test_wait_result (&async, 60);
+  before = pb_checker_check_finish (async);
+  g_clear_object (&async);
+  g_assert_no_error (before->error);
+  g_assert_cmpint (before->trust, ==, PB_TRUST_PINNED);
+
+  envp = g_environ_setenv (envp, "XDG_CONFIG_HOME", config, TRUE);
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (out, "localhost"));
+
+  wait_for_pin (&wait);
+
+  commands_before = pb_test_server_get_commands (server)->len;
+  pb_checker_check_async (account, &options, NULL, pb_test_store_result, &async);
+  pb_test_wait_result (&async, 60);
+  after = pb_checker_check_finish (async);
+  g_assert_error (after->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE);
+  g_assert_cmpint (after->trust, ==, PB_TRUST_REJECTED);
+  commands = pb_test_server_get_commands (server);
+  for (guint i = commands_before; i < commands->len; i++)
+    g_assert_false (g_str_has_prefix (g_ptr_array_index (commands, i), "PASS"));
+
+  /* And the applet's next save does not bring the pin back. */
+  pb_trust_store_add (fixture->store, "other.example", 995, fixture->server2);
+  save_fixture_store (fixture);
+  {
+    g_autoptr(PbTrustStore) again = reload (fixture);
+
+    g_assert_null (pb_trust_store_get_fingerprint (again, "localhost", port));
+  }
+  settle ();
+}
+
 /* ---- The decision ------------------------------------------------------ */
 
 static void
@@ -1143,6 +1614,24 @@ main (int argc, char **argv)
               fixture_setup, test_store_load_replaces_memory, fixture_teardown);
   g_test_add ("/pb/tls/trust/store/save-is-private", Fixture, NULL,
               fixture_setup, test_store_save_keeps_mode, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/save-merges-the-file", Fixture, NULL,
+              fixture_setup, test_store_save_merges_the_file, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/save-applies-own-removals", Fixture, NULL,
+              fixture_setup, test_store_save_applies_own_removals, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/save-of-an-undone-change-keeps-the-file", Fixture, NULL,
+              fixture_setup, test_store_save_undone_change_keeps_the_file, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/save-writes-what-it-holds", Fixture, NULL,
+              fixture_setup, test_store_save_writes_what_it_holds, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/save-over-corrupt-keeps-pins", Fixture, NULL,
+              fixture_setup, test_store_save_over_corrupt, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/watch-follows-the-file", Fixture, NULL,
+              fixture_setup, test_store_watch_follows_the_file, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/watch-keeps-pins-over-corrupt", Fixture, NULL,
+              fixture_setup, test_store_watch_keeps_pins_over_corrupt, fixture_teardown);
+  g_test_add ("/pb/tls/trust/store/reload-keeps-pins-over-corrupt-or-unreadable", Fixture, NULL,
+              fixture_setup, test_store_reload_keeps_pins, fixture_teardown);
+  g_test_add ("/pb/tls/trust/forget-trust-reaches-a-running-check", Fixture, NULL,
+              fixture_setup, test_forget_trust_reaches_a_running_check, fixture_teardown);
 
   g_test_add ("/pb/tls/decide/every-branch", Fixture, NULL,
               fixture_setup, test_decide, fixture_teardown);

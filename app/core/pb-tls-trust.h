@@ -90,7 +90,26 @@ PbTrustStore    *pb_trust_store_new             (const char    *path);
  * match its fingerprint is ignored. */
 gboolean         pb_trust_store_load            (PbTrustStore  *self,
                                                  GError       **error);
+/* Reads the file again and merges three ways: each pin this store changed
+ * (add(), remove()) since it last read or wrote the file is written as the
+ * store holds it, every other one as the file has it now. A pin another
+ * process removed stays removed, one it added stays; a store that loaded the
+ * file and is its only writer writes exactly what it holds. The store then
+ * holds what it wrote. A corrupt file is set aside and the merge is made over
+ * the pins it held when last read; an unreadable one is never written over. */
 gboolean         pb_trust_store_save            (PbTrustStore  *self,
+                                                 GError       **error);
+/* Reads the file again, as the watch does: the store takes in the file's
+ * pins with its own unsaved changes on top, and emits "changed" when what is
+ * trusted changed. Unlike load(), a corrupt file (set aside, error
+ * PB_STORE_ERROR_CORRUPT) or an unreadable one keeps the pins held before. */
+gboolean         pb_trust_store_reload          (PbTrustStore  *self,
+                                                 GError       **error);
+/* Follows the file from now on: when another process (popbell --trust,
+ * --forget-trust) changes it, the store takes in its pins within a fraction
+ * of a second (read in a thread, merged as reload() does) and emits "changed".
+ * Needs the main context of the caller to run. */
+gboolean         pb_trust_store_watch           (PbTrustStore  *self,
                                                  GError       **error);
 
 /* TRUE when exactly @certificate is pinned for exactly @host:@port. */

@@ -255,6 +255,14 @@ pb_application_startup (GApplication *app)
       note_load_error (self, error);
       g_clear_error (&error);
     }
+  /* Pins follow trust.ini, so one that popbell --forget-trust removed stops
+   * counting here at once. Watched before the first read, so that no change
+   * falls between the two. */
+  if (!pb_trust_store_watch (pins, &error))
+    {
+      g_debug ("Not following the trusted certificates: %s", error->message);
+      g_clear_error (&error);
+    }
   if (!pb_trust_store_load (pins, &error))
     {
       note_load_error (self, error);
