@@ -557,6 +557,67 @@ test_create_destroy (void)
   g_assert_finalize_object (monitor);
 }
 
+/* pb_monitor_reload() follows trust.ini as the store's watch does: a pin
+ * forgotten elsewhere stops counting, and a file gone corrupt is set aside
+ * without taking away the pins held before. */
+static void
+test_reload_follows_pins_and_keeps_them_over_corrupt (void)
+{
+  g_autofree char *dir = pb_test_mkdtemp ("monitor");
+  g_autofree char *accounts_path = g_build_filename (dir, "accounts.ini", NULL);
+  g_autofree char *pins_path = g_build_filename (dir, "trust.ini", NULL);
+  g_autoptr(PbAccountStore) accounts = pb_account_store_new (accounts_path);
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (pins_path);
+  g_autoptr(PbTrustStore) other = pb_trust_store_new (pins_path);
+  g_autoptr(GTlsCertificate) cert = pb_test_load_certificate ("server.pem");
+  g_autoptr(PbTestClock) clock = pb_test_clock_new ();
+  g_autoptr(PbTestNetwork) network = pb_test_network_new (TRUE);
+  g_autoptr(PbScheduler) scheduler = pb_scheduler_new (PB_CLOCK (clock),
+                                                       G_NETWORK_MONITOR (network), FALSE);
+  g_autoptr(PbMonitor) monitor = pb_monitor_new (accounts, pins, scheduler, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *aside = g_strconcat (pins_path, ".corrupt-", NULL);
+  g_autoptr(GDir) listing = NULL;
+  const char *name;
+  guint n_aside = 0;
+
+  pb_trust_store_add (pins, "kept.example", 995, cert);
+  pb_trust_store_add (pins, "forgotten.example", 995, cert);
+  g_assert_true (pb_trust_store_save (pins, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (pb_trust_store_load (other, &error));
+  g_assert_true (pb_trust_store_remove (other, "forgotten.example", 995, &error));
+  g_assert_true (pb_trust_store_save (other, &error));
+  g_assert_no_error (error);
+  pb_monitor_reload (monitor);
+  g_assert_null (pb_trust_store_get_fingerprint (pins, "forgotten.example", 995));
+  g_assert_true (pb_trust_store_is_pinned (pins, "kept.example", 995, cert));
+
+  g_assert_true (g_file_set_contents (pins_path, "[broken\n", -1, NULL));
+  pb_monitor_reload (monitor);
+  g_assert_true (pb_trust_store_is_pinned (pins, "kept.example", 995, cert));
+  listing = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (listing);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_str_has_prefix (path, aside))
+        n_aside++;
+    }
+  g_assert_cmpuint (n_aside, ==, 1);
+
+  g_clear_object (&other);
+  other = pb_trust_store_new (pins_path);
+  g_assert_true (pb_trust_store_load (other, &error));
+  g_assert_no_error (error);
+  g_assert_true (pb_trust_store_is_pinned (other, "kept.example", 995, cert));
+
+  g_clear_object (&monitor);
+  pb_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -575,6 +636,8 @@ main (int    argc,
     }
 
   g_test_add_func ("/pb/monitor/create-destroy", test_create_destroy);
+  g_test_add_func ("/pb/monitor/reload-follows-pins-and-keeps-them-over-corrupt",
+                   test_reload_follows_pins_and_keeps_them_over_corrupt);
 #define ADD(path, func, data) \
   g_test_add ("/pb/monitor/" path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("new-mail-once-then-acknowledged", test_new_mail_once_then_acknowledged, NULL);

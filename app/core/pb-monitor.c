@@ -833,7 +833,9 @@ pb_monitor_reload (PbMonitor *self)
       g_debug ("%s", error->message);
       g_clear_error (&error);
     }
-  if (!pb_trust_store_load (self->pins, &error))
+  /* Not load(): a corrupt trust.ini must not take every pin away, as the
+   * store's own watch does not let it. */
+  if (!pb_trust_store_reload (self->pins, &error))
     g_debug ("%s", error->message);
 
   if (self->started)
