@@ -595,6 +595,8 @@ add_result_json (JsonBuilder   *builder,
   json_builder_add_int_value (builder, result->commands_sent);
   json_builder_set_member_name (builder, "round_trips");
   json_builder_add_int_value (builder, result->round_trips);
+  json_builder_set_member_name (builder, "bytes_received");
+  json_builder_add_int_value (builder, (gint64) result->bytes_received);
 
   if (result->error != NULL)
     {

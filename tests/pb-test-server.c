@@ -8,6 +8,7 @@
 typedef struct
 {
   PbTestServer *server;
+  const PbTestStep *steps;
   GIOStream    *base;
   GIOStream    *stream;   /* base, or the TLS connection on top of it */
   GByteArray   *inbuf;
@@ -29,6 +30,7 @@ struct _PbTestServer
   GTlsCertificate  *certificate;
   gboolean          implicit_tls;
   const PbTestStep *steps;
+  const PbTestStep *later_steps; /* for the connections after the first, or NULL */
   GCancellable     *cancellable;
   GPtrArray        *conns;
   GPtrArray        *pauses;    /* GSource*, so that freeing the server can stop them */
@@ -168,7 +170,7 @@ conn_handle_line (Conn *conn,
                   char *line)
 {
   PbTestServer *server = conn->server;
-  const PbTestStep *step = &server->steps[conn->step];
+  const PbTestStep *step = &conn->steps[conn->step];
 
   g_ptr_array_add (server->commands, line);
   if (!server->tls_started)
@@ -341,7 +343,7 @@ conn_run (Conn *conn)
       return;
     }
 
-  step = &server->steps[conn->step];
+  step = &conn->steps[conn->step];
   switch (step->kind)
     {
     case PB_STEP_END:
@@ -428,6 +430,8 @@ on_incoming (GSocketService    *service,
   Conn *conn = g_new0 (Conn, 1);
 
   conn->server = server;
+  conn->steps = (server->later_steps != NULL && server->conns->len > 0) ? server->later_steps
+                                                                        : server->steps;
   conn->base = g_object_ref (G_IO_STREAM (connection));
   conn->stream = g_object_ref (conn->base);
   conn->inbuf = g_byte_array_new ();
@@ -562,6 +566,13 @@ guint
 pb_test_server_get_n_connections (PbTestServer *server)
 {
   return server->conns->len;
+}
+
+void
+pb_test_server_set_later_steps (PbTestServer     *server,
+                                const PbTestStep *steps)
+{
+  server->later_steps = steps;
 }
 
 void

@@ -60,6 +60,10 @@ gboolean      pb_test_server_get_script_done  (PbTestServer     *server);
 /* TRUE once a connection has seen EOF from the client or was closed. */
 gboolean      pb_test_server_get_disconnected (PbTestServer     *server);
 guint         pb_test_server_get_n_connections (PbTestServer    *server);
+/* The script for every connection after the first (NULL: the same one):
+ * a second check of the same account asks for less (a listing hint). */
+void          pb_test_server_set_later_steps  (PbTestServer     *server,
+                                               const PbTestStep *steps);
 /* The certificate for the next handshakes (implicit TLS and PB_STEP_STARTTLS). */
 void          pb_test_server_set_certificate  (PbTestServer     *server,
                                                GTlsCertificate  *certificate);

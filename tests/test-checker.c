@@ -218,6 +218,101 @@ test_new_mail_reported_exactly_once (Fixture       *fixture,
   g_assert_cmpuint (third->total, ==, 3);
 }
 
+static PbCheckResult *
+check_seen (Fixture     *fixture,
+            PbSeenStore *seen,
+            const char  *password)
+{
+  g_autoptr(GAsyncResult) async = NULL;
+  PbCheckOptions options = { 0 };
+
+  options.pins = fixture->pins;
+  options.seen = seen;
+  options.state_dir = fixture->state_dir;
+  options.password = password;
+  options.timeout = 20;
+  pb_checker_check_async (fixture->account, &options, NULL, pb_test_store_result, &async);
+  pb_test_wait_result (&async, 60);
+  return pb_checker_check_finish (async);
+}
+
+/* A check lists only what can have changed: the whole listing on the first
+ * check, then the messages after the last one seen, then two short answers
+ * when nothing changed; after a failure, and a day after the last whole
+ * listing, everything again. */
+static void
+test_listing_only_what_changed (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(PbCheckResult) result = NULL;
+  g_autofree char *state_path = NULL;
+  g_autofree char *state = NULL;
+  g_autoptr(GRegex) regex = NULL;
+  g_autofree char *old_state = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbSeenStore) seen = NULL;
+
+  if (!need_dovecot ())
+    return;
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("old%u", i);
+      deliver_plain (fixture, subject);
+    }
+
+  result = check (fixture);
+  g_assert_no_error (result->error);
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_FULL);
+  g_clear_pointer (&result, pb_check_result_free);
+
+  deliver_plain (fixture, "fresh");
+  result = check (fixture);
+  g_assert_no_error (result->error);
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_APPENDED);
+  g_assert_cmpuint (result->new_count, ==, 1);
+  g_assert_cmpstr (((PbMessage *) g_ptr_array_index (result->messages, 0))->subject, ==, "fresh");
+  g_clear_pointer (&result, pb_check_result_free);
+
+  result = check (fixture);
+  g_assert_no_error (result->error);
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_UNCHANGED);
+  g_assert_cmpuint (result->new_count, ==, 0);
+  g_assert_cmpuint (result->total, ==, 31);
+  g_assert_cmpuint (result->bytes_received, <, 1024);
+  g_clear_pointer (&result, pb_check_result_free);
+
+  /* A failed check: the next one lists everything. The applet keeps the
+   * state between checks, as here. */
+  state_path = g_strdup_printf ("%s/%s.state", fixture->state_dir, fixture->user);
+  seen = pb_seen_store_new (state_path);
+  pb_seen_store_load (seen, &error);
+  g_assert_no_error (error);
+  result = check_seen (fixture, seen, "wrong password");
+  g_assert_error (result->error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED);
+  g_clear_pointer (&result, pb_check_result_free);
+  result = check_seen (fixture, seen, PASSWORD);
+  g_assert_no_error (result->error);
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_FULL);
+  g_assert_cmpuint (result->new_count, ==, 0);
+  g_clear_pointer (&result, pb_check_result_free);
+  result = check_seen (fixture, seen, PASSWORD);
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_UNCHANGED);
+  g_clear_pointer (&result, pb_check_result_free);
+
+  /* The last whole listing a day ago: everything again. */
+  g_file_get_contents (state_path, &old_state, NULL, &error);
+  g_assert_no_error (error);
+  regex = g_regex_new ("^last-listing [0-9]+$", G_REGEX_MULTILINE, 0, NULL);
+  g_assert_true (g_regex_match (regex, old_state, 0, NULL));
+  state = g_regex_replace (regex, old_state, -1, 0, "last-listing 1000", 0, NULL);
+  g_file_set_contents (state_path, state, -1, &error);
+  g_assert_no_error (error);
+  result = check (fixture);
+  g_assert_no_error (result->error);
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_FULL);
+}
+
 static void
 test_unacknowledged_mail_is_remembered (Fixture       *fixture,
                                         gconstpointer  data)
@@ -741,6 +836,7 @@ main (int    argc,
       ADD ("first-check-takes-mail-as-seen", test_first_check_takes_mail_as_seen);
       ADD ("new-mail-reported-exactly-once", test_new_mail_reported_exactly_once);
       ADD ("round-trips-are-few", test_round_trips_are_few);
+      ADD ("listing-only-what-changed", test_listing_only_what_changed);
       ADD ("unknown-certificate-then-pinned", test_unknown_certificate_then_pinned);
 #undef ADD
     }

@@ -698,6 +698,18 @@ test_program (Fixture       *fixture,
     { PB_STEP_SEND_RAW, LISTING },
     { PB_STEP_END },
   };
+  /* The second check asks only where the mailbox ended. */
+  static const PbTestStep works_again[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_PIPELINED },
+    { PB_STEP_EXPECT_PREFIX, "AUTH PLAIN " },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_EXPECT, "UIDL 2" },
+    { PB_STEP_SEND_RAW, "+OK 2 200\r\n+OK 2 uid-two\r\n" },
+    { PB_STEP_END },
+  };
   static const PbTestStep refuses[] = {
     { PB_STEP_SEND, GREETING },
     { PB_STEP_EXPECT, "CAPA" },
@@ -720,6 +732,7 @@ test_program (Fixture       *fixture,
   PbTestServer *server;
 
   server = pb_test_server_new (cert, TRUE, works);
+  pb_test_server_set_later_steps (server, works_again);
   add_account (fixture, "home", USER, pb_test_server_get_port (server), PB_SECURITY_TLS, TRUE);
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=home", NULL), ==, 0);
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=home", "--json", NULL),

@@ -294,6 +294,8 @@ test_interop (Fixture       *fixture,
   g_assert_cmpstr (message->subject, ==, SUBJECT_JA);
   g_assert_cmpstr (message->from_name, ==, NAME_JA);
   g_assert_cmpstr (message->from_address, ==, "taro@example.jp");
+  /* Numbered in arrival order: only the new message needed a UIDL. */
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_APPENDED);
   g_string_append (fixture->report, "new mail: 1, Japanese From and Subject decoded\n");
   g_clear_pointer (&result, pb_check_result_free);
 
@@ -302,7 +304,9 @@ test_interop (Fixture       *fixture,
   g_assert_no_error (result->error);
   g_assert_cmpuint (result->new_count, ==, 0);
   g_assert_cmpuint (result->total, ==, 2);
-  g_string_append (fixture->report, "no new mail: 0 new\n");
+  g_assert_cmpint (result->listing, ==, PB_POP3_LISTING_UNCHANGED);
+  g_string_append_printf (fixture->report, "no new mail: 0 new, %" G_GUINT64_FORMAT
+                          " bytes read\n", result->bytes_received);
   g_clear_pointer (&result, pb_check_result_free);
 
   /* A wrong password is the password. */

@@ -903,6 +903,162 @@ test_in_use_at_stat (void)
   session_end (&s);
 }
 
+/* ---- Only what can have changed ------------------------------------------- */
+
+static PbPop3Listing *
+login_with_hint (Session          *s,
+                 const PbTestStep *steps,
+                 GError          **error)
+{
+  session_start (s, "server.pem", PB_SECURITY_TLS, steps);
+  pb_pop3_client_set_listing_hint (s->client, 2, "uid-two");
+  g_assert_true (client_connect (s->client, NULL, error));
+  return client_login (s->client, "alice", "secret", error);
+}
+
+static void
+test_hint_unchanged (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_PIPELINED },
+    { PB_STEP_EXPECT, AUTH_ALICE },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_EXPECT, "UIDL 2" },
+    { PB_STEP_SEND_RAW, "+OK 2 320\r\n+OK 2 uid-two\r\n" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = login_with_hint (&s, steps, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (listing->kind, ==, PB_POP3_LISTING_UNCHANGED);
+  g_assert_cmpuint (listing->count, ==, 2);
+  g_assert_nonnull (listing->entries);
+  g_assert_cmpuint (listing->entries->len, ==, 0);
+  g_assert_cmpuint (pb_pop3_client_get_round_trips (s.client), ==, 4);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  session_end (&s);
+}
+
+static void
+test_hint_appended (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_PIPELINED },
+    { PB_STEP_EXPECT, AUTH_ALICE },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_EXPECT, "UIDL 2" },
+    { PB_STEP_SEND_RAW, "+OK 4 520\r\n+OK 2 uid-two\r\n" },
+    { PB_STEP_EXPECT, "UIDL 3" },
+    { PB_STEP_EXPECT, "UIDL 4" },
+    { PB_STEP_SEND_RAW, "+OK 3 uid-three\r\n+OK 4 uid-four\r\n" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = login_with_hint (&s, steps, &error);
+  PbPop3Entry *entry;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (listing->kind, ==, PB_POP3_LISTING_APPENDED);
+  g_assert_cmpuint (listing->count, ==, 4);
+  g_assert_cmpuint (listing->entries->len, ==, 2);
+  entry = g_ptr_array_index (listing->entries, 0);
+  g_assert_cmpuint (entry->msgnum, ==, 3);
+  g_assert_cmpstr (entry->uidl, ==, "uid-three");
+  entry = g_ptr_array_index (listing->entries, 1);
+  g_assert_cmpuint (entry->msgnum, ==, 4);
+  g_assert_cmpstr (entry->uidl, ==, "uid-four");
+  g_assert_cmpuint (pb_pop3_client_get_round_trips (s.client), ==, 5);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  session_end (&s);
+}
+
+/* Each way the assumption can break falls back to the whole listing. */
+static void
+test_hint_falls_back (void)
+{
+  static const PbTestStep moved[] = {    /* another message at the old end */
+    { PB_STEP_SEND, GREETING }, { PB_STEP_EXPECT, "CAPA" }, { PB_STEP_SEND_RAW, CAPA_PIPELINED },
+    { PB_STEP_EXPECT, AUTH_ALICE }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_EXPECT, "UIDL 2" },
+    { PB_STEP_SEND_RAW, "+OK 2 320\r\n+OK 2 uid-other\r\n" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  static const PbTestStep shrunk[] = {   /* fewer messages than last time */
+    { PB_STEP_SEND, GREETING }, { PB_STEP_EXPECT, "CAPA" }, { PB_STEP_SEND_RAW, CAPA_PIPELINED },
+    { PB_STEP_EXPECT, AUTH_ALICE }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_EXPECT, "UIDL 2" },
+    { PB_STEP_SEND_RAW, "+OK 1 160\r\n-ERR no such message\r\n" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  static const PbTestStep out_of_order[] = {  /* a server listing out of arrival order */
+    { PB_STEP_SEND, GREETING }, { PB_STEP_EXPECT, "CAPA" }, { PB_STEP_SEND_RAW, CAPA_PIPELINED },
+    { PB_STEP_EXPECT, AUTH_ALICE }, { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" }, { PB_STEP_EXPECT, "UIDL 2" },
+    { PB_STEP_SEND_RAW, "+OK 3 480\r\n+OK 2 uid-two\r\n" },
+    { PB_STEP_EXPECT, "UIDL 3" },
+    { PB_STEP_SEND_RAW, "+OK 1 uid-three\r\n" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  const PbTestStep *cases[] = { moved, shrunk, out_of_order };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Session s = { 0 };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PbPop3Listing) listing = login_with_hint (&s, cases[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (listing->kind, ==, PB_POP3_LISTING_FULL);
+      g_assert_cmpuint (listing->entries->len, ==, 2);
+      g_assert_null (pb_test_server_get_failure (s.server));
+      session_end (&s);
+    }
+}
+
+/* Without PIPELINING: STAT, then the hint, then each new UIDL alone. */
+static void
+test_hint_not_pipelined (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_PLAIN_ONLY },
+    { PB_STEP_EXPECT, AUTH_ALICE },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_SEND, "+OK 3 480" },
+    { PB_STEP_EXPECT, "UIDL 2" },
+    { PB_STEP_SEND, "+OK 2 uid-two" },
+    { PB_STEP_EXPECT, "UIDL 3" },
+    { PB_STEP_SEND, "+OK 3 uid-three" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = login_with_hint (&s, steps, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (listing->kind, ==, PB_POP3_LISTING_APPENDED);
+  g_assert_cmpuint (listing->entries->len, ==, 1);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  session_end (&s);
+}
+
 /* ---- Failures -------------------------------------------------------------- */
 
 static void
@@ -1719,6 +1875,13 @@ main (int argc, char **argv)
   g_test_add_func ("/pb/pop3/client/quit-before-connect-ends-session", test_quit_before_connect);
 
   g_test_add_func ("/pb/pop3/login/nothing-sent-behind-pass", test_nothing_behind_pass);
+  g_test_add_func ("/pb/pop3/listing/hint/unchanged-costs-two-short-answers",
+                   test_hint_unchanged);
+  g_test_add_func ("/pb/pop3/listing/hint/appended-asks-only-for-the-new",
+                   test_hint_appended);
+  g_test_add_func ("/pb/pop3/listing/hint/anything-else-lists-everything",
+                   test_hint_falls_back);
+  g_test_add_func ("/pb/pop3/listing/hint/not-pipelined", test_hint_not_pipelined);
   g_test_add_func ("/pb/pop3/stls/plain-greeting-text-is-not-shown",
                    test_plain_greeting_text_not_shown);
   g_test_add_func ("/pb/pop3/login/sasl-login", test_sasl_login);

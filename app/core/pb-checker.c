@@ -119,6 +119,7 @@ collect_connection_facts (CheckData *data)
   result->ciphersuite = g_strdup (pb_pop3_client_get_ciphersuite (client));
   result->commands_sent = pb_pop3_client_get_commands_sent (client);
   result->round_trips = pb_pop3_client_get_round_trips (client);
+  result->bytes_received = pb_pop3_client_get_bytes_received (client);
   result->login_delay = pb_pop3_client_get_login_delay (client);
 }
 
@@ -146,6 +147,11 @@ finish (GTask  *task,
   if (error != NULL)
     {
       g_debug ("Check of %s failed: %s", result->account_id, error->message);
+      /* After a failure the next check reads the whole listing. Only in
+       * memory: a failed check writes nothing (the applet keeps its stores
+       * between checks; a one-shot --check has the daily whole listing). */
+      if (data->seen != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pb_seen_store_set_boundary (data->seen, NULL, FALSE);
       result->error = error;
       /* A failed check reports nothing new. */
       result->new_count = 0;
@@ -174,6 +180,27 @@ finish (GTask  *task,
   g_object_unref (task);
 }
 
+/* The UIDL of the mailbox's last message, for the next check's hint. */
+static void
+record_boundary (CheckData *data)
+{
+  PbPop3Listing *listing = data->listing;
+  const char *last = NULL;
+
+  if (listing->kind == PB_POP3_LISTING_UNCHANGED)
+    return;
+  if (listing->entries != NULL && listing->entries->len > 0)
+    {
+      PbPop3Entry *entry = g_ptr_array_index (listing->entries, listing->entries->len - 1);
+
+      /* Only when the numbering is the plain one the hint relies on. */
+      if (entry->msgnum == listing->count)
+        last = entry->uidl;
+    }
+  pb_seen_store_set_boundary (data->seen, last,
+                              listing->kind == PB_POP3_LISTING_FULL && listing->entries != NULL);
+}
+
 static void
 record_and_finish (GTask *task)
 {
@@ -184,7 +211,18 @@ record_and_finish (GTask *task)
 
   /* find_new_messages looked up every UIDL: nothing new and as many as were
    * seen means the same mailbox. */
-  if (data->listing->entries != NULL && !result->first_check && result->new_count == 0 &&
+  if (data->listing->kind == PB_POP3_LISTING_UNCHANGED)
+    pb_seen_store_record_unchanged (data->seen, result->total);
+  else if (data->listing->kind == PB_POP3_LISTING_APPENDED)
+    {
+      g_autoptr(GPtrArray) appended = g_ptr_array_sized_new (data->listing->entries->len);
+
+      for (guint i = 0; i < data->listing->entries->len; i++)
+        g_ptr_array_add (appended, ((PbPop3Entry *) data->listing->entries->pdata[i])->uidl);
+      pb_seen_store_record_appended (data->seen, (const char * const *) appended->pdata,
+                                     appended->len, result->total, result->messages);
+    }
+  else if (data->listing->entries != NULL && !result->first_check && result->new_count == 0 &&
       data->listing->entries->len == pb_seen_store_get_n_seen (data->seen))
     pb_seen_store_record_unchanged (data->seen, result->total);
   else if (data->listing->entries != NULL)
@@ -209,6 +247,8 @@ record_and_finish (GTask *task)
                                 uidls ? uidls->len - 1 : 0,
                                 result->total,
                                 result->messages);
+
+  record_boundary (data);
 
   if (!pb_seen_store_save (data->seen, &error))
     {
@@ -271,6 +311,27 @@ on_top (GObject      *source,
     }
 
   record_and_finish (g_steal_pointer (&task));
+}
+
+/* Where the mailbox ended last time, so that an unchanged mailbox costs
+ * two short answers instead of its whole listing. The whole listing is
+ * still read now and then (PB_CHECK_FULL_LISTING_EVERY), and after any
+ * failed check (the boundary is forgotten then), so that a server that
+ * breaks the numbering rule is caught. */
+static void
+set_listing_hint (CheckData *data)
+{
+  PbSeenStore *seen = data->seen;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 last_listing = pb_seen_store_get_last_listing (seen);
+
+  if (!pb_seen_store_is_initialized (seen) || pb_seen_store_get_last_uidl (seen) == NULL ||
+      pb_seen_store_get_last_total (seen) <= 0 || last_listing > now ||
+      now - last_listing >= PB_CHECK_FULL_LISTING_EVERY)
+    return;
+
+  pb_pop3_client_set_listing_hint (data->client, (guint) pb_seen_store_get_last_total (seen),
+                                   pb_seen_store_get_last_uidl (seen));
 }
 
 static void
@@ -368,6 +429,7 @@ on_login (GObject      *source,
       return;
     }
 
+  result->listing = data->listing->kind;
   find_new_messages (data);
 
   if (result->new_count == 0)
@@ -437,6 +499,7 @@ start_half_done (GTask  *task,
       return;
     }
 
+  set_listing_hint (data);
   pb_pop3_client_login_async (data->client,
                               pb_account_get_user (data->account),
                               data->password,

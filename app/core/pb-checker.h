@@ -5,6 +5,7 @@
 
 #include "pb-account.h"
 #include "pb-message.h"
+#include "pb-pop3-client.h"
 #include "pb-seen-store.h"
 #include "pb-tls-trust.h"
 
@@ -40,6 +41,8 @@ typedef struct
   guint                 commands_sent;
   guint                 round_trips;
   guint                 login_delay;    /* seconds the server wants between logins, or 0 */
+  guint64               bytes_received; /* POP3 bytes read from the server */
+  PbPop3ListingKind     listing;        /* how much of the mailbox was listed */
   gint64                duration_us;
 
   /* Something the user should know that did not fail the check, e.g. that an
@@ -53,6 +56,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbCheckResult, pb_check_result_free)
 /* The whole check may take this many times the per-wait timeout (default
  * 30 s × 20 = 10 minutes) before it is ended as PB_POP3_ERROR_TIMEOUT. */
 #define PB_CHECK_DEADLINE_FACTOR 20
+
+/* A check reads the whole UIDL listing at least this often (seconds), and
+ * otherwise only what can have changed since the last one. */
+#define PB_CHECK_FULL_LISTING_EVERY (24 * 3600)
 
 /* Previews fetched per check at most; the count is always complete. */
 #define PB_CHECK_MAX_PREVIEWS 50

@@ -68,6 +68,10 @@ struct _PbPop3Client
 
   guint                commands_sent;
   guint                round_trips;
+  guint64              bytes_received;
+
+  guint                hint_count;
+  char                *hint_uidl;
 };
 
 G_DEFINE_FINAL_TYPE (PbPop3Client, pb_pop3_client, G_TYPE_OBJECT)
@@ -393,6 +397,7 @@ on_exchange_read (GObject      *source,
       return;
     }
 
+  self->bytes_received += n;
   pb_pop3_reader_feed (self->reader, (const char *) self->read_buffer, n);
   exchange_read_more (g_steal_pointer (&task));
 }
@@ -958,7 +963,14 @@ typedef enum
   LOGIN_PASS,
   LOGIN_STAT,
   LOGIN_UIDL,
+  LOGIN_UIDL_HINT,   /* "UIDL n" for the last message of the last check */
+  LOGIN_UIDL_NEW,    /* "UIDL n" for a message after it */
 } LoginStep;
+
+/* Above this many new messages one full listing is cheaper than a UIDL
+ * command each (without PIPELINING each of those is a round trip). */
+#define MAX_SINGLE_UIDLS            PIPELINE_MAX_COMMANDS
+#define MAX_SINGLE_UIDLS_UNPIPELINED 4
 
 typedef struct
 {
@@ -967,7 +979,9 @@ typedef struct
   char          *password;      /* wiped */
   guint          sasl_answers;  /* continuations answered so far */
   guint          exchanges;     /* started so far */
-  LoginStep      steps[2];      /* of the exchange in flight */
+  LoginStep      steps[PIPELINE_MAX_COMMANDS]; /* of the exchange in flight */
+  gboolean       use_hint;      /* STAT goes with "UIDL hint_count" */
+  guint          next_new;      /* the next message whose UIDL to ask for */
   Exchange      *exchange;
   PbPop3Listing *listing;
 } LoginData;
@@ -1004,6 +1018,8 @@ login_step_verb (LoginStep step)
     case LOGIN_PASS: return "PASS";
     case LOGIN_STAT: return "STAT";
     case LOGIN_UIDL: return "UIDL";
+    case LOGIN_UIDL_HINT: return "UIDL (last seen)";
+    case LOGIN_UIDL_NEW: return "UIDL (new)";
     default: g_assert_not_reached ();
     }
 }
@@ -1041,24 +1057,22 @@ static void on_login_exchange (GObject      *source,
                                GAsyncResult *result,
                                gpointer      user_data);
 
-/* Starts an exchange of one or two commands; @lines are wiped and freed. */
+/* Starts an exchange of @n commands; @lines are wiped and freed. */
 static void
-login_send (GTask     *task,
-            LoginStep  first,
-            char      *first_line,
-            LoginStep  second,
-            char      *second_line)
+login_send_many (GTask      *task,
+                 guint       n,
+                 LoginStep  *steps,
+                 char      **lines)
 {
   PbPop3Client *self = g_task_get_source_object (task);
   LoginData *data = g_task_get_task_data (task);
-  LoginStep steps[2] = { first, second };
-  char *lines[2] = { first_line, second_line };
 
+  g_assert (n > 0 && n <= G_N_ELEMENTS (data->steps));
   g_clear_pointer (&data->exchange, exchange_free);
   data->exchange = exchange_new ();
   data->exchanges++;
 
-  for (guint i = 0; i < 2 && lines[i] != NULL; i++)
+  for (guint i = 0; i < n; i++)
     {
       guint expect = PB_POP3_EXPECT_SINGLE;
       gsize max_body = 0;
@@ -1076,6 +1090,20 @@ login_send (GTask     *task,
   exchange_async (self, data->exchange, on_login_exchange, task);
 }
 
+/* One or two commands (@second_line NULL: one). */
+static void
+login_send (GTask     *task,
+            LoginStep  first,
+            char      *first_line,
+            LoginStep  second,
+            char      *second_line)
+{
+  LoginStep steps[2] = { first, second };
+  char *lines[2] = { first_line, second_line };
+
+  login_send_many (task, second_line != NULL ? 2 : 1, steps, lines);
+}
+
 static void
 login_send_one (GTask     *task,
                 LoginStep  step,
@@ -1091,11 +1119,128 @@ static void
 login_list (GTask *task)
 {
   PbPop3Client *self = g_task_get_source_object (task);
+  LoginData *data = g_task_get_task_data (task);
+  gboolean pipelining = (self->caps & PB_POP3_CAPA_PIPELINING) != 0;
 
-  if (self->caps & PB_POP3_CAPA_PIPELINING)
-    login_send (task, LOGIN_STAT, g_strdup ("STAT"), LOGIN_UIDL, g_strdup ("UIDL"));
-  else
+  data->use_hint = self->hint_uidl != NULL && self->hint_count > 0 &&
+                   ((self->caps & PB_POP3_CAPA_UIDL) || !self->capa_known);
+
+  if (!pipelining)
     login_send_one (task, LOGIN_STAT, g_strdup ("STAT"));
+  else if (data->use_hint)
+    login_send (task, LOGIN_STAT, g_strdup ("STAT"),
+                LOGIN_UIDL_HINT, g_strdup_printf ("UIDL %u", self->hint_count));
+  else
+    login_send (task, LOGIN_STAT, g_strdup ("STAT"), LOGIN_UIDL, g_strdup ("UIDL"));
+}
+
+/* Asks for the UIDLs of the messages after the hint, as many at once as
+ * pipelining allows. */
+static void
+login_send_new (GTask *task)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+  LoginData *data = g_task_get_task_data (task);
+  guint max = (self->caps & PB_POP3_CAPA_PIPELINING) ? PIPELINE_MAX_COMMANDS : 1;
+  LoginStep steps[PIPELINE_MAX_COMMANDS];
+  char *lines[PIPELINE_MAX_COMMANDS];
+  guint n = 0;
+
+  for (; n < max && data->next_new <= data->listing->count; n++, data->next_new++)
+    {
+      steps[n] = LOGIN_UIDL_NEW;
+      lines[n] = g_strdup_printf ("UIDL %u", data->next_new);
+    }
+  login_send_many (task, n, steps, lines);
+}
+
+static void
+listing_prepare_entries (PbPop3Listing *listing,
+                         guint          n)
+{
+  listing->entries = g_ptr_array_sized_new (n);
+  listing->entry_block = g_new0 (PbPop3Entry, MAX (n, 1));
+  listing->uidl_storage = g_string_chunk_new (MAX (n, 1) * 32);
+}
+
+/* The answer to "UIDL n" for the hint: does the mailbox still end where it
+ * ended? Then nothing before it changed, and only what follows is asked for. */
+static void
+login_handle_hint (GTask          *task,
+                   PbPop3Response *response)
+{
+  PbPop3Client *self = g_task_get_source_object (task);
+  LoginData *data = g_task_get_task_data (task);
+  PbPop3Listing *listing = data->listing;
+  guint cap = (self->caps & PB_POP3_CAPA_PIPELINING) ? MAX_SINGLE_UIDLS
+                                                      : MAX_SINGLE_UIDLS_UNPIPELINED;
+  const char *uidl;
+  gsize uidl_len;
+  guint msgnum;
+  gboolean holds;
+
+  holds = response->ok && listing->count >= self->hint_count &&
+          pb_pop3_parse_uidl_line (response->text, &msgnum, &uidl, &uidl_len) &&
+          msgnum == self->hint_count && uidl_len == strlen (self->hint_uidl) &&
+          memcmp (uidl, self->hint_uidl, uidl_len) == 0;
+
+  if (!holds)
+    {
+      g_debug ("%s: the mailbox changed before its end; listing it whole", self->host);
+      login_send_one (task, LOGIN_UIDL, g_strdup ("UIDL"));
+      return;
+    }
+  if (listing->count == self->hint_count)
+    {
+      listing->kind = PB_POP3_LISTING_UNCHANGED;
+      listing_prepare_entries (listing, 0);
+      return;
+    }
+  if (listing->count - self->hint_count > cap)
+    {
+      login_send_one (task, LOGIN_UIDL, g_strdup ("UIDL"));
+      return;
+    }
+
+  listing->kind = PB_POP3_LISTING_APPENDED;
+  listing_prepare_entries (listing, listing->count - self->hint_count);
+  data->next_new = self->hint_count + 1;
+  login_send_new (task);
+}
+
+/* The answer to "UIDL n" for a new message; FALSE when it is not what the
+ * numbering promised (then the whole listing decides). */
+static gboolean
+login_take_new (PbPop3Client   *self,
+                LoginData      *data,
+                PbPop3Response *response)
+{
+  PbPop3Listing *listing = data->listing;
+  guint expected = self->hint_count + 1 + listing->entries->len;
+  PbPop3Entry *entry;
+  const char *uidl;
+  gsize uidl_len;
+  guint msgnum;
+
+  if (!response->ok || !pb_pop3_parse_uidl_line (response->text, &msgnum, &uidl, &uidl_len) ||
+      msgnum != expected)
+    return FALSE;
+
+  entry = &listing->entry_block[listing->entries->len];
+  entry->msgnum = msgnum;
+  entry->uidl = g_string_chunk_insert_len (listing->uidl_storage, uidl, uidl_len);
+  g_ptr_array_add (listing->entries, entry);
+  return TRUE;
+}
+
+/* Forgets a partial listing: the full one replaces it. */
+static void
+listing_reset_entries (PbPop3Listing *listing)
+{
+  g_clear_pointer (&listing->entries, g_ptr_array_unref);
+  g_clear_pointer (&listing->entry_block, g_free);
+  g_clear_pointer (&listing->uidl_storage, g_string_chunk_free);
+  listing->kind = PB_POP3_LISTING_FULL;
 }
 
 /* What a -ERR to the login means: RFC 2449 §8 and RFC 3206 response codes
@@ -1264,7 +1409,32 @@ login_handle (GTask           *task,
           return;
         }
       if (!(self->caps & PB_POP3_CAPA_PIPELINING))
-        login_send_one (task, LOGIN_UIDL, g_strdup ("UIDL"));
+        {
+          if (data->use_hint)
+            login_send_one (task, LOGIN_UIDL_HINT,
+                            g_strdup_printf ("UIDL %u", self->hint_count));
+          else
+            login_send_one (task, LOGIN_UIDL, g_strdup ("UIDL"));
+        }
+      return;
+
+    case LOGIN_UIDL_HINT:
+      login_handle_hint (task, response);
+      return;
+
+    case LOGIN_UIDL_NEW:
+      if (!login_take_new (self, data, response))
+        {
+          g_debug ("%s: a new message is not where the numbering says; listing it whole",
+                   self->host);
+          listing_reset_entries (data->listing);
+          login_send_one (task, LOGIN_UIDL, g_strdup ("UIDL"));
+          return;
+        }
+      /* The last answer of this batch asks for the next batch. */
+      if (data->listing->entries->len == data->next_new - 1 - self->hint_count &&
+          data->next_new <= data->listing->count)
+        login_send_new (task);
       return;
 
     case LOGIN_UIDL:
@@ -1339,7 +1509,7 @@ on_login_exchange (GObject      *source,
   if (data->exchanges != exchanges)
     return;
 
-  g_assert (last == LOGIN_UIDL);
+  g_assert (last == LOGIN_UIDL || last == LOGIN_UIDL_HINT || last == LOGIN_UIDL_NEW);
   op_end (self);
   self->state = STATE_LOGGED_IN;
   g_debug ("Logged in to %s: %u messages", self->host, data->listing->count);
@@ -1773,6 +1943,25 @@ pb_pop3_client_get_ciphersuite (PbPop3Client *self)
   return self->ciphersuite;
 }
 
+void
+pb_pop3_client_set_listing_hint (PbPop3Client *self,
+                                 guint         count,
+                                 const char   *uidl)
+{
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+
+  g_free (self->hint_uidl);
+  self->hint_uidl = (uidl != NULL && count > 0) ? g_strdup (uidl) : NULL;
+  self->hint_count = self->hint_uidl != NULL ? count : 0;
+}
+
+guint64
+pb_pop3_client_get_bytes_received (PbPop3Client *self)
+{
+  g_return_val_if_fail (PB_IS_POP3_CLIENT (self), 0);
+  return self->bytes_received;
+}
+
 guint
 pb_pop3_client_get_login_delay (PbPop3Client *self)
 {
@@ -1883,6 +2072,7 @@ pb_pop3_client_finalize (GObject *object)
   g_free (self->host);
   g_free (self->ca_file);
   g_free (self->ciphersuite);
+  g_free (self->hint_uidl);
   g_free (self->read_buffer);
   g_clear_pointer (&self->reader, pb_pop3_reader_free);
   g_clear_error (&self->error);

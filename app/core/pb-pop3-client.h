@@ -18,11 +18,20 @@ typedef struct
   char  *uidl;     /* NULL when the server has no UIDL */
 } PbPop3Entry;
 
+/* How much of the mailbox a listing covers. */
+typedef enum
+{
+  PB_POP3_LISTING_FULL,      /* every message (UIDL without argument) */
+  PB_POP3_LISTING_UNCHANGED, /* the hint held and nothing was added: entries is empty */
+  PB_POP3_LISTING_APPENDED,  /* the hint held; entries are the messages after it only */
+} PbPop3ListingKind;
+
 typedef struct
 {
   guint      count;     /* from STAT */
   guint64    size;
   GPtrArray *entries;   /* PbPop3Entry*, in server order; NULL when the server has no UIDL */
+  PbPop3ListingKind kind;
 
   /* The entries and their UIDLs live in two blocks, so that a listing of
    * 100,000 messages costs two allocations, not 200,000. */
@@ -64,6 +73,17 @@ void          pb_pop3_client_connect_async  (PbPop3Client        *self,
 gboolean      pb_pop3_client_connect_finish (PbPop3Client        *self,
                                              GAsyncResult        *result,
                                              GError             **error);
+
+/* What the last check saw: @count messages, the last one with @uidl. The
+ * next login then asks for "UIDL @count" along with STAT: when that message
+ * is still number @count, only the messages after it need a UIDL (POP3
+ * numbers messages in arrival order, and new mail comes at the end), and a
+ * mailbox of 100,000 messages costs two short answers instead of the whole
+ * listing. Anything else (fewer messages, another UIDL there, -ERR) falls
+ * back to the full listing. @uidl NULL: no hint. */
+void          pb_pop3_client_set_listing_hint (PbPop3Client *self,
+                                               guint         count,
+                                               const char   *uidl);
 
 /* SASL PLAIN when offered (with an initial response when the line fits in
  * RFC 5034's 255 octets, else in a continuation), else SASL LOGIN, else
@@ -117,5 +137,7 @@ guint16               pb_pop3_client_get_port                (PbPop3Client *self
  * (greeting included, TLS handshake excluded). */
 guint                 pb_pop3_client_get_commands_sent       (PbPop3Client *self);
 guint                 pb_pop3_client_get_round_trips         (PbPop3Client *self);
+/* POP3 bytes read from the server (after TLS), greeting included. */
+guint64               pb_pop3_client_get_bytes_received      (PbPop3Client *self);
 
 G_END_DECLS

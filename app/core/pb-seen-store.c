@@ -46,6 +46,8 @@ struct _PbSeenStore
   gboolean    initialized;
   gint64      last_total;     /* -1 unknown */
   gint64      last_check;     /* unix time, 0 never */
+  char       *last_uidl;      /* UIDL of the last message at the last check, or NULL */
+  gint64      last_listing;   /* unix time of the last full UIDL listing, 0 never */
   GHashTable *seen;           /* char* UIDL set, keys in seen_storage */
   GStringChunk *seen_storage; /* one block per 16 KiB of UIDLs, not one per UIDL */
   GPtrArray  *unacknowledged; /* PbMessage*, oldest first */
@@ -465,6 +467,26 @@ parse_state (PbSeenStore  *self,
               return FALSE;
             }
         }
+      else if (KEYWORD_IS (line, line_len, "last-uidl"))
+        {
+          g_autofree char *uidl = g_strndup (line + 10, line_len - 10);
+
+          if (!uidl_is_valid (uidl))
+            {
+              *reason = g_strdup ("invalid last-uidl");
+              return FALSE;
+            }
+          g_free (self->last_uidl);
+          self->last_uidl = g_steal_pointer (&uidl);
+        }
+      else if (KEYWORD_IS (line, line_len, "last-listing"))
+        {
+          if (!parse_int64 (line + 13, line_len - 13, 0, &self->last_listing))
+            {
+              *reason = g_strdup ("invalid last-listing");
+              return FALSE;
+            }
+        }
       else if (KEYWORD_IS (line, line_len, "last-check"))
         {
           if (!parse_int64 (line + 11, line_len - 11, 0, &self->last_check))
@@ -499,6 +521,8 @@ reset (PbSeenStore *self)
   self->initialized = FALSE;
   self->last_total = -1;
   self->last_check = 0;
+  g_clear_pointer (&self->last_uidl, g_free);
+  self->last_listing = 0;
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->seen_storage, g_string_chunk_free);
   self->seen = new_uidl_set ();
@@ -515,6 +539,7 @@ pb_seen_store_finalize (GObject *object)
 
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->unreadable, g_free);
+  g_clear_pointer (&self->last_uidl, g_free);
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->seen_storage, g_string_chunk_free);
   g_clear_pointer (&self->unacknowledged, g_ptr_array_unref);
@@ -696,6 +721,10 @@ pb_seen_store_save (PbSeenStore  *self,
                           "last-check %" G_GINT64_FORMAT "\n",
                           STATE_VERSION, self->initialized ? 1 : 0,
                           self->last_total, self->last_check);
+  if (self->last_uidl != NULL)
+    g_string_append_printf (out, "last-uidl %s\n", self->last_uidl);
+  if (self->last_listing > 0)
+    g_string_append_printf (out, "last-listing %" G_GINT64_FORMAT "\n", self->last_listing);
 
   g_hash_table_iter_init (&iter, self->seen);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -786,6 +815,44 @@ same_uidls (GHashTable         *set,
   return n_valid == g_hash_table_size (set);
 }
 
+/* Adds copies of @new_messages (may be NULL) to the unacknowledged list,
+ * each UIDL once. */
+static void
+add_unacknowledged (PbSeenStore *self,
+                    GPtrArray   *new_messages)
+{
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < self->unacknowledged->len; i++)
+    {
+      PbMessage *message = g_ptr_array_index (self->unacknowledged, i);
+
+      if (message->uidl != NULL)
+        g_hash_table_add (listed, message->uidl);
+    }
+
+  for (guint i = 0; new_messages != NULL && i < new_messages->len; i++)
+    {
+      const PbMessage *message = g_ptr_array_index (new_messages, i);
+      PbMessage *copy;
+
+      g_return_if_fail (message != NULL);
+
+      if (message->uidl != NULL && !uidl_is_valid (message->uidl))
+        {
+          g_debug ("Ignoring a new message with an invalid UIDL");
+          continue;
+        }
+      if (message->uidl != NULL && g_hash_table_contains (listed, message->uidl))
+        continue;
+
+      copy = pb_message_copy (message);
+      g_ptr_array_add (self->unacknowledged, copy);
+      if (copy->uidl != NULL)
+        g_hash_table_add (listed, copy->uidl);
+    }
+}
+
 void
 pb_seen_store_record_check (PbSeenStore        *self,
                             const char * const *server_uidls,
@@ -793,7 +860,6 @@ pb_seen_store_record_check (PbSeenStore        *self,
                             guint               total,
                             GPtrArray          *new_messages)
 {
-  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
   guint n_unacknowledged;
   gboolean changed = FALSE;
 
@@ -827,34 +893,7 @@ pb_seen_store_record_check (PbSeenStore        *self,
       changed = TRUE;
     }
 
-  for (guint i = 0; i < self->unacknowledged->len; i++)
-    {
-      PbMessage *message = g_ptr_array_index (self->unacknowledged, i);
-
-      if (message->uidl != NULL)
-        g_hash_table_add (listed, message->uidl);
-    }
-
-  for (guint i = 0; new_messages != NULL && i < new_messages->len; i++)
-    {
-      const PbMessage *message = g_ptr_array_index (new_messages, i);
-      PbMessage *copy;
-
-      g_return_if_fail (message != NULL);
-
-      if (message->uidl != NULL && !uidl_is_valid (message->uidl))
-        {
-          g_debug ("Ignoring a new message with an invalid UIDL");
-          continue;
-        }
-      if (message->uidl != NULL && g_hash_table_contains (listed, message->uidl))
-        continue;
-
-      copy = pb_message_copy (message);
-      g_ptr_array_add (self->unacknowledged, copy);
-      if (copy->uidl != NULL)
-        g_hash_table_add (listed, copy->uidl);
-    }
+  add_unacknowledged (self, new_messages);
 
   /* Without UIDLs nothing says which messages are gone. A mailbox that
    * shrank lost some of them, maybe all: those from earlier checks go. And
@@ -917,6 +956,70 @@ pb_seen_store_record_unchanged (PbSeenStore *self,
   self->last_total = total;
   self->initialized = TRUE;
   self->last_check = g_get_real_time () / G_USEC_PER_SEC;
+}
+
+void
+pb_seen_store_record_appended (PbSeenStore        *self,
+                               const char * const *new_uidls,
+                               guint               n_uidls,
+                               guint               total,
+                               GPtrArray          *new_messages)
+{
+  g_return_if_fail (PB_IS_SEEN_STORE (self));
+  g_return_if_fail (new_uidls != NULL || n_uidls == 0);
+
+  for (guint i = 0; i < n_uidls; i++)
+    {
+      if (!uidl_is_valid (new_uidls[i]))
+        {
+          g_debug ("Ignoring an invalid UIDL from the server");
+          continue;
+        }
+      if (!g_hash_table_contains (self->seen, new_uidls[i]))
+        g_hash_table_add (self->seen, g_string_chunk_insert (self->seen_storage, new_uidls[i]));
+    }
+  add_unacknowledged (self, new_messages);
+
+  self->last_total = total;
+  self->initialized = TRUE;
+  self->last_check = g_get_real_time () / G_USEC_PER_SEC;
+  self->dirty = TRUE;
+}
+
+const char *
+pb_seen_store_get_last_uidl (PbSeenStore *self)
+{
+  g_return_val_if_fail (PB_IS_SEEN_STORE (self), NULL);
+  return self->last_uidl;
+}
+
+gint64
+pb_seen_store_get_last_listing (PbSeenStore *self)
+{
+  g_return_val_if_fail (PB_IS_SEEN_STORE (self), 0);
+  return self->last_listing;
+}
+
+void
+pb_seen_store_set_boundary (PbSeenStore *self,
+                            const char  *last_uidl,
+                            gboolean     full_listing)
+{
+  g_return_if_fail (PB_IS_SEEN_STORE (self));
+
+  if (last_uidl != NULL && !uidl_is_valid (last_uidl))
+    last_uidl = NULL;
+  if (g_strcmp0 (last_uidl, self->last_uidl) != 0)
+    {
+      g_free (self->last_uidl);
+      self->last_uidl = g_strdup (last_uidl);
+      self->dirty = TRUE;
+    }
+  if (full_listing)
+    {
+      self->last_listing = g_get_real_time () / G_USEC_PER_SEC;
+      self->dirty = TRUE;
+    }
 }
 
 GPtrArray *

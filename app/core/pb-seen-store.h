@@ -58,6 +58,26 @@ void         pb_seen_store_record_check        (PbSeenStore        *self,
 void         pb_seen_store_record_unchanged    (PbSeenStore  *self,
                                                 guint         total);
 
+/* Records a check whose listing covered only the messages after the last
+ * one seen (that one still in its place, so nothing before it changed):
+ * @new_uidls join the seen set, @new_messages the unacknowledged list. */
+void         pb_seen_store_record_appended     (PbSeenStore        *self,
+                                                const char * const *new_uidls,
+                                                guint               n_uidls,
+                                                guint               total,
+                                                GPtrArray          *new_messages);
+
+/* Where the mailbox ended at the last check: the UIDL of its last message
+ * (NULL: unknown, the next check lists everything), and when the whole
+ * listing was last read (unix time, 0 never). */
+const char  *pb_seen_store_get_last_uidl       (PbSeenStore  *self);
+gint64       pb_seen_store_get_last_listing    (PbSeenStore  *self);
+/* Sets the last UIDL (NULL forgets it); @full_listing: this check read the
+ * whole listing. */
+void         pb_seen_store_set_boundary        (PbSeenStore  *self,
+                                                const char   *last_uidl,
+                                                gboolean      full_listing);
+
 /* (transfer none) PbMessage*, oldest first. */
 GPtrArray   *pb_seen_store_get_unacknowledged  (PbSeenStore  *self);
 void         pb_seen_store_acknowledge_all     (PbSeenStore  *self);
