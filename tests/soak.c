@@ -8,6 +8,8 @@
  * Needs root (Dovecot) and PB_TEST_CERTS; build-aux/soak sets both up. */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,13 +251,25 @@ run_round (Soak *soak)
     }
 }
 
+/* CPU time (user + system) this process used so far, in µs: the applet's
+ * own cost of the checks, without Dovecot's. */
+static gint64
+cpu_us (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
+         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
 static void
 print_header (void)
 {
-  g_print ("%6s %9s %9s %7s %6s %6s %9s %9s %9s %9s\n", "round", "checks", "failed",
-           "new", "maxrun", "fds", "RSS MiB", "round s", "late max", "late p99");
-  g_print ("%6s %9s %9s %7s %6s %6s %9s %9s %9s %9s\n", "", "total", "total", "mail", "", "", "",
-           "(last)", "ms", "ms");
+  g_print ("%6s %9s %9s %7s %6s %6s %9s %9s %9s %9s %9s\n", "round", "checks", "failed",
+           "new", "maxrun", "fds", "RSS MiB", "round s", "late max", "late p99", "CPU ms");
+  g_print ("%6s %9s %9s %7s %6s %6s %9s %9s %9s %9s %9s\n", "", "total", "total", "mail", "", "",
+           "", "(last)", "ms", "ms", "/check");
 }
 
 static double
@@ -302,6 +316,7 @@ main (int    argc,
   int fake_argc = 1;
   Soak soak = { 0 };
   guint ref_round = 0, ref_fds = 0;
+  gint64 cpu_before, round_cpu_us, total_cpu_us = 0;
   guint64 ref_rss = 0;
   guint last_fds = 0;
   guint64 last_rss = 0;
@@ -381,8 +396,11 @@ main (int    argc,
       if (round > 1)
         deliver_some (&soak, round);
       round_started = g_get_monotonic_time ();
+      cpu_before = cpu_us ();
       run_round (&soak);
       round_us = g_get_monotonic_time () - round_started;
+      round_cpu_us = cpu_us () - cpu_before;
+      total_cpu_us += round_cpu_us;
       total_check_us += round_us;
       /* A user reads the mail now and then; without this the unread lists
        * (rightly) grow with every delivery. */
@@ -402,11 +420,12 @@ main (int    argc,
           last_fds = count_fds ();
           last_rss = rss_kib ();
           g_print ("%6u %9" G_GUINT64_FORMAT " %9" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT
-                   " %6u %6u %9.1f %9.2f %9.1f %9.1f\n",
+                   " %6u %6u %9.1f %9.2f %9.1f %9.1f %9.2f\n",
                    round, soak.checks, soak.failed, soak.new_mail, window_max_running,
                    last_fds, last_rss / 1024.0, round_us / 1e6,
                    soak.window_max_lateness / 1000.0,
-                   percentile_ms (soak.lateness, window_tick, 0.99));
+                   percentile_ms (soak.lateness, window_tick, 0.99),
+                   round_cpu_us / 1000.0 / n_accounts);
           window_max_running = 0;
           window_tick = soak.lateness->len;
           soak.window_max_lateness = 0;
@@ -419,6 +438,8 @@ main (int    argc,
            " (%.2f s a round, %.1f ms a check)\n",
            rounds, soak.checks, soak.failed, (g_get_monotonic_time () - started) / 1e6,
            total_check_us / 1e6 / rounds, soak.checks ? total_check_us / 1e3 / soak.checks : 0.0);
+  g_print ("CPU: %.2f ms per check on average (user + system, this process)\n",
+           total_cpu_us / 1000.0 / MAX (soak.checks, 1));
   g_print ("fds: %u at round %u, %u at round %d (%+d)\n", ref_fds, ref_round, last_fds, rounds,
            (int) last_fds - (int) ref_fds);
   g_print ("RSS: %.1f MiB at round %u, %.1f MiB at round %d (%+.1f%%)\n", ref_rss / 1024.0,
