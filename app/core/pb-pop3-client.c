@@ -1284,11 +1284,10 @@ parse_listing_entries (PbPop3Client   *self,
 
   listing->entries = g_ptr_array_sized_new (n);
   listing->entry_block = g_new0 (PbPop3Entry, MAX (n, 1));
-  listing->uidl_storage = g_string_chunk_new (16 * 1024);
 
   for (guint i = 0; i < n; i++)
     {
-      const char *line = g_ptr_array_index (response->lines, i);
+      char *line = g_ptr_array_index (response->lines, i);
       PbPop3Entry *entry = &listing->entry_block[i];
       const char *uidl;
       gsize uidl_len;
@@ -1298,11 +1297,17 @@ parse_listing_entries (PbPop3Client   *self,
         return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
                             _("%s sent an invalid UIDL listing."), self->host);
 
+      /* The UIDL stays where the reader put the line (ended where it ends):
+       * a listing of 100,000 lines is not copied a second time. */
       entry->msgnum = msgnum;
-      entry->uidl = g_string_chunk_insert_len (listing->uidl_storage, uidl, uidl_len);
+      entry->uidl = (char *) uidl;
+      entry->uidl[uidl_len] = '\0';
       g_ptr_array_add (listing->entries, entry);
     }
 
+  /* The listing now owns the lines' storage; the response keeps only its
+   * array of pointers, freed with it. */
+  listing->uidl_storage = g_steal_pointer (&response->storage);
   return NULL;
 }
 
