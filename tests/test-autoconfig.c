@@ -824,7 +824,9 @@ test_provider_every_entry (void)
               g_assert_no_error (error);
               g_assert_cmpstr (candidate->provider_name, ==, name);
               g_assert_cmpuint (candidate->port, >, 0);
-              g_assert_null (strchr (candidate->user, '%'));
+              g_assert_true (candidate->ask_user == (candidate->user == NULL));
+              g_assert_true (candidate->user == NULL || strchr (candidate->user, '%') == NULL);
+              g_assert_null (strchr (candidate->host, '%'));
             }
           else
             {

@@ -65,13 +65,21 @@ typedef struct
   char               *host;
   guint16             port;
   PbSecurity          security;
-  char               *user;            /* the user name for this address (form applied) */
+  char               *user;            /* the user name for this address (form applied), or
+                                        * NULL when the user must type it (ask_user) */
   PbAutoconfigSource  source;
   char               *provider_name;   /* e.g. "Gmail", or NULL */
   gboolean            needs_app_password; /* the provider wants an app password for POP3 */
   char               *help_url;        /* where the provider explains it, or NULL */
   PbAutoconfigConfirm confirm;         /* ask the user before sending the password */
   char               *confirm_text;    /* why, a sentence naming the host; NULL when NONE */
+  gboolean            ask_user;        /* the user name is not part of the address: ask */
+  gboolean            oauth2_only;     /* the server takes only an OAuth2 sign-in: a password
+                                        * login is certain to fail, so none is tried */
+  guint               min_interval;    /* minutes the provider wants between checks, or 0 */
+  gboolean            no_pop3;         /* the provider offers no POP3 (host is NULL); only
+                                        * pb_autoconfig_lookup_entry gives such a candidate */
+  gboolean            well_known;      /* SOURCE_AUTOCONFIG: from the .well-known URL */
 } PbServerCandidate;
 
 void               pb_server_candidate_free (PbServerCandidate *candidate);
@@ -122,6 +130,21 @@ PbServerCandidate *pb_autoconfig_lookup_provider (const char *address);
  * no POP3, e.g. iCloud; the message names it). */
 PbServerCandidate *pb_autoconfig_lookup_provider_full (const char  *address,
                                                        GError     **error);
+
+/* The built-in provider list entry for @address, the user's own
+ * $XDG_CONFIG_HOME/popbell/providers.ini (same format) taking precedence, also when the
+ * provider offers no POP3 (then no_pop3 is set and host is NULL): what `popbell
+ * --discover --offline` shows. NULL with INVALID_ADDRESS or NOT_FOUND. */
+PbServerCandidate *pb_autoconfig_lookup_entry (const char  *address,
+                                               GError     **error);
+
+/* @interval raised to the provider's minimum, when @candidate has one. */
+guint              pb_server_candidate_clamp_interval (const PbServerCandidate *candidate,
+                                                       guint                    interval);
+
+/* The provider entry whose server is @host (user name forms aside), for an account
+ * typed in by hand; NULL when no entry names it. */
+PbServerCandidate *pb_autoconfig_lookup_provider_by_host (const char *host);
 
 /* TRUE when a password may go to @host, named by an unauthenticated source for an
  * address in @domain, without asking: @host is @domain or a name below it, or a
