@@ -1042,6 +1042,63 @@ test_mailbox_shrinks (void)
   bench_clear (&bench);
 }
 
+/* A server without UIDL claims four billion messages ("+OK 4294967295 0"
+ * costs it nothing). The count is reported, but the work is the previews
+ * of the newest few: bounded time and memory, and messages without a UIDL
+ * don't pile up as unacknowledged check after check. */
+static void
+test_claimed_count_without_uidl (void)
+{
+  g_autoptr(GArray) steps = g_array_new (TRUE, TRUE, sizeof (PbTestStep));
+  const PbTestStep login[] = { LOGIN_AUTH, { PB_STEP_SEND, "+OK Logged in." } };
+  g_autoptr(PbCheckResult) first = NULL;
+  g_autoptr(PbCheckResult) again = NULL;
+  g_autoptr(PbSeenStore) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  PbTestStep step = { 0 };
+  Bench bench = { 0 };
+  gsize memory;
+
+  g_array_append_vals (steps, login, G_N_ELEMENTS (login));
+#define ADD(kind_, text_) \
+  G_STMT_START { step.kind = (kind_); step.text = (text_); g_array_append_val (steps, step); } \
+  G_STMT_END
+  ADD (PB_STEP_EXPECT, "STAT");
+  ADD (PB_STEP_EXPECT, "UIDL");
+  ADD (PB_STEP_SEND_RAW, "+OK 4294967295 0\r\n-ERR no such command\r\n");
+  for (guint i = 0; i < PB_CHECK_MAX_PREVIEWS; i++)
+    {
+      ADD (PB_STEP_EXPECT_PREFIX, "TOP 42949672");
+      ADD (PB_STEP_SEND, "-ERR no such message");
+    }
+  ADD (PB_STEP_EXPECT, "QUIT");
+  ADD (PB_STEP_SEND, "+OK");
+  ADD (PB_STEP_END, NULL);
+#undef ADD
+
+  /* The seeded state says 2 messages, so 4294967293 are new. */
+  bench_init (&bench, "server.pem", PB_SECURITY_TLS, (const PbTestStep *) steps->data);
+  memory = memory_begin ();
+  first = bench_check (&bench, 10);
+  g_assert_no_error (first->error);
+  memory_assert_below (memory, 16);
+  g_assert_cmpint (bench.duration_us, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (first->total, ==, G_MAXUINT32);
+  g_assert_cmpuint (first->new_count, ==, G_MAXUINT32 - 2);
+  g_assert_cmpuint (first->messages->len, ==, PB_CHECK_MAX_PREVIEWS);
+  g_assert_true (first->limits & PB_CHECK_LIMIT_TRUNCATED);
+
+  /* Again: nothing new, and no more unacknowledged than one check lists. */
+  again = bench_check (&bench, 10);
+  g_assert_no_error (again->error);
+  g_assert_cmpuint (again->new_count, ==, 0);
+  seen = pb_seen_store_new (bench.state_path);
+  pb_seen_store_load (seen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pb_seen_store_get_unacknowledged (seen)->len, ==, PB_CHECK_MAX_PREVIEWS);
+  bench_clear (&bench);
+}
+
 /* Two messages with one UIDL (RFC 1939 says they are unique): the check
  * works, the new UIDL is announced once and remembered once. */
 static void
@@ -1179,6 +1236,8 @@ main (int    argc,
                    test_uidl_100000);
   g_test_add_func ("/pb/hostile/listing/mailbox-shrinks-between-checks", test_mailbox_shrinks);
   g_test_add_func ("/pb/hostile/listing/duplicate-uidls-announced-once", test_duplicate_uidls);
+  g_test_add_func ("/pb/hostile/listing/claimed-count-without-uidl-is-bounded-work",
+                   test_claimed_count_without_uidl);
   g_test_add_func ("/pb/hostile/headers/invalid-utf8-becomes-valid", test_invalid_utf8_in_headers);
   g_test_add_func ("/pb/hostile/headers/nul-is-harmless", test_nul_in_header_is_harmless);
 
