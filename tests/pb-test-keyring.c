@@ -16,6 +16,7 @@
 #define READY_TIMEOUT_US  (10 * G_USEC_PER_SEC)
 #define EXIT_TIMEOUT_US   (5 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_US  (20 * 1000)
+#define UNLOCK_PASSWORD   "popbell-test-keyring"
 
 struct _PbTestKeyring
 {
@@ -206,18 +207,17 @@ wait_until_ready (PbTestKeyring *self)
   g_dbus_connection_close_sync (connection, NULL, NULL);
 }
 
-PbTestKeyring *
-pb_test_keyring_new (void)
+void
+pb_test_keyring_start_daemon (PbTestKeyring *self)
 {
-  static const char unlock_password[] = "popbell-test-keyring";
+  static const char unlock_password[] = UNLOCK_PASSWORD;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) env = NULL;
   GSubprocessFlags flags;
-  PbTestKeyring *self;
   GOutputStream *input;
 
-  self = keyring_new_bus ();
+  g_assert_null (self->daemon);
 
   flags = G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE;
   if (!g_test_verbose ())
@@ -241,7 +241,14 @@ pb_test_keyring_new (void)
   g_assert_no_error (error);
 
   wait_until_ready (self);
+}
 
+PbTestKeyring *
+pb_test_keyring_new (void)
+{
+  PbTestKeyring *self = keyring_new_bus ();
+
+  pb_test_keyring_start_daemon (self);
   return self;
 }
 
@@ -350,4 +357,60 @@ pb_test_keyring_find_items (PbTestKeyring *self,
   g_assert_no_error (error);
 
   return items;
+}
+
+/* What the session does at login (pam_gnome_keyring, or the user typing the
+ * password in GNOME's own prompt): gnome-keyring's private call, with the
+ * password sent in a "plain" transfer session. A connection of its own, so
+ * that nothing of the code under test sees it. */
+void
+pb_test_keyring_unlock (PbTestKeyring *self)
+{
+  static const char password[] = UNLOCK_PASSWORD;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GVariant) opened = NULL;
+  g_autoptr(GVariant) alias = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *collection = NULL;
+  GVariant *secret;
+
+  g_assert_nonnull (self->daemon);
+
+  connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (self->bus),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  opened = g_dbus_connection_call_sync (connection, SECRETS_NAME, SECRETS_PATH,
+                                        "org.freedesktop.Secret.Service", "OpenSession",
+                                        g_variant_new ("(sv)", "plain", g_variant_new_string ("")),
+                                        G_VARIANT_TYPE ("(vo)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                        -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (opened, "(vo)", NULL, &session);
+
+  alias = g_dbus_connection_call_sync (connection, SECRETS_NAME, SECRETS_PATH,
+                                       "org.freedesktop.Secret.Service", "ReadAlias",
+                                       g_variant_new ("(s)", "default"), G_VARIANT_TYPE ("(o)"),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (alias, "(o)", &collection);
+  g_assert_cmpstr (collection, !=, "/");
+
+  secret = g_variant_new ("(o@ay@ays)", session,
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, password,
+                                                     strlen (password), 1),
+                          "text/plain");
+  reply = g_dbus_connection_call_sync (connection, SECRETS_NAME, SECRETS_PATH,
+                                       "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+                                       "UnlockWithMasterPassword",
+                                       g_variant_new ("(o@(oayays))", collection, secret),
+                                       NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  g_dbus_connection_close_sync (connection, NULL, NULL);
 }

@@ -35,8 +35,16 @@ const char    *pb_test_keyring_get_bus_address (PbTestKeyring *self);
 /* The folder that holds the daemon's HOME and XDG dirs. */
 const char    *pb_test_keyring_get_dir         (PbTestKeyring *self);
 
+/* Starts gnome-keyring-daemon on a bus made by pb_test_keyring_new_no_service
+ * (a keyring that comes after the program under test); returns once its
+ * default collection is unlocked. */
+void           pb_test_keyring_start_daemon    (PbTestKeyring *self);
+
 /* Locks the default collection through the Secret Service API (no prompt). */
 void           pb_test_keyring_lock            (PbTestKeyring *self);
+/* Unlocks it again as the session does at login, with gnome-keyring's own
+ * call and the login password: nothing of the program under test is involved. */
+void           pb_test_keyring_unlock          (PbTestKeyring *self);
 
 /* Every item of Popbell's schema whose "account" attribute is @account_id,
  * locked or not, with secrets loaded where unlocked: a GList of SecretItem,

@@ -8,7 +8,9 @@
 #include "pb-dovecot.h"
 #include "pb-error.h"
 #include "pb-monitor.h"
+#include "pb-secret-store.h"
 #include "pb-test-clock.h"
+#include "pb-test-keyring.h"
 #include "pb-test-network.h"
 #include "pb-test-server.h"
 #include "pb-test-util.h"
@@ -28,6 +30,7 @@ typedef struct
   PbTestNetwork  *network;
   PbScheduler    *scheduler;
   PbMonitor      *monitor;
+  PbTestKeyring  *keyring;        /* for the tests that use one */
 
   /* What the signals said. */
   guint           new_mail;
@@ -150,6 +153,8 @@ fixture_teardown (Fixture       *fixture,
 {
   g_clear_object (&fixture->monitor);
   g_clear_object (&fixture->scheduler);
+  /* After the monitor: its watch holds the keyring's bus. */
+  g_clear_pointer (&fixture->keyring, pb_test_keyring_free);
   g_clear_object (&fixture->clock);
   g_clear_object (&fixture->network);
   g_clear_object (&fixture->accounts);
@@ -337,6 +342,7 @@ test_failures_tell_once (Fixture       *fixture,
                          gconstpointer  data)
 {
   PbAccount *account;
+  gint64 start;
 
   if (!need_dovecot ())
     return;
@@ -345,8 +351,13 @@ test_failures_tell_once (Fixture       *fixture,
   account = pb_account_store_lookup (fixture->accounts, "home");
   pb_account_set_port (account, pb_test_free_port ());
 
+  start = pb_clock_get_monotonic (PB_CLOCK (fixture->clock));
   start_with_password (fixture, PASSWORD);
   g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_FAILING);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+  /* The first minute's failures are the network coming up: not counted. */
+  while (pb_clock_get_monotonic (PB_CLOCK (fixture->clock)) - start < 60 * G_USEC_PER_SEC)
+    run_next_check (fixture);
   g_assert_cmpuint (fixture->attention, ==, 0);
 
   run_next_check (fixture);
@@ -538,6 +549,287 @@ test_offline_and_reload (Fixture       *fixture,
   g_assert_null (pb_monitor_get_unacknowledged (fixture->monitor, "home"));
 }
 
+/* ---- Starting at login ---------------------------------------------------- */
+
+/* Nothing but the main loop runs until a check is due on the test clock:
+ * what the keyring daemon's signals make the monitor do. */
+static void
+wait_for_due_check (Fixture *fixture)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      gint64 due = pb_test_clock_get_next_due (fixture->clock);
+
+      if (due != -1 && due <= pb_clock_get_monotonic (PB_CLOCK (fixture->clock)))
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("No check was asked for within 10 s");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* A check the clock just started (or made due) runs to its end. */
+static void
+finish_check (Fixture *fixture)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gint64 due = pb_test_clock_get_next_due (fixture->clock);
+
+  if (!pb_scheduler_is_running (fixture->scheduler, "home"))
+    {
+      g_assert_cmpint (due, !=, -1);
+      g_assert_cmpint (due, <=, pb_clock_get_monotonic (PB_CLOCK (fixture->clock)));
+      run_next_check (fixture);
+      return;
+    }
+  while (pb_scheduler_is_running (fixture->scheduler, "home"))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The check did not end within 30 s");
+      g_usleep (1000);
+    }
+}
+
+static void
+store_password (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  pb_secret_store_sync (pb_account_store_lookup (fixture->accounts, "home"), PASSWORD, NULL,
+                        &error);
+  g_assert_no_error (error);
+}
+
+/* A session before this one checked the mailbox once: its state is there. */
+static void
+earlier_session (Fixture *fixture)
+{
+  pb_monitor_start (fixture->monitor);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  new_monitor (fixture);
+}
+
+static gint64
+elapsed_ms (Fixture *fixture,
+            gint64   since)
+{
+  return (pb_clock_get_monotonic (PB_CLOCK (fixture->clock)) - since) / 1000;
+}
+
+static void
+test_keyring_unlocked_by_the_session (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  gint64 start;
+
+  if (!need_dovecot ())
+    return;
+
+  fixture->keyring = pb_test_keyring_new ();
+  store_password (fixture);
+  earlier_session (fixture);
+
+  /* Login: the keyring is still locked when the applet starts. */
+  pb_test_keyring_lock (fixture->keyring);
+  deliver (fixture, "while locked");
+  start = pb_clock_get_monotonic (PB_CLOCK (fixture->clock));
+  pb_monitor_start (fixture->monitor);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==,
+                   PB_ACCOUNT_STATE_KEYRING_LOCKED);
+  /* No prompt of its own (a failed one would have told), nothing to tell yet. */
+  g_assert_cmpuint (fixture->attention, ==, 0);
+
+  /* The session unlocks it, with nothing done in Popbell. */
+  pb_test_keyring_unlock (fixture->keyring);
+  wait_for_due_check (fixture);
+  run_next_check (fixture);
+  g_assert_cmpint (elapsed_ms (fixture, start), <, 60 * 1000);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+  g_assert_cmpstr (fixture->new_subjects, ==, "while locked");
+
+  /* And the next mail too. */
+  deliver (fixture, "after");
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->new_mail, ==, 2);
+  g_assert_cmpstr (fixture->new_subjects, ==, "after");
+  g_assert_cmpuint (fixture->attention, ==, 0);
+}
+
+static void
+test_keyring_locked_past_the_first_minute (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  if (!need_dovecot ())
+    return;
+
+  fixture->keyring = pb_test_keyring_new ();
+  store_password (fixture);
+  earlier_session (fixture);
+
+  pb_test_keyring_lock (fixture->keyring);
+  pb_monitor_start (fixture->monitor);
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+
+  /* A minute later the one prompt is due; nobody answers it (no prompter on
+   * this bus), so the user is told, once. */
+  pb_test_clock_advance (fixture->clock, 60 * 1000);
+  finish_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==,
+                   PB_ACCOUNT_STATE_KEYRING_LOCKED);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  g_assert_cmpint (fixture->attention_state, ==, PB_ACCOUNT_STATE_KEYRING_LOCKED);
+
+  /* Locked and unlocked elsewhere: the locking says nothing new, the
+   * unlocking brings the mail. */
+  pb_test_clock_advance (fixture->clock, 10 * 60 * 1000);
+  deliver (fixture, "late");
+  pb_test_keyring_unlock (fixture->keyring);
+  wait_for_due_check (fixture);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+  g_assert_cmpstr (fixture->new_subjects, ==, "late");
+  g_assert_cmpuint (fixture->attention, ==, 1);
+}
+
+static void
+test_keyring_service_started_later (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  gint64 start;
+
+  if (!need_dovecot ())
+    return;
+
+  /* No Secret Service on the bus when the applet starts. */
+  fixture->keyring = pb_test_keyring_new_no_service ();
+  start = pb_clock_get_monotonic (PB_CLOCK (fixture->clock));
+  pb_monitor_start (fixture->monitor);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==,
+                   PB_ACCOUNT_STATE_NO_KEYRING);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+
+  /* The session's keyring daemon comes, holding the password. */
+  pb_test_keyring_start_daemon (fixture->keyring);
+  store_password (fixture);
+  wait_for_due_check (fixture);
+  run_next_check (fixture);
+  g_assert_cmpint (elapsed_ms (fixture, start), <, 60 * 1000);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+
+  deliver (fixture, "first");
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+  g_assert_cmpstr (fixture->new_subjects, ==, "first");
+  g_assert_cmpuint (fixture->attention, ==, 0);
+}
+
+static void
+test_keyring_service_never_comes (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  if (!need_dovecot ())
+    return;
+
+  fixture->keyring = pb_test_keyring_new_no_service ();
+  pb_monitor_start (fixture->monitor);
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+
+  /* After a minute the user is told, once, and can type a session password. */
+  pb_test_clock_advance (fixture->clock, 60 * 1000);
+  finish_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==,
+                   PB_ACCOUNT_STATE_NO_KEYRING);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  g_assert_cmpint (fixture->attention_state, ==, PB_ACCOUNT_STATE_NO_KEYRING);
+  pb_test_clock_advance (fixture->clock, 30 * 60 * 1000);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+
+  pb_monitor_set_session_password (fixture->monitor, "home", PASSWORD);
+  run_next_check (fixture);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+}
+
+static void
+test_no_network_at_login (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  gint64 start = pb_clock_get_monotonic (PB_CLOCK (fixture->clock));
+
+  if (!need_dovecot ())
+    return;
+
+  pb_test_network_set_available (fixture->network, FALSE);
+  pb_monitor_start (fixture->monitor);
+  pb_monitor_set_session_password (fixture->monitor, "home", PASSWORD);
+
+  /* Nothing is tried while there is no network, and nothing is said. */
+  pb_test_clock_advance (fixture->clock, 20 * 1000);
+  g_assert_false (pb_scheduler_is_running (fixture->scheduler, "home"));
+  g_assert_null (pb_monitor_get_last_result (fixture->monitor, "home"));
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OFFLINE);
+
+  /* The network comes: checked soon (seconds, not an interval). */
+  pb_test_network_set_available (fixture->network, TRUE);
+  g_assert_cmpint (pb_test_clock_get_next_due (fixture->clock), <=,
+                   pb_clock_get_monotonic (PB_CLOCK (fixture->clock)) + 10 * G_USEC_PER_SEC);
+  run_next_check (fixture);
+  g_assert_cmpint (elapsed_ms (fixture, start), <, 60 * 1000);
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==, PB_ACCOUNT_STATE_OK);
+
+  deliver (fixture, "first");
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->new_mail, ==, 1);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+}
+
+static void
+test_network_connecting_at_login (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  PbAccount *account = pb_account_store_lookup (fixture->accounts, "home");
+  gint64 start = pb_clock_get_monotonic (PB_CLOCK (fixture->clock));
+  guint failures = 0;
+
+  if (!need_dovecot ())
+    return;
+
+  /* The monitor says "up", but nothing can be reached yet. */
+  pb_account_set_port (account, pb_test_free_port ());
+  pb_monitor_start (fixture->monitor);
+  pb_monitor_set_session_password (fixture->monitor, "home", PASSWORD);
+
+  /* Tried again every few seconds through the first minute, untold. */
+  while (elapsed_ms (fixture, start) < 50 * 1000)
+    {
+      gint64 before = pb_clock_get_monotonic (PB_CLOCK (fixture->clock));
+
+      run_next_check (fixture);
+      g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==,
+                       PB_ACCOUNT_STATE_FAILING);
+      g_assert_cmpint (elapsed_ms (fixture, before), <=, 10 * 1000);
+      failures++;
+    }
+  g_assert_cmpuint (failures, >=, 5);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+
+  /* Past the minute a failure is a failure: told after three, once. */
+  for (guint i = 0; i < 4; i++)
+    run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+  g_assert_cmpint (fixture->attention_state, ==, PB_ACCOUNT_STATE_FAILING);
+}
+
 static void
 test_create_destroy (void)
 {
@@ -651,6 +943,16 @@ main (int    argc,
        test_mail_deleted_by_client_leaves_the_count, NULL);
   ADD ("mailbox-in-use-is-retried-not-a-password", test_mailbox_in_use_is_retried, NULL);
   ADD ("login-delay-stretches-the-interval", test_login_delay_stretches_the_interval, NULL);
+  ADD ("login/keyring-unlocked-by-the-session-checks-at-once",
+       test_keyring_unlocked_by_the_session, NULL);
+  ADD ("login/keyring-locked-past-the-first-minute-prompts-and-tells-once",
+       test_keyring_locked_past_the_first_minute, NULL);
+  ADD ("login/keyring-service-started-later-is-used", test_keyring_service_started_later, NULL);
+  ADD ("login/keyring-service-that-never-comes-tells-once", test_keyring_service_never_comes,
+       NULL);
+  ADD ("login/no-network-waits-untold-then-checks-soon", test_no_network_at_login, NULL);
+  ADD ("login/network-still-connecting-retries-soon-untold",
+       test_network_connecting_at_login, NULL);
 #undef ADD
 
   status = g_test_run ();

@@ -9,10 +9,18 @@
 #include "pb-error.h"
 #include "pb-files.h"
 #include "pb-monitor.h"
+#include "pb-secret-watch.h"
 #include "pb-seen-store.h"
 
 /* Consecutive failures before the user is told (once). */
 #define FAILURES_BEFORE_ATTENTION 3
+
+/* Started at login, the applet races the session: the keyring is unlocked,
+ * the Secret Service registered and the network connected a moment later.
+ * For this long after the start a locked or missing keyring, or an
+ * unreachable network, is waited for quietly; the user is asked only if it
+ * lasts longer. */
+#define LOGIN_GRACE_US (60 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -28,6 +36,7 @@ typedef struct
   guint           failures;
   gboolean        unlock_tried;   /* the keyring's unlock prompt was shown once */
   gboolean        unlock_next;    /* the next check may prompt */
+  gboolean        user_asked;     /* the user asked for a check: no waiting for the session */
   char           *session_password;
   GCancellable   *cancellable;    /* of the running check */
   guint           login_delay;    /* seconds, from the server's CAPA LOGIN-DELAY */
@@ -58,6 +67,10 @@ struct _PbMonitor
   char           *state_dir;
   GHashTable     *entries;        /* id → Entry* */
   gboolean        started;
+  PbClock        *clock;          /* the scheduler's */
+  gint64          started_at;     /* monotonic µs */
+  guint           grace_timeout;  /* the end of the login grace, while an account waits */
+  PbSecretWatch  *secret_watch;
 };
 
 G_DEFINE_FINAL_TYPE (PbMonitor, pb_monitor, G_TYPE_OBJECT)
@@ -131,6 +144,25 @@ check_context_free (CheckContext *context)
 
 static void run_check (PbMonitor *self,
                        Entry     *entry);
+static void wait_for_session (PbMonitor *self);
+static void stop_waiting_if_done (PbMonitor *self);
+
+/* Still inside the first minute, when the session may not be ready yet. */
+static gboolean
+in_login_grace (PbMonitor *self)
+{
+  return self->started &&
+         pb_clock_get_monotonic (self->clock) - self->started_at < LOGIN_GRACE_US;
+}
+
+/* Errors that say the network is not up (yet), not that the server said no:
+ * no name resolution, no route, nothing answering, or no answer in time. */
+static gboolean
+is_network_error (const GError *error)
+{
+  return g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_CONNECT) ||
+         g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_TIMEOUT);
+}
 
 static gboolean
 state_needs_user (PbAccountState state)
@@ -200,6 +232,7 @@ on_checked (GObject      *source,
       entry->reported = PB_ACCOUNT_STATE_IDLE;
       entry->failures = 0;
       entry->unlock_tried = FALSE;
+      entry->user_asked = FALSE;
       entry->last_success_time = g_get_real_time () / G_USEC_PER_SEC;
       g_clear_pointer (&entry->last_failure, pb_check_result_free);
       g_clear_pointer (&entry->last_success, pb_check_result_free);
@@ -215,8 +248,41 @@ on_checked (GObject      *source,
   else
     {
       PbAccountState state = classify_error (entry, result->error);
+      gboolean waiting = in_login_grace (self) && !entry->user_asked;
 
       g_debug ("%s: check failed: %s", entry->id, result->error->message);
+
+      /* During login the session unlocks the keyring or starts the Secret
+       * Service by itself: wait for that (the secret watch tells) rather
+       * than prompt or tell the user now. */
+      if (waiting && (state == PB_ACCOUNT_STATE_KEYRING_LOCKED ||
+                      state == PB_ACCOUNT_STATE_NO_KEYRING))
+        {
+          g_debug ("%s: waiting for the session's keyring", entry->id);
+          entry->state = state;
+          g_clear_pointer (&entry->last_failure, pb_check_result_free);
+          entry->last_failure = result;
+          wait_for_session (self);
+          pb_scheduler_report (self->scheduler, entry->id, PB_OUTCOME_NEEDS_USER);
+          emit_changed (self, entry);
+          check_context_free (context);
+          return;
+        }
+
+      /* A network still coming up: try again soon, and don't count it
+       * (whoever asked, three failures are needed to tell anyway). */
+      if (in_login_grace (self) && state == PB_ACCOUNT_STATE_FAILING && is_network_error (result->error))
+        {
+          g_debug ("%s: waiting for the network", entry->id);
+          entry->state = PB_ACCOUNT_STATE_FAILING;
+          g_clear_pointer (&entry->last_failure, pb_check_result_free);
+          entry->last_failure = result;
+          pb_scheduler_report (self->scheduler, entry->id, PB_OUTCOME_FAILED);
+          pb_scheduler_resume (self->scheduler, entry->id);
+          emit_changed (self, entry);
+          check_context_free (context);
+          return;
+        }
 
       /* One unlock prompt through libsecret; if it is dismissed the account
        * waits for the user. */
@@ -260,6 +326,7 @@ on_checked (GObject      *source,
     }
 
   pb_scheduler_report (self->scheduler, entry->id, outcome);
+  stop_waiting_if_done (self);
   emit_changed (self, entry);
   check_context_free (context);
 }
@@ -332,6 +399,96 @@ on_online_changed (PbScheduler *scheduler,
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     emit_changed (self, entry);
+}
+
+/* Accounts that wait for the keyring without the user having been told. */
+static gboolean
+waits_quietly (Entry *entry)
+{
+  return (entry->state == PB_ACCOUNT_STATE_KEYRING_LOCKED ||
+          entry->state == PB_ACCOUNT_STATE_NO_KEYRING) && entry->reported != entry->state;
+}
+
+static void
+recheck_waiting (PbMonitor *self,
+                 gboolean   quiet_only)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      if (entry->cancellable != NULL)
+        continue;
+      if (quiet_only ? waits_quietly (entry)
+                     : (entry->state == PB_ACCOUNT_STATE_KEYRING_LOCKED ||
+                        entry->state == PB_ACCOUNT_STATE_NO_KEYRING))
+        g_ptr_array_add (ids, g_strdup (entry->id));
+    }
+
+  /* Not pb_monitor_check_now (): a keyring still locked must not prompt
+   * again, nor tell the user twice. */
+  for (guint i = 0; i < ids->len; i++)
+    pb_scheduler_check_now (self->scheduler, g_ptr_array_index (ids, i));
+}
+
+static gboolean
+on_login_grace_over (gpointer user_data)
+{
+  PbMonitor *self = user_data;
+
+  self->grace_timeout = 0;
+  /* The session did not unlock the keyring in time: now the one prompt, or
+   * the notification, is due. */
+  g_debug ("The login grace is over");
+  recheck_waiting (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Armed only when an account waits, so that a monitor with nothing to wait
+ * for has no timer of its own. */
+static void
+wait_for_session (PbMonitor *self)
+{
+  gint64 left;
+
+  if (self->grace_timeout != 0)
+    return;
+  left = self->started_at + LOGIN_GRACE_US - pb_clock_get_monotonic (self->clock);
+  self->grace_timeout = pb_clock_add_timeout (self->clock, MAX (left, 0) / 1000 + 1,
+                                              on_login_grace_over, self);
+}
+
+/* The race resolved within the minute: no timer left for it. */
+static void
+stop_waiting_if_done (PbMonitor *self)
+{
+  GHashTableIter iter;
+  Entry *entry;
+
+  if (self->grace_timeout == 0)
+    return;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (waits_quietly (entry))
+      return;
+
+  pb_clock_remove_timeout (self->clock, self->grace_timeout);
+  self->grace_timeout = 0;
+}
+
+static void
+on_secret_changed (PbSecretWatch *watch,
+                   gpointer       user_data)
+{
+  PbMonitor *self = user_data;
+
+  /* A keyring unlocked or a Secret Service that came: the passwords may be
+   * there now, with nothing to do for the user. */
+  recheck_waiting (self, FALSE);
 }
 
 /* ---- Accounts ------------------------------------------------------------ */
@@ -468,6 +625,13 @@ pb_monitor_dispose (GObject *object)
 
   if (self->scheduler != NULL)
     g_signal_handlers_disconnect_by_data (self->scheduler, self);
+  if (self->grace_timeout != 0)
+    pb_clock_remove_timeout (self->clock, self->grace_timeout);
+  self->grace_timeout = 0;
+  if (self->secret_watch != NULL)
+    g_signal_handlers_disconnect_by_data (self->secret_watch, self);
+  g_clear_object (&self->secret_watch);
+  g_clear_object (&self->clock);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->accounts);
@@ -537,6 +701,7 @@ pb_monitor_new (PbAccountStore *accounts,
   g_signal_connect (self->scheduler, "check", G_CALLBACK (on_scheduler_check), self);
   g_signal_connect (self->scheduler, "schedule-changed", G_CALLBACK (on_scheduler_changed), self);
   g_signal_connect (self->scheduler, "online-changed", G_CALLBACK (on_online_changed), self);
+  g_object_get (self->scheduler, "clock", &self->clock, NULL);
 
   return self;
 }
@@ -549,6 +714,9 @@ pb_monitor_start (PbMonitor *self)
   if (self->started)
     return;
   self->started = TRUE;
+  self->started_at = pb_clock_get_monotonic (self->clock);
+  self->secret_watch = pb_secret_watch_new ();
+  g_signal_connect (self->secret_watch, "changed", G_CALLBACK (on_secret_changed), self);
   adopt_accounts (self);
 }
 
@@ -733,6 +901,7 @@ pb_monitor_check_now (PbMonitor  *self,
         return;
       entry->reported = PB_ACCOUNT_STATE_IDLE;
       entry->unlock_tried = FALSE;
+      entry->user_asked = TRUE;
     }
   pb_scheduler_check_now (self->scheduler, account_id);
 }
@@ -813,6 +982,7 @@ pb_monitor_resume (PbMonitor  *self,
 
   entry->reported = PB_ACCOUNT_STATE_IDLE;
   entry->unlock_tried = FALSE;
+  entry->user_asked = TRUE;
   entry->failures = 0;
   if (state_needs_user (entry->state))
     entry->state = PB_ACCOUNT_STATE_IDLE;

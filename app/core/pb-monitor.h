@@ -23,7 +23,7 @@ typedef enum
   PB_ACCOUNT_STATE_FAILING,        /* last check failed; retried with back-off */
   PB_ACCOUNT_STATE_NEEDS_PASSWORD, /* the server refused the password, or none is stored */
   PB_ACCOUNT_STATE_NEEDS_TRUST,    /* untrusted certificate: the user must review it */
-  PB_ACCOUNT_STATE_KEYRING_LOCKED, /* the unlock prompt was dismissed */
+  PB_ACCOUNT_STATE_KEYRING_LOCKED, /* the unlock prompt was dismissed, or not shown yet */
   PB_ACCOUNT_STATE_NO_KEYRING,     /* no Secret Service: a session password can be typed */
   PB_ACCOUNT_STATE_OFFLINE,
   PB_ACCOUNT_STATE_DISABLED,
@@ -40,7 +40,17 @@ PbMonitor      *pb_monitor_new              (PbAccountStore *accounts,
                                              PbScheduler    *scheduler,
                                              const char     *state_dir);
 
-/* Loads the seen state of every account and starts scheduling them. */
+/* Loads the seen state of every account and starts scheduling them.
+ *
+ * Started at login, the monitor races the session. For its first minute a
+ * locked keyring or a Secret Service not on the bus yet is waited for
+ * quietly: no unlock prompt of its own and no ::attention; the accounts are
+ * checked again as soon as a collection is unlocked or the service appears
+ * (at any time, not only in that minute). When the minute is over and they
+ * still wait, the one unlock prompt is shown, or the user told. A check the
+ * user asked for (check_now of one account, resume, a session password) is
+ * not held back. Checks that can't reach the server in that minute are
+ * retried soon and not counted as failures. */
 void            pb_monitor_start            (PbMonitor      *self);
 
 PbAccountStore *pb_monitor_get_account_store (PbMonitor     *self);
