@@ -10,6 +10,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 #include <libsoup/soup.h>
@@ -1376,6 +1377,145 @@ test_wrong_password (Fixture       *f,
                 "gail@example.org");
 }
 
+/* Entries of the user's own providers.ini, over the built-in list; removed by
+ * remove_user_providers. */
+static void
+write_user_providers (const char *contents)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "providers.ini", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_user_providers (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "popbell", "providers.ini",
+                                            NULL);
+
+  g_unlink (path);
+}
+
+static void
+test_oauth2_only (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (!need_display ())
+    return;
+
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "someone@outlook.com", PASSWORD);
+  press (f, "primary_button");
+  wait_page (f, "problem");
+  g_assert_cmpstr (label_text (f, "problem_title"), ==, "This Provider Needs an OAuth2 Sign-In");
+  g_assert_nonnull (strstr (label_text (f, "problem_text"), "Outlook.com lets mail programs in "
+                                                            "only after an OAuth2 sign-in"));
+  g_assert_nonnull (strstr (label_text (f, "problem_text"), "forward your mail"));
+  /* Nothing to try again, and no connection was even begun. */
+  g_assert_false (can_press (f, "problem_retry_button"));
+  g_assert_cmpstr (label_text (f, "checking_detail"), ==, "");
+
+  /* Typing its server by hand ends the same way. */
+  press (f, "problem_manual_button");
+  wait_page (f, "manual");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (f, "host_entry"))), ==,
+                   "outlook.office365.com");
+  press (f, "primary_button");
+  wait_page (f, "problem");
+  g_assert_cmpstr (label_text (f, "problem_title"), ==, "This Provider Needs an OAuth2 Sign-In");
+  g_assert_cmpstr (label_text (f, "checking_detail"), ==, "");
+
+  gtk_window_close (GTK_WINDOW (f->wizard));
+  wait_closed (f);
+  assert_saved_nothing (f);
+}
+
+static void
+test_no_pop3 (Fixture       *f,
+              gconstpointer  data)
+{
+  if (!need_display ())
+    return;
+
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "someone@docomo.ne.jp", PASSWORD);
+  press (f, "primary_button");
+  wait_page (f, "problem");
+  g_assert_cmpstr (label_text (f, "problem_title"), ==, "No POP3 at This Provider");
+  g_assert_true (g_str_has_prefix (label_text (f, "problem_text"),
+                                   "ドコモメール offers no POP3: mail programs reach it over "
+                                   "IMAP only"));
+  g_assert_false (can_press (f, "problem_retry_button"));
+  gtk_window_close (GTK_WINDOW (f->wizard));
+  wait_closed (f);
+  assert_saved_nothing (f);
+}
+
+static void
+test_ask_user (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *entry = NULL;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  add_user ("ab4t-ivan");
+  entry = g_strdup_printf ("[test-id]\nname=ID-Net\ndomains=id.example;\nhost=localhost\n"
+                           "port=%u\nsecurity=tls\nask-user=true\n",
+                           pb_dovecot_get_pop3s_port (dovecot));
+  write_user_providers (entry);
+  open_wizard (f, TRUE);
+  fill_address_page (f, "ID", "ivan@id.example", PASSWORD);
+  press (f, "primary_button");
+  /* Straight to the server page, the server filled in and the user name asked for. */
+  wait_page (f, "manual");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (f, "host_entry"))), ==,
+                   "localhost");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (f, "user_entry"))), ==, "");
+  g_assert_true (gtk_widget_get_visible (child (f, "manual_note")));
+  g_assert_nonnull (strstr (label_text (f, "manual_note"), "type the user name ID-Net gave you"));
+  g_assert_false (can_press (f, "primary_button"));
+  type (f, "user_entry", "ab4t-ivan");
+  press (f, "primary_button");
+  wait_page (f, "done");
+  press_done (f);
+  remove_user_providers ();
+  assert_saved (f, "id", "localhost", pb_dovecot_get_pop3s_port (dovecot), PB_SECURITY_TLS,
+                "ab4t-ivan");
+}
+
+static void
+test_min_interval (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *entry = NULL;
+  PbAccount *account;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  add_user ("slow@slow.example");
+  entry = g_strdup_printf ("[test-slow]\nname=Slowmail\ndomains=slow.example;\nhost=localhost\n"
+                           "port=%u\nsecurity=tls\nmin-interval=15\n",
+                           pb_dovecot_get_pop3s_port (dovecot));
+  write_user_providers (entry);
+  open_wizard (f, TRUE);
+  find_and_test (f, "Slow", "slow@slow.example");
+  g_assert_nonnull (strstr (label_text (f, "done_text"), "every 15 minutes and tell you"));
+  g_assert_nonnull (strstr (label_text (f, "done_text"),
+                            "Slowmail refuses checks more often than every 15 minutes"));
+  press_done (f);
+  remove_user_providers ();
+  account = pb_monitor_lookup_account (f->monitor, "slow");
+  g_assert_nonnull (account);
+  g_assert_cmpuint (pb_account_get_interval (account), ==, 15);
+}
+
 static void
 test_untrusted_certificate (Fixture       *f,
                             gconstpointer  data)
@@ -1787,6 +1927,10 @@ main (int    argc,
   ADD ("/pb/wizard/untrusted-certificate/is-pinned-for-exactly-that-server", NULL,
        test_untrusted_certificate);
   ADD ("/pb/wizard/only-plaintext/is-reported-as-unsafe", NULL, test_only_plaintext);
+  ADD ("/pb/wizard/oauth2-only/is-explained-and-no-password-is-sent", NULL, test_oauth2_only);
+  ADD ("/pb/wizard/no-pop3/is-explained", NULL, test_no_pop3);
+  ADD ("/pb/wizard/ask-user/asks-for-the-user-name", NULL, test_ask_user);
+  ADD ("/pb/wizard/min-interval/raises-the-interval-and-says-why", NULL, test_min_interval);
   ADD ("/pb/wizard/not-found/offers-manual-setup", NULL, test_not_found);
   ADD ("/pb/wizard/cancel/while-finding-saves-nothing", NULL, test_cancel_while_finding);
   ADD ("/pb/wizard/cancel/while-checking-saves-nothing", NULL, test_cancel_while_checking);

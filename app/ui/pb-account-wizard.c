@@ -70,6 +70,7 @@ struct _PbAccountWizard
   GtkLabel            *confirm_text;
   GtkLabel            *confirm_failures;
   GtkWidget           *confirm_manual_button;
+  GtkLabel            *manual_note;
   GtkEditable         *host_entry;
   GtkDropDown         *security_dropdown;
   GtkSpinButton       *port_spin;
@@ -284,7 +285,7 @@ show_summary (PbAccountWizard *self)
   g_autofree char *protection = NULL;
   g_autofree char *text = NULL;
   const PbServerCandidate *c = self->candidate;
-  guint interval = PB_DEFAULT_INTERVAL_MINUTES;
+  guint interval = pb_server_candidate_clamp_interval (c, PB_DEFAULT_INTERVAL_MINUTES);
   const char *shown_name = *name != '\0' ? name : *address != '\0' ? address : c->user;
 
   gtk_label_set_text (self->summary_name, shown_name);
@@ -311,6 +312,23 @@ show_summary (PbAccountWizard *self)
                                        "check this mailbox every %u minutes and tell you when "
                                        "new mail arrives.", interval),
                           interval);
+  if (interval > PB_DEFAULT_INTERVAL_MINUTES)
+    {
+      g_autofree char *why = NULL;
+      char *joined;
+
+      /* Translators: %s is a provider such as "WEB.DE", %u a number of minutes. */
+      why = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "%s refuses checks more often than every minute, so "
+                                          "Popbell checks no more often than that.",
+                                          "%s refuses checks more often than every %u minutes, "
+                                          "so Popbell checks no more often than that.",
+                                          interval),
+                             c->provider_name != NULL ? c->provider_name : c->host, interval);
+      joined = g_strconcat (text, " ", why, NULL);
+      g_free (text);
+      text = joined;
+    }
   gtk_label_set_text (self->done_text, text);
   gtk_widget_set_visible (GTK_WIDGET (self->done_problem), FALSE);
   show_page (self, "done", NULL);
@@ -569,6 +587,8 @@ start_test (PbAccountWizard *self)
   const PbServerCandidate *c = self->candidate;
 
   g_assert (c != NULL);
+  /* Every way here checks first: a password never goes where it must be refused. */
+  g_return_if_fail (!c->oauth2_only && c->user != NULL);
   restart_cancellable (self);
 
   /* Translators: the server, its port and the encryption: "Connecting to
@@ -703,6 +723,45 @@ show_confirm (PbAccountWizard *self,
   show_page (self, "confirm", NULL);
 }
 
+/* The provider takes only an OAuth2 sign-in: a password is certain to be refused, so
+ * none is sent, and the user is told what to do instead. */
+static void
+show_oauth2_only (PbAccountWizard         *self,
+                  const PbServerCandidate *c)
+{
+  const char *name = c->provider_name != NULL ? c->provider_name : c->host;
+  g_autofree char *text = NULL;
+
+  g_debug ("%s takes only OAuth2: no password login", c->host);
+  /* Translators: %s is a provider such as "Outlook.com", twice. */
+  text = g_strdup_printf (_("%s lets mail programs in only after an OAuth2 sign-in on its own "
+                            "web page, which Popbell can’t do yet. Your password or an app "
+                            "password would be refused, so Popbell won’t send it. Until then, "
+                            "have %s forward your mail to a mailbox that takes a password, or "
+                            "use a mail program that can sign in with OAuth2."), name, name);
+  show_problem (self, PROBLEM_UNSAFE, "dialog-password-symbolic",
+                _("This Provider Needs an OAuth2 Sign-In"), text);
+}
+
+static void
+show_no_pop3 (PbAccountWizard *self,
+              const char      *address)
+{
+  g_autoptr(PbServerCandidate) entry = pb_autoconfig_lookup_entry (address, NULL);
+  g_autofree char *text = NULL;
+
+  /* Translators: %s is a provider such as "iCloud Mail". */
+  text = g_strdup_printf (_("%s offers no POP3: mail programs reach it over IMAP only, so "
+                            "Popbell can’t check this mailbox. If the provider can forward "
+                            "your mail, forward it to a mailbox with POP3."),
+                          entry != NULL && entry->provider_name != NULL ? entry->provider_name
+                                                                        : address);
+  show_problem (self, PROBLEM_UNSAFE, "mail-unread-symbolic", _("No POP3 at This Provider"),
+                text);
+}
+
+static void manual_activated (GtkWidget *widget, const char *action_name, GVariant *parameter);
+
 static void
 on_found (GObject      *source,
           GAsyncResult *result,
@@ -729,7 +788,11 @@ on_found (GObject      *source,
                security_name (candidate->security), candidate->source);
       g_clear_pointer (&self->candidate, pb_server_candidate_free);
       self->candidate = g_steal_pointer (&candidate);
-      if (self->candidate->confirm != PB_AUTOCONFIG_CONFIRM_NONE)
+      if (self->candidate->oauth2_only)
+        show_oauth2_only (self, self->candidate);
+      else if (self->candidate->ask_user)
+        manual_activated (GTK_WIDGET (self), NULL, NULL);
+      else if (self->candidate->confirm != PB_AUTOCONFIG_CONFIRM_NONE)
         show_confirm (self, failures);
       else
         start_test (self);
@@ -740,7 +803,11 @@ on_found (GObject      *source,
   domain = pb_autoconfig_get_domain (address);
   g_debug ("No server for %s: %s", domain, error->message);
 
-  if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT))
+  if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NO_POP3))
+    {
+      show_no_pop3 (self, address);
+    }
+  else if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT))
     {
       /* Translators: %s is a mail domain such as "example.com". */
       text = g_strdup_printf (_("The mail server of %s only offers unencrypted connections, "
@@ -818,14 +885,33 @@ manual_activated (GtkWidget  *widget,
   g_autofree char *user = entry_text (self->user_entry);
 
   cancel_step (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->manual_note), FALSE);
   /* What is known so far is the best start. */
+  if (self->candidate != NULL && self->candidate->ask_user)
+    {
+      const char *name = self->candidate->provider_name != NULL ? self->candidate->provider_name
+                                                                : self->candidate->host;
+      g_autofree char *note = NULL;
+
+      gtk_editable_set_text (self->host_entry, self->candidate->host);
+      gtk_drop_down_set_selected (self->security_dropdown,
+                                  self->candidate->security == PB_SECURITY_STARTTLS ? 1 : 0);
+      gtk_spin_button_set_value (self->port_spin, self->candidate->port);
+      /* Translators: %s is a provider such as "ASAHI-NET". */
+      note = g_strdup_printf (_("The server of %s is filled in. Its user name is not part of "
+                                "your address: type the user name %s gave you."), name, name);
+      gtk_label_set_text (self->manual_note, note);
+      gtk_widget_set_visible (GTK_WIDGET (self->manual_note), TRUE);
+      show_page (self, "manual", GTK_WIDGET (self->user_entry));
+      return;
+    }
   if (self->candidate != NULL && *host == '\0')
     {
       gtk_editable_set_text (self->host_entry, self->candidate->host);
       gtk_drop_down_set_selected (self->security_dropdown,
                                   self->candidate->security == PB_SECURITY_STARTTLS ? 1 : 0);
       gtk_spin_button_set_value (self->port_spin, self->candidate->port);
-      if (*user == '\0')
+      if (*user == '\0' && self->candidate->user != NULL)
         gtk_editable_set_text (self->user_entry, self->candidate->user);
     }
   else if (*user == '\0')
@@ -840,8 +926,18 @@ start_manual_test (PbAccountWizard *self)
 {
   g_autofree char *host = entry_text (self->host_entry);
   g_autofree char *user = entry_text (self->user_entry);
+  g_autoptr(PbServerCandidate) provider = pb_autoconfig_lookup_provider_by_host (host);
   PbServerCandidate *c = g_new0 (PbServerCandidate, 1);
 
+  /* A provider's server typed by hand keeps what is known about the provider. */
+  if (provider != NULL)
+    {
+      c->provider_name = g_strdup (provider->provider_name);
+      c->help_url = g_strdup (provider->help_url);
+      c->needs_app_password = provider->needs_app_password;
+      c->oauth2_only = provider->oauth2_only;
+      c->min_interval = provider->min_interval;
+    }
   c->host = g_steal_pointer (&host);
   c->port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
   c->security = selected_security (self);
@@ -850,7 +946,10 @@ start_manual_test (PbAccountWizard *self)
   g_clear_pointer (&self->candidate, pb_server_candidate_free);
   self->candidate = c;
   self->manual = TRUE;
-  start_test (self);
+  if (c->oauth2_only)
+    show_oauth2_only (self, c);
+  else
+    start_test (self);
 }
 
 /* ---- 4. Saving --------------------------------------------------------------- */
@@ -1016,7 +1115,8 @@ start_saving (PbAccountWizard *self)
   pb_account_set_user (account, c->user);
   pb_account_set_display_name (account, *name != '\0' ? name : *address != '\0' ? address
                                                                                 : c->user);
-  pb_account_set_interval (account, PB_DEFAULT_INTERVAL_MINUTES);
+  pb_account_set_interval (account, pb_server_candidate_clamp_interval (
+                                      c, PB_DEFAULT_INTERVAL_MINUTES));
   if (self->probe_ca_file != NULL)
     pb_account_set_ca_file (account, self->probe_ca_file);
 
@@ -1156,6 +1256,7 @@ pb_account_wizard_class_init (PbAccountWizardClass *klass)
   BIND (confirm_text);
   BIND (confirm_failures);
   BIND (confirm_manual_button);
+  BIND (manual_note);
   BIND (host_entry);
   BIND (security_dropdown);
   BIND (port_spin);
