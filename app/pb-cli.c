@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "pb-account-store.h"
+#include "pb-autoconfig.h"
 #include "pb-checker.h"
 #include "pb-cli.h"
 #include "pb-error.h"
@@ -38,7 +39,13 @@ static const GOptionEntry cli_entries[] = {
   { "account", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --check or --check-now: only this account"), N_("ID") },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("With --check or --list-accounts: print JSON"), NULL },
+    N_("With --check, --list-accounts or --discover: print JSON"), NULL },
+  { "discover", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Show the server the setup wizard would propose for an address (no password, no login)"),
+    N_("ADDRESS") },
+  { "offline", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("With --discover: ask only the built-in list and your providers.ini, not the network"),
+    NULL },
   { "add-account", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Add an account (password from standard input or a prompt)"), N_("ID") },
   { "host", 0, 0, G_OPTION_ARG_STRING, NULL, N_("With --add-account: the POP3 server"), N_("HOST") },
@@ -720,12 +727,46 @@ store_password (PbAccount *account,
   return ok;
 }
 
+/* The mailbox as it is now is taken as read, so that mail arriving from now
+ * on is new, however late the first check of the applet comes (a keyring
+ * still locked at login, no network yet). A failure only means the first
+ * check to succeed takes that role instead: the account stays added. */
+static void
+record_baseline (PbAccount *account)
+{
+  g_autoptr(PbTrustStore) pins = load_pins ();
+  g_autoptr(GAsyncResult) async = NULL;
+  PbCheckOptions options = { 0 };
+  PbCheckResult *result;
+
+  options.pins = pins;
+  /* Adding an account must not hang on a server that doesn't answer. */
+  options.timeout = 15;
+  options.deadline = 60;
+  pb_checker_check_async (account, &options, NULL, store_result, &async);
+  wait_for (&async);
+  result = pb_checker_check_finish (async);
+
+  if (result->error == NULL)
+    g_print (g_dngettext (GETTEXT_PACKAGE,
+                          "The %u message on the server now is taken as read; mail that comes "
+                          "later is new.\n",
+                          "The %u messages on the server now are taken as read; mail that comes "
+                          "later is new.\n", result->total),
+             result->total);
+  else
+    print_error (_("Could not look at the mailbox yet (%s); the mail on the server when it is "
+                   "first reached will be taken as read."), result->error->message);
+  pb_check_result_free (result);
+}
+
 static int
 run_add_account (GVariantDict *options,
                  const char   *id)
 {
   g_autoptr(PbAccountStore) store = NULL;
   g_autoptr(PbAccount) account = NULL;
+  g_autoptr(PbServerCandidate) provider = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *prompt = NULL;
   const char *host = NULL, *user = NULL, *security = NULL, *name = NULL, *ca_file = NULL;
@@ -777,6 +818,30 @@ run_add_account (GVariantDict *options,
           return EXIT_USAGE;
         }
       g_list_free_full (g_steal_pointer (&certs), g_object_unref);
+    }
+
+  /* What is known about the provider whose server this is. */
+  provider = pb_autoconfig_lookup_provider_by_host (host);
+  if (provider != NULL && provider->oauth2_only)
+    {
+      print_error (_("%s takes only an OAuth2 sign-in for POP3, which Popbell can’t do yet; a "
+                     "password or an app password would be refused. Until then, have the "
+                     "provider forward your mail to a mailbox that takes a password. The "
+                     "account was not added."),
+                   provider->provider_name != NULL ? provider->provider_name : host);
+      return 1;
+    }
+  if (provider != NULL && pb_server_candidate_clamp_interval (provider, (guint) interval) !=
+                          (guint) interval)
+    {
+      interval = (gint32) pb_server_candidate_clamp_interval (provider, (guint) interval);
+      g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                               "popbell: %s refuses checks more often than every minute, so "
+                               "the account is checked every minute.\n",
+                               "popbell: %s refuses checks more often than every %d minutes, "
+                               "so the account is checked every %d minutes.\n", interval),
+                  provider->provider_name != NULL ? provider->provider_name : host, interval,
+                  interval);
     }
 
   store = load_accounts ();
@@ -833,7 +898,206 @@ run_add_account (GVariantDict *options,
 
   g_print (_("Added the account “%s” (%s@%s:%u, %s).\n"), id, user, pb_account_get_host (account),
            pb_account_get_port (account), pb_security_to_string (mode));
+  record_baseline (account);
   return 0;
+}
+
+/* ---- --discover ------------------------------------------------------------ */
+
+static const char *
+source_name (const PbServerCandidate *candidate)
+{
+  switch (candidate->source)
+    {
+    case PB_AUTOCONFIG_SOURCE_PROVIDER_LIST:
+      return "built-in";
+    case PB_AUTOCONFIG_SOURCE_AUTOCONFIG:
+      return candidate->well_known ? "well-known" : "autoconfig";
+    case PB_AUTOCONFIG_SOURCE_ISPDB:
+      return "ispdb";
+    case PB_AUTOCONFIG_SOURCE_SRV:
+      return "srv";
+    case PB_AUTOCONFIG_SOURCE_PROBE:
+      return "guess";
+    case PB_AUTOCONFIG_SOURCE_MANUAL:
+    default:
+      return NULL;
+    }
+}
+
+static void
+add_nullable_string (JsonBuilder *builder,
+                     const char  *name,
+                     const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+print_discovery_json (const char              *address,
+                      const PbServerCandidate *c,
+                      const char              *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  gboolean pop3 = c != NULL && !c->no_pop3;
+
+  json_builder_begin_object (builder);
+  add_nullable_string (builder, "address", address);
+  json_builder_set_member_name (builder, "found");
+  json_builder_add_boolean_value (builder, c != NULL);
+  json_builder_set_member_name (builder, "pop3");
+  json_builder_add_boolean_value (builder, pop3);
+  add_nullable_string (builder, "provider", c != NULL ? c->provider_name : NULL);
+  add_nullable_string (builder, "host", pop3 ? c->host : NULL);
+  json_builder_set_member_name (builder, "port");
+  if (pop3)
+    json_builder_add_int_value (builder, c->port);
+  else
+    json_builder_add_null_value (builder);
+  add_nullable_string (builder, "security", pop3 ? pb_security_to_string (c->security) : NULL);
+  add_nullable_string (builder, "username", pop3 ? c->user : NULL);
+  add_nullable_string (builder, "authentication",
+                       !pop3 ? NULL : c->oauth2_only ? "oauth2" : "password");
+  json_builder_set_member_name (builder, "app_password");
+  json_builder_add_boolean_value (builder, pop3 && c->needs_app_password);
+  json_builder_set_member_name (builder, "min_interval_minutes");
+  if (pop3 && c->min_interval > 0)
+    json_builder_add_int_value (builder, c->min_interval);
+  else
+    json_builder_add_null_value (builder);
+  add_nullable_string (builder, "help_url", c != NULL ? c->help_url : NULL);
+  add_nullable_string (builder, "source", c != NULL ? source_name (c) : NULL);
+  add_nullable_string (builder, "confirm", pop3 ? c->confirm_text : NULL);
+  add_nullable_string (builder, "message", message);
+  json_builder_end_object (builder);
+  print_json (builder);
+}
+
+static void
+print_discovery_line (const char *caption,
+                      const char *value)
+{
+  g_autofree char *safe = safe_text (value);
+
+  /* Translators: a caption and its value in the output of --discover ("Server: …"). */
+  g_print (_("%-16s %s\n"), caption, safe);
+}
+
+static void
+print_discovery_text (const char              *address,
+                      const PbServerCandidate *c,
+                      const char              *message)
+{
+  if (c == NULL)
+    {
+      g_autofree char *safe = safe_text (message);
+
+      g_print ("%s\n", safe);
+      return;
+    }
+
+  if (c->provider_name != NULL)
+    print_discovery_line (_("Provider:"), c->provider_name);
+  if (c->no_pop3)
+    {
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (_("%s offers no POP3: mail programs reach it over IMAP only, so "
+                                "Popbell can’t check this mailbox."),
+                              c->provider_name != NULL ? c->provider_name : address);
+      print_discovery_line (_("POP3:"), text);
+    }
+  else
+    {
+      g_autofree char *server = NULL;
+      g_autofree char *interval = NULL;
+
+      /* Translators: the server, its port and the encryption: "pop.example.com:995 (TLS)". */
+      server = g_strdup_printf (_("%s:%u (%s)"), c->host, c->port,
+                                c->security == PB_SECURITY_STARTTLS ? "STARTTLS" : "TLS");
+      print_discovery_line (_("Server:"), server);
+      print_discovery_line (_("User name:"), c->user != NULL ? c->user
+                            : _("not part of the address: the wizard asks for it"));
+      if (c->oauth2_only)
+        print_discovery_line (_("Sign-in:"),
+                              _("OAuth2 only. Popbell can’t sign in this way yet, and a password "
+                                "or an app password would be refused: have the provider forward "
+                                "your mail to a mailbox that takes a password."));
+      else if (c->needs_app_password)
+        print_discovery_line (_("Sign-in:"),
+                              _("an app password (a separate password made for mail programs), "
+                                "not your usual password"));
+      else
+        print_discovery_line (_("Sign-in:"), _("password"));
+      if (c->min_interval > 0)
+        {
+          interval = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                   "at most every minute (the provider’s limit)",
+                                                   "at most every %u minutes (the provider’s "
+                                                   "limit)", c->min_interval),
+                                      c->min_interval);
+          print_discovery_line (_("Checks:"), interval);
+        }
+      if (c->confirm_text != NULL)
+        print_discovery_line (_("Before login:"), c->confirm_text);
+    }
+  if (c->help_url != NULL)
+    print_discovery_line (_("Help:"), c->help_url);
+  print_discovery_line (_("Found in:"), source_name (c));
+}
+
+/* --discover: what the setup wizard would propose, from the same search in core; no
+ * password is asked and nothing logs in. */
+static int
+run_discover (const char *address,
+              gboolean    offline,
+              gboolean    json)
+{
+  g_autoptr(PbServerCandidate) candidate = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (offline)
+    {
+      candidate = pb_autoconfig_lookup_entry (address, &error);
+    }
+  else
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      pb_autoconfig_find_async (address, NULL, NULL, NULL, NULL, store_result, &result);
+      wait_for (&result);
+      candidate = pb_autoconfig_find_finish (result, &error);
+      if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NO_POP3))
+        {
+          g_clear_error (&error);
+          candidate = pb_autoconfig_lookup_entry (address, &error);
+        }
+    }
+
+  if (g_error_matches (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_ADDRESS))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (candidate == NULL && offline)
+    {
+      g_autofree char *domain = pb_autoconfig_get_domain (address);
+
+      g_clear_error (&error);
+      g_set_error (&error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
+                   _("%s is not in Popbell’s list of providers or your providers.ini. Without "
+                     "--offline, Popbell also asks the network."), domain);
+    }
+
+  if (json)
+    print_discovery_json (address, candidate, error != NULL ? error->message : NULL);
+  else
+    print_discovery_text (address, candidate, error != NULL ? error->message : NULL);
+  return candidate != NULL ? 0 : 1;
 }
 
 static int
@@ -1382,6 +1646,8 @@ on_handle_local_options (GApplication *app,
       g_print ("popbell %s\n", PACKAGE_VERSION);
       return 0;
     }
+  if (g_variant_dict_lookup (options, "discover", "&s", &id))
+    return run_discover (id, g_variant_dict_contains (options, "offline"), json);
   if (g_variant_dict_lookup (options, "add-account", "&s", &id))
     return run_add_account (options, id);
   if (g_variant_dict_lookup (options, "set-password", "&s", &id))
