@@ -649,6 +649,206 @@ test_corrupt_accounts_file_is_set_aside (Fixture       *fixture,
   g_assert_true (set_aside);
 }
 
+/* ---- --discover ------------------------------------------------------------- */
+
+static JsonObject *
+discover_json (Fixture    *fixture,
+               const char *address,
+               gboolean    offline,
+               int         status)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *arg = g_strdup_printf ("--discover=%s", address);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  run_popbell (fixture, &run, NULL, arg, "--json", offline ? "--offline" : NULL, NULL);
+  g_assert_cmpint (run.status, ==, status);
+  json_parser_load_from_data (parser, run.out, -1, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+assert_member_null (JsonObject *object,
+                    const char *name)
+{
+  g_assert_true (json_object_has_member (object, name));
+  g_assert_true (json_object_get_null_member (object, name));
+}
+
+static void
+test_discover_text (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_auto(Run) webde = { 0 };
+  g_auto(Run) outlook = { 0 };
+  g_auto(Run) asahi = { 0 };
+  g_auto(Run) docomo = { 0 };
+  g_auto(Run) unknown = { 0 };
+  g_auto(Run) bad = { 0 };
+
+  run_popbell (fixture, &webde, NULL, "--discover=someone@web.de", "--offline", NULL);
+  g_assert_cmpint (webde.status, ==, 0);
+  g_assert_nonnull (strstr (webde.out, "pop3.web.de:995 (TLS)"));
+  g_assert_nonnull (strstr (webde.out, "someone\n"));
+  g_assert_nonnull (strstr (webde.out, "at most every 15 minutes (the provider’s limit)"));
+  g_assert_nonnull (strstr (webde.out, "built-in"));
+
+  run_popbell (fixture, &outlook, NULL, "--discover=someone@hotmail.co.jp", "--offline", NULL);
+  g_assert_cmpint (outlook.status, ==, 0);
+  g_assert_nonnull (strstr (outlook.out, "outlook.office365.com:995 (TLS)"));
+  g_assert_nonnull (strstr (outlook.out, "OAuth2 only. Popbell can’t sign in this way yet"));
+
+  run_popbell (fixture, &asahi, NULL, "--discover=taro@asahi-net.or.jp", "--offline", NULL);
+  g_assert_cmpint (asahi.status, ==, 0);
+  g_assert_nonnull (strstr (asahi.out, "pop.asahi-net.or.jp:995 (TLS)"));
+  g_assert_nonnull (strstr (asahi.out, "not part of the address: the wizard asks for it"));
+
+  run_popbell (fixture, &docomo, NULL, "--discover=hanako@docomo.ne.jp", "--offline", NULL);
+  g_assert_cmpint (docomo.status, ==, 0);
+  g_assert_nonnull (strstr (docomo.out, "offers no POP3: mail programs reach it over IMAP only"));
+
+  run_popbell (fixture, &unknown, NULL, "--discover=anna@example.invalid", "--offline", NULL);
+  g_assert_cmpint (unknown.status, ==, 1);
+  g_assert_nonnull (strstr (unknown.out, "example.invalid is not in Popbell’s list"));
+
+  run_popbell (fixture, &bad, NULL, "--discover=not-an-address", "--offline", NULL);
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "is not an e-mail address"));
+}
+
+static void
+test_discover_json (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) webde = discover_json (fixture, "someone@web.de", TRUE, 0);
+  g_autoptr(JsonObject) outlook = discover_json (fixture, "someone@outlook.com", TRUE, 0);
+  g_autoptr(JsonObject) mailru = discover_json (fixture, "someone@mail.ru", TRUE, 0);
+  g_autoptr(JsonObject) asahi = discover_json (fixture, "taro@asahi-net.or.jp", TRUE, 0);
+  g_autoptr(JsonObject) docomo = discover_json (fixture, "hanako@docomo.ne.jp", TRUE, 0);
+  g_autoptr(JsonObject) unknown = discover_json (fixture, "anna@example.invalid", TRUE, 1);
+  g_autoptr(JsonObject) gmail_offline = discover_json (fixture, "someone@gmail.com", TRUE, 0);
+  g_autoptr(JsonObject) gmail = discover_json (fixture, "someone@gmail.com", FALSE, 0);
+  g_autoptr(JsonNode) a = json_node_init_object (json_node_alloc (), gmail_offline);
+  g_autoptr(JsonNode) b = json_node_init_object (json_node_alloc (), gmail);
+
+  g_assert_cmpstr (json_object_get_string_member (webde, "address"), ==, "someone@web.de");
+  g_assert_true (json_object_get_boolean_member (webde, "found"));
+  g_assert_true (json_object_get_boolean_member (webde, "pop3"));
+  g_assert_cmpstr (json_object_get_string_member (webde, "host"), ==, "pop3.web.de");
+  g_assert_cmpint (json_object_get_int_member (webde, "port"), ==, 995);
+  g_assert_cmpstr (json_object_get_string_member (webde, "security"), ==, "tls");
+  g_assert_cmpstr (json_object_get_string_member (webde, "username"), ==, "someone");
+  g_assert_cmpstr (json_object_get_string_member (webde, "authentication"), ==, "password");
+  g_assert_false (json_object_get_boolean_member (webde, "app_password"));
+  g_assert_cmpint (json_object_get_int_member (webde, "min_interval_minutes"), ==, 15);
+  g_assert_cmpstr (json_object_get_string_member (webde, "help_url"), ==,
+                   "https://hilfe.web.de/pop-imap/einschalten.html");
+  g_assert_cmpstr (json_object_get_string_member (webde, "source"), ==, "built-in");
+
+  g_assert_cmpstr (json_object_get_string_member (outlook, "authentication"), ==, "oauth2");
+  g_assert_false (json_object_get_boolean_member (outlook, "app_password"));
+  assert_member_null (outlook, "min_interval_minutes");
+
+  g_assert_true (json_object_get_boolean_member (mailru, "app_password"));
+
+  /* ASAHI-NET's user name is its ID: the wizard asks. */
+  assert_member_null (asahi, "username");
+  g_assert_cmpstr (json_object_get_string_member (asahi, "host"), ==, "pop.asahi-net.or.jp");
+
+  g_assert_true (json_object_get_boolean_member (docomo, "found"));
+  g_assert_false (json_object_get_boolean_member (docomo, "pop3"));
+  assert_member_null (docomo, "host");
+  assert_member_null (docomo, "port");
+
+  g_assert_false (json_object_get_boolean_member (unknown, "found"));
+  g_assert_false (json_object_get_boolean_member (unknown, "pop3"));
+  assert_member_null (unknown, "host");
+  assert_member_null (unknown, "source");
+
+  /* The search the wizard runs answers from the list first, as --offline does. */
+  g_assert_true (json_node_equal (a, b));
+}
+
+/* The user's own providers.ini: sub-domains by suffix (the longest wins) and a host
+ * that follows the address's domain. */
+static void
+test_discover_user_providers (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (fixture->config_dir, "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "providers.ini", NULL);
+  g_autoptr(JsonObject) sub = NULL;
+  g_autoptr(JsonObject) deeper = NULL;
+  g_autoptr(JsonObject) exact = NULL;
+  g_autoptr(JsonObject) other = NULL;
+  const char *ini =
+    "[test-isp]\nname=Test ISP\ndomain-suffixes=isp.example;\nhost=pop.%EMAILDOMAIN%\n"
+    "security=tls\nuser=%EMAILLOCALPART%\n"
+    "[test-isp-biz]\nname=Test ISP Business\ndomain-suffixes=biz.isp.example;\n"
+    "host=mail.isp.example\nsecurity=starttls\n"
+    "[test-exact]\nname=Exact\ndomains=x.biz.isp.example;\nhost=exact.example\n"
+    "security=tls\n";
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, ini, -1, NULL));
+
+  sub = discover_json (fixture, "taro@ab.isp.example", TRUE, 0);
+  g_assert_cmpstr (json_object_get_string_member (sub, "host"), ==, "pop.ab.isp.example");
+  g_assert_cmpint (json_object_get_int_member (sub, "port"), ==, 995);
+  g_assert_cmpstr (json_object_get_string_member (sub, "username"), ==, "taro");
+
+  deeper = discover_json (fixture, "jiro@shop.biz.isp.example", TRUE, 0);
+  g_assert_cmpstr (json_object_get_string_member (deeper, "host"), ==, "mail.isp.example");
+  g_assert_cmpstr (json_object_get_string_member (deeper, "security"), ==, "starttls");
+  g_assert_cmpint (json_object_get_int_member (deeper, "port"), ==, 110);
+
+  exact = discover_json (fixture, "saburo@x.biz.isp.example", TRUE, 0);
+  g_assert_cmpstr (json_object_get_string_member (exact, "host"), ==, "exact.example");
+
+  /* A suffix matches label by label. */
+  other = discover_json (fixture, "hanako@notisp.example", TRUE, 1);
+  g_assert_false (json_object_get_boolean_member (other, "found"));
+}
+
+static void
+test_add_account_oauth2_only (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *accounts = g_build_filename (fixture->config_dir, "popbell", "accounts.ini",
+                                                NULL);
+
+  /* No standard input: no password may be asked for. */
+  run_popbell (fixture, &run, NULL, "--add-account=work", "--host=outlook.office365.com",
+               "--user=someone@outlook.com", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "Outlook.com takes only an OAuth2 sign-in"));
+  g_assert_null (strstr (run.err, "Password"));
+  g_assert_false (g_file_test (accounts, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_add_account_min_interval (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *accounts = g_build_filename (fixture->config_dir, "popbell", "accounts.ini",
+                                                NULL);
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  run_popbell (fixture, &run, PASSWORD "\n", "--add-account=webde", "--host=pop3.web.de",
+               "--user=someone", "--interval=5", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "WEB.DE refuses checks more often than every 15 minutes, "
+                                     "so the account is checked every 15 minutes."));
+  g_key_file_load_from_file (keyfile, accounts, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_key_file_get_integer (keyfile, "webde", "interval", NULL), ==, 15);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -688,6 +888,17 @@ main (int    argc,
               fixture_setup, test_usage_errors, fixture_teardown);
   g_test_add ("/pb/cli/corrupt-accounts-file-is-set-aside", Fixture, NULL,
               fixture_setup, test_corrupt_accounts_file_is_set_aside, fixture_teardown);
+
+  g_test_add ("/pb/cli/discover/offline-text-says-what-the-wizard-would", Fixture, NULL,
+              fixture_setup, test_discover_text, fixture_teardown);
+  g_test_add ("/pb/cli/discover/json-has-every-key", Fixture, NULL,
+              fixture_setup, test_discover_json, fixture_teardown);
+  g_test_add ("/pb/cli/discover/user-providers-suffixes-and-host-templates", Fixture, NULL,
+              fixture_setup, test_discover_user_providers, fixture_teardown);
+  g_test_add ("/pb/cli/add-account/oauth2-only-is-refused-before-the-password", Fixture, NULL,
+              fixture_setup, test_add_account_oauth2_only, fixture_teardown);
+  g_test_add ("/pb/cli/add-account/interval-is-never-below-the-providers-minimum", Fixture, NULL,
+              fixture_setup, test_add_account_min_interval, fixture_teardown);
 
   status = g_test_run ();
   g_clear_pointer (&dovecot, pb_dovecot_free);
