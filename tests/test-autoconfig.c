@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include <libsoup/soup.h>
 
@@ -837,6 +838,238 @@ test_provider_every_entry (void)
         }
     }
   g_assert_cmpuint (n_domains, >, 100);
+}
+
+/* Sub-domains by suffix: BIGLOBE and @nifty hand out name@xyz.biglobe.ne.jp. */
+static void
+test_provider_suffixes (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  assert_provider ("taro@abc.biglobe.ne.jp", "BIGLOBE", "mail.biglobe.ne.jp", 995,
+                   PB_SECURITY_TLS, "taro@abc.biglobe.ne.jp", FALSE);
+  assert_provider ("taro@x.y.biglobe.ne.jp", "BIGLOBE", "mail.biglobe.ne.jp", 995,
+                   PB_SECURITY_TLS, "taro@x.y.biglobe.ne.jp", FALSE);
+  assert_provider ("taro@abc.nifty.com", "@nifty", "pop.nifty.com", 995, PB_SECURITY_TLS,
+                   "taro", FALSE);
+  /* Label by label: "notbiglobe.ne.jp" is not below "biglobe.ne.jp". */
+  g_assert_null (pb_autoconfig_lookup_provider_full ("taro@notbiglobe.ne.jp", &error));
+  g_assert_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND);
+}
+
+static void
+test_provider_oauth2_only (void)
+{
+  g_autoptr(PbServerCandidate) outlook = pb_autoconfig_lookup_provider ("alice@live.jp");
+  g_autoptr(PbServerCandidate) gmail = pb_autoconfig_lookup_provider ("alice@gmail.com");
+  g_autoptr(PbServerCandidate) by_host = NULL;
+
+  g_assert_true (outlook->oauth2_only);
+  g_assert_false (outlook->needs_app_password);
+  g_assert_false (gmail->oauth2_only);
+  /* A server typed in by hand is known too. */
+  by_host = pb_autoconfig_lookup_provider_by_host ("Outlook.Office365.com");
+  g_assert_nonnull (by_host);
+  g_assert_true (by_host->oauth2_only);
+  g_assert_null (pb_autoconfig_lookup_provider_by_host ("pop.example.com"));
+}
+
+/* What the table says about passwords beyond the account's own. */
+static void
+test_provider_separate_passwords (void)
+{
+  static const char *const needed[] = {
+    "alice@mail.ru", "alice@t-online.de", "alice@gmail.com", "alice@yahoo.com",
+  };
+  static const char *const not_stated[] = {
+    "alice@gmx.net", "alice@web.de", "alice@yandex.ru", "alice@zoho.com",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+    {
+      g_autoptr(PbServerCandidate) c = pb_autoconfig_lookup_provider (needed[i]);
+      g_assert_true (c->needs_app_password);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (not_stated); i++)
+    {
+      g_autoptr(PbServerCandidate) c = pb_autoconfig_lookup_provider (not_stated[i]);
+      g_assert_false (c->needs_app_password);
+    }
+}
+
+static void
+test_provider_min_interval (void)
+{
+  g_autoptr(PbServerCandidate) webde = pb_autoconfig_lookup_provider ("alice@web.de");
+  g_autoptr(PbServerCandidate) gmx = pb_autoconfig_lookup_provider ("alice@gmx.net");
+  g_autoptr(PbServerCandidate) by_host = pb_autoconfig_lookup_provider_by_host ("pop3.web.de");
+
+  g_assert_cmpuint (webde->min_interval, ==, 15);
+  g_assert_cmpuint (pb_server_candidate_clamp_interval (webde, 5), ==, 15);
+  g_assert_cmpuint (pb_server_candidate_clamp_interval (webde, 30), ==, 30);
+  g_assert_cmpuint (gmx->min_interval, ==, 0);
+  g_assert_cmpuint (pb_server_candidate_clamp_interval (gmx, 1), ==, 1);
+  g_assert_cmpuint (pb_server_candidate_clamp_interval (NULL, 5), ==, 5);
+  g_assert_cmpuint (by_host->min_interval, ==, 15);
+}
+
+static void
+test_provider_ask_user (void)
+{
+  g_autoptr(PbServerCandidate) asahi = pb_autoconfig_lookup_provider ("taro@asahi-net.or.jp");
+
+  g_assert_cmpstr (asahi->host, ==, "pop.asahi-net.or.jp");
+  g_assert_cmpuint (asahi->port, ==, 995);
+  g_assert_true (asahi->ask_user);
+  g_assert_null (asahi->user);
+}
+
+/* pop3=false: the lookup says why there is none; the entry still tells who. */
+static void
+test_provider_entry_without_pop3 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbServerCandidate) entry = NULL;
+
+  g_assert_null (pb_autoconfig_lookup_provider_full ("hanako@docomo.ne.jp", &error));
+  g_assert_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NO_POP3);
+  g_clear_error (&error);
+
+  entry = pb_autoconfig_lookup_entry ("hanako@docomo.ne.jp", &error);
+  g_assert_no_error (error);
+  g_assert_true (entry->no_pop3);
+  g_assert_null (entry->host);
+  g_assert_cmpstr (entry->provider_name, ==, "ドコモメール");
+
+  g_clear_pointer (&entry, pb_server_candidate_free);
+  g_assert_null (pb_autoconfig_lookup_entry ("alice@" DOMAIN, &error));
+  g_assert_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND);
+}
+
+/* The user's providers.ini: its entries over the built-in ones, the longest suffix
+ * winning, and a host that follows the address's domain. */
+static void
+test_provider_user_file (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "providers.ini", NULL);
+  g_autoptr(GError) error = NULL;
+  const char *ini =
+    "[web-de]\nname=My WEB.DE\ndomains=web.de;\nhost=pop.example.net\nsecurity=starttls\n"
+    "[test-au]\nname=Test au\ndomain-suffixes=au.example;\nhost=pop.%EMAILDOMAIN%\n"
+    "security=tls\nuser=%EMAILADDRESS%\n"
+    "[test-au-long]\nname=Test au long\ndomain-suffixes=long.au.example;\n"
+    "host=mail.%EMAILDOMAIN%\nsecurity=tls\n";
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, ini, -1, NULL));
+
+  assert_provider ("alice@web.de", "My WEB.DE", "pop.example.net", 110, PB_SECURITY_STARTTLS,
+                   "alice@web.de", FALSE);
+  {
+    g_autoptr(PbServerCandidate) c = pb_autoconfig_lookup_provider ("alice@web.de");
+    /* Replaced as a whole: the built-in minimum went with it. */
+    g_assert_cmpuint (c->min_interval, ==, 0);
+  }
+  assert_provider ("taro@ab.au.example", "Test au", "pop.ab.au.example", 995, PB_SECURITY_TLS,
+                   "taro@ab.au.example", FALSE);
+  assert_provider ("taro@x.long.au.example", "Test au long", "mail.x.long.au.example", 995,
+                   PB_SECURITY_TLS, "taro@x.long.au.example", FALSE);
+  /* The built-in list is still there. */
+  assert_provider ("taro@ocn.ne.jp", "OCN", "pop.ocn.ne.jp", 995, PB_SECURITY_TLS,
+                   "taro@ocn.ne.jp", FALSE);
+
+  /* A broken file is ignored, with a warning. */
+  g_assert_true (g_file_set_contents (path, "[broken\n", -1, NULL));
+  g_test_expect_message ("popbell-autoconfig", G_LOG_LEVEL_WARNING, "Ignoring *providers.ini*");
+  assert_provider ("taro@ocn.ne.jp", "OCN", "pop.ocn.ne.jp", 995, PB_SECURITY_TLS,
+                   "taro@ocn.ne.jp", FALSE);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  (void) error;
+}
+
+/* Every built-in entry names its source, and one that cites an ISP database file
+ * agrees with the copy of that file in tests/ispdb/ on host, port and security (and
+ * the user-name form), or on there being no POP3 at all. Every copy is cited. */
+static void
+test_provider_agrees_with_ispdb (void)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GHashTable) cited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GRegex) source = g_regex_new ("Source: ispdb/([A-Za-z0-9.-]+\\.xml)",
+                                          G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ispdb = g_test_build_filename (G_TEST_DIST, "ispdb", NULL);
+  g_auto(GStrv) groups = NULL;
+  GDir *dir;
+  const char *name;
+  guint n_checked = 0;
+
+  bytes = g_resources_lookup_data (PROVIDERS_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_key_file_load_from_bytes (keyfile, bytes, G_KEY_FILE_KEEP_COMMENTS, &error);
+  g_assert_no_error (error);
+
+  groups = g_key_file_get_groups (keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *comment = g_key_file_get_comment (keyfile, groups[i], NULL, NULL);
+      g_auto(GStrv) domains = g_key_file_get_string_list (keyfile, groups[i], "domains", NULL,
+                                                          NULL);
+      g_autoptr(GMatchInfo) match = NULL;
+      g_autofree char *file = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *xml = NULL;
+      g_autofree char *address = NULL;
+      g_autoptr(PbServerCandidate) expected = NULL;
+      g_autoptr(PbServerCandidate) entry = NULL;
+      gsize len;
+
+      if (comment == NULL || strstr (comment, "Source: ") == NULL)
+        g_error ("[%s] names no source", groups[i]);
+      if (!g_regex_match (source, comment, 0, &match))
+        continue;
+
+      file = g_match_info_fetch (match, 1);
+      g_hash_table_add (cited, g_strdup (file));
+      path = g_build_filename (ispdb, file, NULL);
+      if (!g_file_get_contents (path, &xml, &len, &error))
+        g_error ("[%s] cites %s, which tests/ispdb/ lacks: %s", groups[i], file, error->message);
+
+      address = g_strconcat ("someone@", domains[0], NULL);
+      entry = pb_autoconfig_lookup_entry (address, &error);
+      g_assert_no_error (error);
+      expected = pb_autoconfig_parse_document (xml, len, address, &error);
+      if (entry->no_pop3)
+        {
+          g_assert_null (expected);
+          g_assert_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND);
+          g_clear_error (&error);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_test_message ("[%s] %s:%u against %s", groups[i], entry->host, entry->port, file);
+          g_assert_cmpstr (entry->host, ==, expected->host);
+          g_assert_cmpuint (entry->port, ==, expected->port);
+          g_assert_cmpint (entry->security, ==, expected->security);
+          if (!entry->ask_user)
+            g_assert_cmpstr (entry->user, ==, expected->user);
+        }
+      n_checked++;
+    }
+  g_assert_cmpuint (n_checked, >=, 20);
+
+  dir = g_dir_open (ispdb, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      if (g_str_has_suffix (name, ".xml") && !g_hash_table_contains (cited, name))
+        g_error ("tests/ispdb/%s is cited by no entry", name);
+    }
+  g_dir_close (dir);
 }
 
 /* ---- Documents ---------------------------------------------------------------- */
@@ -1872,6 +2105,20 @@ main (int    argc,
   g_test_add_func ("/pb/autoconfig/providers/unknown-domain-is-not-found",
                    test_provider_unknown);
   g_test_add_func ("/pb/autoconfig/providers/every-entry-is-usable", test_provider_every_entry);
+  g_test_add_func ("/pb/autoconfig/providers/sub-domains-match-by-suffix", test_provider_suffixes);
+  g_test_add_func ("/pb/autoconfig/providers/oauth2-only-is-marked", test_provider_oauth2_only);
+  g_test_add_func ("/pb/autoconfig/providers/separate-passwords-only-where-documented",
+                   test_provider_separate_passwords);
+  g_test_add_func ("/pb/autoconfig/providers/min-interval-raises-the-interval",
+                   test_provider_min_interval);
+  g_test_add_func ("/pb/autoconfig/providers/ask-user-leaves-the-user-name-open",
+                   test_provider_ask_user);
+  g_test_add_func ("/pb/autoconfig/providers/entry-without-pop3-names-the-provider",
+                   test_provider_entry_without_pop3);
+  g_test_add_func ("/pb/autoconfig/providers/user-file-suffixes-and-host-templates",
+                   test_provider_user_file);
+  g_test_add_func ("/pb/autoconfig/providers/agree-with-the-isp-database-files-they-cite",
+                   test_provider_agrees_with_ispdb);
 
   g_test_add_func ("/pb/autoconfig/document/ssl", test_document_ssl);
   g_test_add_func ("/pb/autoconfig/document/starttls-first-in-order", test_document_starttls);
