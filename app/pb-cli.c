@@ -919,6 +919,8 @@ source_name (const PbServerCandidate *candidate)
       return "srv";
     case PB_AUTOCONFIG_SOURCE_PROBE:
       return "guess";
+    case PB_AUTOCONFIG_SOURCE_MX:
+      return "mx";
     case PB_AUTOCONFIG_SOURCE_MANUAL:
     default:
       return NULL;

@@ -263,9 +263,10 @@ test_check_prints_new_mail (Fixture       *fixture,
   deliver (fixture->user, "Subject: old\r\n\r\nold\r\n");
   add_account (fixture, "home", TRUE);
 
+  /* Adding the account took the mailbox as it was as read. */
   run_popbell (fixture, &first, NULL, "--check", NULL);
   g_assert_cmpint (first.status, ==, 0);
-  g_assert_nonnull (strstr (first.out, "first check"));
+  g_assert_nonnull (strstr (first.out, "0 new, 1 on the server"));
 
   deliver (fixture->user, japanese_message);
   run_popbell (fixture, &second, NULL, "--check", "--json", NULL);
@@ -295,6 +296,56 @@ test_check_prints_new_mail (Fixture       *fixture,
   g_assert_nonnull (strstr (third.out, "0 new, 2 on the server"));
 
   g_assert_false (tree_contains (fixture->home, PASSWORD));
+}
+
+/* The first check of the applet may come late (a keyring still locked at
+ * login, no network yet): mail that came after the account was added is new
+ * all the same. */
+static void
+test_add_account_records_the_baseline (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  g_auto(Run) add = { 0 };
+  g_auto(Run) check = { 0 };
+  g_autofree char *user = g_strdup_printf ("--user=%s", fixture->user);
+  g_autofree char *port = g_strdup_printf ("--port=%s", fixture->port);
+  g_autofree char *ca = g_strdup_printf ("--ca-file=%s", fixture->ca_file);
+
+  if (!need_dovecot ())
+    return;
+
+  deliver (fixture->user, "Subject: before\r\n\r\nold\r\n");
+  deliver (fixture->user, "Subject: before too\r\n\r\nold\r\n");
+  run_popbell (fixture, &add, PASSWORD "\n", "--add-account=home", "--host=localhost", user, port,
+               ca, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  g_assert_nonnull (strstr (add.out, "The 2 messages on the server now are taken as read"));
+
+  deliver (fixture->user, "Subject: after\r\n\r\nnew\r\n");
+  run_popbell (fixture, &check, NULL, "--check", NULL);
+  g_assert_cmpint (check.status, ==, 0);
+  g_assert_nonnull (strstr (check.out, "1 new, 3 on the server"));
+  g_assert_nonnull (strstr (check.out, "after"));
+  g_assert_null (strstr (check.out, "first check"));
+}
+
+/* A server out of reach does not keep the account from being added. */
+static void
+test_add_account_unreachable_is_still_added (Fixture       *fixture,
+                                             gconstpointer  data)
+{
+  g_auto(Run) add = { 0 };
+  g_auto(Run) list = { 0 };
+  g_autofree char *port = g_strdup_printf ("--port=%u", pb_test_free_port ());
+
+  run_popbell (fixture, &add, PASSWORD "\n", "--add-account=away", "--host=localhost",
+               "--user=someone", port, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  g_assert_nonnull (strstr (add.err, "will be taken as read"));
+
+  run_popbell (fixture, &list, NULL, "--list-accounts", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "away"));
 }
 
 static void
@@ -868,6 +919,10 @@ main (int    argc,
 
   g_test_add ("/pb/cli/add-account/keeps-the-password-in-the-keyring", Fixture, NULL,
               fixture_setup, test_add_account_keeps_password_in_keyring, fixture_teardown);
+  g_test_add ("/pb/cli/add-account/records-the-baseline", Fixture, NULL,
+              fixture_setup, test_add_account_records_the_baseline, fixture_teardown);
+  g_test_add ("/pb/cli/add-account/unreachable-server-is-still-added", Fixture, NULL,
+              fixture_setup, test_add_account_unreachable_is_still_added, fixture_teardown);
   g_test_add ("/pb/cli/check/prints-new-mail-once", Fixture, NULL,
               fixture_setup, test_check_prints_new_mail, fixture_teardown);
   g_test_add ("/pb/cli/check/untrusted-certificate-then-trust", Fixture, NULL,

@@ -737,7 +737,8 @@ test_program (Fixture       *fixture,
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=home", NULL), ==, 0);
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=home", "--json", NULL),
                    ==, 0);
-  g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 2);
+  /* --add-account's own look at the mailbox, then the two checks. */
+  g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 3);
   pb_test_server_free (server);
 
   server = pb_test_server_new (cert, TRUE, refuses);
