@@ -58,6 +58,7 @@ struct _TestResolver
   GResolver   parent_instance;
   GHashTable *hosts;    /* name → IPv4 address text */
   GHashTable *services; /* "_pop3s._tcp.example.test" → "host:port:priority:weight;…" */
+  GHashTable *mx;       /* "example.test" → "preference:exchange;…" */
 };
 
 G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
@@ -205,12 +206,59 @@ test_resolver_lookup_service_finish (GResolver     *resolver,
 }
 
 static void
+free_records (GList *records)
+{
+  g_list_free_full (records, (GDestroyNotify) g_variant_unref);
+}
+
+static void
+test_resolver_lookup_records_async (GResolver           *resolver,
+                                    const char          *rrname,
+                                    GResolverRecordType  record_type,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  TestResolver *self = TEST_RESOLVER (resolver);
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+  const char *spec = record_type == G_RESOLVER_RECORD_MX ? g_hash_table_lookup (self->mx, rrname)
+                                                         : NULL;
+  g_auto(GStrv) entries = NULL;
+  GList *records = NULL;
+
+  if (spec == NULL)
+    {
+      g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                               "No test record for %s", rrname);
+      return;
+    }
+  entries = g_strsplit (spec, ";", -1);
+  for (guint i = 0; entries[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (entries[i], ":", 2);
+
+      records = g_list_append (records, g_variant_ref_sink (
+        g_variant_new ("(qs)", (guint16) atoi (fields[0]), fields[1])));
+    }
+  g_task_return_pointer (task, records, (GDestroyNotify) free_records);
+}
+
+static GList *
+test_resolver_lookup_records_finish (GResolver     *resolver,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
 test_resolver_finalize (GObject *object)
 {
   TestResolver *self = TEST_RESOLVER (object);
 
   g_hash_table_unref (self->hosts);
   g_hash_table_unref (self->services);
+  g_hash_table_unref (self->mx);
   G_OBJECT_CLASS (test_resolver_parent_class)->finalize (object);
 }
 
@@ -230,6 +278,8 @@ test_resolver_class_init (TestResolverClass *klass)
   resolver_class->lookup_service = test_resolver_lookup_service;
   resolver_class->lookup_service_async = test_resolver_lookup_service_async;
   resolver_class->lookup_service_finish = test_resolver_lookup_service_finish;
+  resolver_class->lookup_records_async = test_resolver_lookup_records_async;
+  resolver_class->lookup_records_finish = test_resolver_lookup_records_finish;
 }
 
 static void
@@ -237,6 +287,7 @@ test_resolver_init (TestResolver *self)
 {
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->services = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->mx = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static void
@@ -299,7 +350,7 @@ typedef struct
 } Fixture;
 
 static const char *const source_names[] = {
-  "provider", "autoconfig", "ispdb", "srv", "probe", "manual",
+  "provider", "autoconfig", "ispdb", "srv", "probe", "manual", "mx",
 };
 
 static gboolean
@@ -1846,6 +1897,61 @@ test_find_probe_tls (Fixture       *fixture,
   assert_no_credentials (server);
 }
 
+/* A hosting service's server named by the domain's MX records is tried before the
+ * usual names, named in the progress, and confirmed before any login. */
+static void
+test_find_mx_hosting (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(GTlsCertificate) certificate = pb_test_load_certificate ("server.pem");
+  g_autoptr(PbTestServer) server = pb_test_server_new (certificate, TRUE, tls_script);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbServerCandidate) candidate = NULL;
+  g_autofree char *expected = NULL;
+  guint16 port = pb_test_server_get_port (server);
+
+  /* Lookalikes first: no digits, or not directly below xserver.jp. */
+  g_hash_table_insert (fixture->resolver->mx, g_strdup (DOMAIN),
+                       g_strdup ("5:sv.xserver.jp;6:sv12.xserver.jp.evil.example;"
+                                 "10:sv1234.xserver.jp;20:mx.other.example"));
+  test_resolver_add_host (fixture->resolver, "sv1234.xserver.jp");
+  fixture->options.probe_tls_port = port;
+  candidate = find (fixture, ADDRESS, NULL, &error);
+
+  g_assert_no_error (error);
+  assert_candidate (candidate, "sv1234.xserver.jp", port, PB_SECURITY_TLS, ADDRESS,
+                    PB_AUTOCONFIG_SOURCE_MX);
+  g_assert_cmpstr (candidate->provider_name, ==, "Xserver");
+  g_assert_cmpint (candidate->confirm, ==, PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN);
+  g_assert_nonnull (strstr (candidate->confirm_text, "sv1234.xserver.jp"));
+  expected = g_strdup_printf ("provider %s|autoconfig %s|autoconfig %s|ispdb %s|"
+                              "srv _pop3s._tcp.%s|srv _pop3._tcp.%s|mx sv1234.xserver.jp:%u",
+                              DOMAIN, PATH_AUTOCONFIG, PATH_WELLKNOWN, PATH_ISPDB,
+                              DOMAIN, DOMAIN, port);
+  assert_progress (fixture, expected);
+  assert_no_credentials (server);
+}
+
+/* MX records that name no hosting service leave the usual guesses as they were. */
+static void
+test_find_mx_other (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbServerCandidate) candidate = NULL;
+  g_autofree char *after = progress_after_documents (fixture, DOMAIN);
+  g_autofree char *expected = NULL;
+
+  g_hash_table_insert (fixture->resolver->mx, g_strdup (DOMAIN),
+                       g_strdup ("10:mx1." DOMAIN ";20:sv9.xserver.jp.example.net"));
+  candidate = find (fixture, ADDRESS, NULL, &error);
+  g_assert_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND);
+  g_assert_null (candidate);
+  expected = g_strdup_printf ("provider %s|autoconfig %s|autoconfig %s|ispdb %s|%s",
+                              DOMAIN, PATH_AUTOCONFIG, PATH_WELLKNOWN, PATH_ISPDB, after);
+  assert_progress (fixture, expected);
+}
+
 static void
 test_find_probe_starttls (Fixture       *fixture,
                           gconstpointer  user_data)
@@ -2156,6 +2262,8 @@ main (int    argc,
   ADD ("https-failure-is-said-and-dns-after-it-confirmed", test_find_https_failure_is_said);
   ADD ("https-failure-is-said-when-nothing-is-found", test_find_https_failure_then_nothing);
   ADD ("probe-implicit-tls", test_find_probe_tls);
+  ADD ("mx-names-a-hosting-services-server-tried-and-confirmed", test_find_mx_hosting);
+  ADD ("mx-naming-no-hosting-service-changes-nothing", test_find_mx_other);
   ADD ("probe-starttls", test_find_probe_starttls);
   ADD ("probe-plaintext-only-is-unsafe", test_find_probe_plaintext);
   ADD ("plaintext-document-alone-is-unsafe", test_find_plain_document);

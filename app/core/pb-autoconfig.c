@@ -981,6 +981,7 @@ typedef enum
   ATTEMPT_HTTP,
   ATTEMPT_SRV,
   ATTEMPT_PROBE,
+  ATTEMPT_MX,
 } AttemptKind;
 
 typedef struct
@@ -992,6 +993,9 @@ typedef struct
   guint16             port;     /* probes */
   PbSecurity          security; /* probes */
   gboolean            well_known; /* the .well-known autoconfig URL */
+  gboolean            quiet;      /* not reported as progress (the MX lookup: only the
+                                   * hosts it leads to are tried, and named) */
+  const char         *provider_name; /* probes of a hosting service's server */
 } Attempt;
 
 static void
@@ -1029,6 +1033,7 @@ typedef struct
   guint                 redirects;
 
   gboolean              plaintext_seen; /* a server without TLS was found */
+  guint16               ports[2];       /* probe ports, by PbSecurity */
   /* What went wrong with HTTPS sources, sentences for the user; NULL-terminated. */
   GPtrArray            *failures;
 } FindData;
@@ -1159,6 +1164,12 @@ plan_attempts (FindData                  *data,
   ports[PB_SECURITY_TLS] = options->probe_tls_port != 0 ? options->probe_tls_port : 995;
   ports[PB_SECURITY_STARTTLS] = options->probe_starttls_port != 0 ? options->probe_starttls_port
                                                                   : 110;
+  data->ports[PB_SECURITY_TLS] = ports[PB_SECURITY_TLS];
+  data->ports[PB_SECURITY_STARTTLS] = ports[PB_SECURITY_STARTTLS];
+  add_attempt (data, ATTEMPT_MX, PB_AUTOCONFIG_SOURCE_MX, g_strdup (domain),
+               g_strdup_printf ("MX %s", domain), 0, PB_SECURITY_TLS);
+  ((Attempt *) g_ptr_array_index (data->attempts, data->attempts->len - 1))->quiet = TRUE;
+
   for (PbSecurity security = PB_SECURITY_TLS; security <= PB_SECURITY_STARTTLS; security++)
     {
       for (guint i = 0; i < G_N_ELEMENTS (probe_prefixes); i++)
@@ -1181,7 +1192,8 @@ return_candidate (GTask             *task,
 {
   FindData *data = g_task_get_task_data (task);
   gboolean unauthenticated = source == PB_AUTOCONFIG_SOURCE_SRV ||
-                             source == PB_AUTOCONFIG_SOURCE_PROBE;
+                             source == PB_AUTOCONFIG_SOURCE_PROBE ||
+                             source == PB_AUTOCONFIG_SOURCE_MX;
 
   candidate->source = source;
   /* An HTTPS source failing and then DNS or a guess answering is just what an
@@ -1556,6 +1568,22 @@ http_request (GTask      *task,
 
 /* ---- DNS SRV (RFC 6186) --------------------------------------------------- */
 
+/* DNS named @candidate's host, outside @domain: nothing is sent before the user says so. */
+static void
+confirm_outside_domain (PbServerCandidate *candidate,
+                        const char        *domain)
+{
+  candidate->confirm = PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN;
+  g_free (candidate->confirm_text);
+  candidate->confirm_text = g_strdup_printf (
+    /* Translators: the mail domain ("example.com"), the server the DNS records name
+     * ("mail.example.net"), the domain again. */
+    _("The DNS records of %s name %s as its mail server. That server is outside %s, and "
+      "DNS answers are not protected: someone on the network could have sent this one. "
+      "Continue only if you know your mail is handled there."),
+    domain, candidate->host, domain);
+}
+
 PbServerCandidate *
 pb_autoconfig_candidate_from_srv (GList      *targets,
                                   PbSecurity  security,
@@ -1593,16 +1621,7 @@ pb_autoconfig_candidate_from_srv (GList      *targets,
   /* RFC 6186 §6: the answer is not authenticated, and a server outside the domain
    * with a valid certificate of its own would pass every TLS check. */
   if (candidate != NULL && !pb_autoconfig_host_is_expected (candidate->host, parsed.domain))
-    {
-      candidate->confirm = PB_AUTOCONFIG_CONFIRM_OUTSIDE_DOMAIN;
-      candidate->confirm_text = g_strdup_printf (
-        /* Translators: the mail domain ("example.com"), the server the DNS records name
-         * ("mail.example.net"), the domain again. */
-        _("The DNS records of %s name %s as its mail server. That server is outside %s, and "
-          "DNS answers are not protected: someone on the network could have sent this one. "
-          "Continue only if you know your mail is handled there."),
-        parsed.domain, candidate->host, parsed.domain);
-    }
+    confirm_outside_domain (candidate, parsed.domain);
   return candidate;
 }
 
@@ -1643,6 +1662,119 @@ on_srv_resolved (GObject      *source,
   return_candidate (task, candidate, PB_AUTOCONFIG_SOURCE_SRV);
 }
 
+/* ---- Hosting services named by MX records ----------------------------------- */
+
+/* Hosting services whose customers' POP3 server is a host of the service's own; their
+ * customers' domains are countless, so only the domain's MX records can show who hosts
+ * one. That the host an MX record names is also the POP3 server is a guess: it is probed
+ * like pop.<domain>, and the wizard names it and asks before logging in.
+ *   Xserver: POP3 on sv<N>.xserver.jp (the server name in the customer's panel), 995 or
+ *   STLS on 110, the user name is the address (https://www.xserver.ne.jp/manual/
+ *   man_mail_setting.php, as quoted in its users' guides, read 2026-12-03). */
+static const struct
+{
+  const char *prefix;   /* of the host's first label, followed by digits */
+  const char *parent;   /* the rest of the host */
+  const char *name;
+} hosting_services[] = {
+  { "sv", "xserver.jp", "Xserver" },
+};
+
+static const char *
+hosting_service (const char *host)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (hosting_services); i++)
+    {
+      const char *prefix = hosting_services[i].prefix;
+      const char *dot = strchr (host, '.');
+      const char *p;
+
+      if (dot == NULL || g_ascii_strcasecmp (dot + 1, hosting_services[i].parent) != 0 ||
+          g_ascii_strncasecmp (host, prefix, strlen (prefix)) != 0)
+        continue;
+      p = host + strlen (prefix);
+      if (p == dot)
+        continue;
+      for (; p < dot && g_ascii_isdigit (*p); p++)
+        ;
+      if (p == dot)
+        return hosting_services[i].name;
+    }
+  return NULL;
+}
+
+static gint
+compare_mx (gconstpointer a,
+            gconstpointer b)
+{
+  guint16 pa, pb;
+
+  g_variant_get (*(GVariant **) a, "(q&s)", &pa, NULL);
+  g_variant_get (*(GVariant **) b, "(q&s)", &pb, NULL);
+  return (gint) pa - (gint) pb;
+}
+
+static void
+on_mx_resolved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  FindData *data = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                 g_variant_unref);
+  GList *list;
+  GError *error = NULL;
+  guint insert_at = data->next;
+
+  list = g_resolver_lookup_records_finish (G_RESOLVER (source), result, &error);
+  for (GList *l = list; l != NULL; l = l->next)
+    g_ptr_array_add (records, l->data);
+  g_list_free (list);
+  if (attempt_end (task))
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (error != NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  g_ptr_array_sort (records, compare_mx);
+  for (guint i = 0; i < records->len && insert_at == data->next; i++)
+    {
+      const char *exchange = NULL;
+      g_autofree char *host = NULL;
+      const char *name;
+
+      if (!g_variant_is_of_type (g_ptr_array_index (records, i), G_VARIANT_TYPE ("(qs)")))
+        continue;
+      g_variant_get (g_ptr_array_index (records, i), "(q&s)", NULL, &exchange);
+      host = normalize_host (exchange);
+      name = host != NULL ? hosting_service (host) : NULL;
+      if (name == NULL)
+        continue;
+
+      g_debug ("MX of %s: %s, a server of %s", data->address.domain, host, name);
+      for (PbSecurity security = PB_SECURITY_TLS; security <= PB_SECURITY_STARTTLS; security++)
+        {
+          Attempt *attempt = g_new0 (Attempt, 1);
+
+          attempt->kind = ATTEMPT_PROBE;
+          attempt->source = PB_AUTOCONFIG_SOURCE_MX;
+          attempt->target = g_strdup (host);
+          attempt->detail = g_strdup_printf ("%s:%u", host, data->ports[security]);
+          attempt->port = data->ports[security];
+          attempt->security = security;
+          attempt->provider_name = name;
+          g_ptr_array_insert (data->attempts, insert_at++, attempt);
+        }
+    }
+  attempt_failed (task, NULL);
+}
+
 /* ---- Probing -------------------------------------------------------------- */
 
 static void
@@ -1654,6 +1786,7 @@ on_probed (GObject      *source,
   FindData *data = g_task_get_task_data (task);
   Attempt *attempt = g_ptr_array_index (data->attempts, data->next - 1);
   g_autoptr(PbPop3Client) client = PB_POP3_CLIENT (source);
+  PbServerCandidate *candidate;
   GError *error = NULL;
   gboolean found;
 
@@ -1685,9 +1818,12 @@ on_probed (GObject      *source,
       return;
     }
 
-  return_candidate (task, candidate_new (attempt->target, attempt->port, attempt->security,
-                                         data->address.address, PB_AUTOCONFIG_SOURCE_PROBE),
-                    PB_AUTOCONFIG_SOURCE_PROBE);
+  candidate = candidate_new (attempt->target, attempt->port, attempt->security,
+                             data->address.address, attempt->source);
+  candidate->provider_name = g_strdup (attempt->provider_name);
+  if (!pb_autoconfig_host_is_expected (candidate->host, data->address.domain))
+    confirm_outside_domain (candidate, data->address.domain);
+  return_candidate (task, candidate, attempt->source);
 }
 
 /* ---- The sequence ---------------------------------------------------------- */
@@ -1722,7 +1858,7 @@ find_next (GTask *task)
 
   attempt = g_ptr_array_index (data->attempts, data->next++);
   g_debug ("Trying %s", attempt->detail);
-  if (data->progress != NULL)
+  if (data->progress != NULL && !attempt->quiet)
     data->progress (attempt->source, attempt->detail, data->progress_data);
 
   /* The progress callback may have cancelled the search. */
@@ -1744,6 +1880,12 @@ find_next (GTask *task)
       g_resolver_lookup_service_async (data->resolver, attempt->target, "tcp",
                                        data->address.domain, data->step_cancellable,
                                        on_srv_resolved, task);
+      break;
+
+    case ATTEMPT_MX:
+      step_begin (task, data->timeout);
+      g_resolver_lookup_records_async (data->resolver, attempt->target, G_RESOLVER_RECORD_MX,
+                                       data->step_cancellable, on_mx_resolved, task);
       break;
 
     case ATTEMPT_PROBE:

@@ -17,7 +17,9 @@ G_BEGIN_DECLS
  *      Thunderbird does), then the ISPDB (<ispdb>/<domain>, without the
  *      address), over HTTPS with libsoup;
  *   3. DNS SRV _pop3s._tcp.<domain>, then _pop3._tcp.<domain> (RFC 6186);
- *   4. probing pop.<domain>, pop3.<domain>, mail.<domain> on 995, then STLS on 110.
+ *   4. a hosting service's server named by the domain's MX records (Xserver's
+ *      sv<N>.xserver.jp), probed on 995 then STLS on 110; then probing pop.<domain>,
+ *      pop3.<domain>, mail.<domain> on 995, then STLS on 110.
  * Only POP3 over TLS is ever proposed; a server found to offer only
  * plaintext is reported as unsafe (PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT).
  * 3 and 4 are not authenticated: a host they give outside the address's domain,
@@ -32,6 +34,8 @@ typedef enum
   PB_AUTOCONFIG_SOURCE_SRV,
   PB_AUTOCONFIG_SOURCE_PROBE,
   PB_AUTOCONFIG_SOURCE_MANUAL,
+  PB_AUTOCONFIG_SOURCE_MX,       /* a hosting service's server, named by the domain's MX
+                                  * records and tried as a guess (a probe) */
 } PbAutoconfigSource;
 
 #define PB_AUTOCONFIG_ERROR (pb_autoconfig_error_quark ())

@@ -656,7 +656,8 @@ on_progress (PbAutoconfigSource  source,
   domain = pb_autoconfig_get_domain (address);
 
   /* One line per source; probing says which server it tries. */
-  if (self->last_step != NULL && source == self->last_source && source != PB_AUTOCONFIG_SOURCE_PROBE)
+  if (self->last_step != NULL && source == self->last_source &&
+      source != PB_AUTOCONFIG_SOURCE_PROBE && source != PB_AUTOCONFIG_SOURCE_MX)
     return;
   self->last_source = source;
 
@@ -676,6 +677,7 @@ on_progress (PbAutoconfigSource  source,
       text = g_strdup (_("Looking up DNS service records"));
       break;
     case PB_AUTOCONFIG_SOURCE_PROBE:
+    case PB_AUTOCONFIG_SOURCE_MX:
       /* Translators: %s is a server such as "pop.example.com". */
       text = g_strdup_printf (_("Trying %s…"), detail ? detail : domain);
       break;
