@@ -10,7 +10,9 @@ G_BEGIN_DECLS
 /* Finding the POP3 server of an e-mail address, for the setup wizard.
  * In order, stopping at the first source that gives a POP3-over-TLS server:
  *   1. the built-in provider list (big international providers, major
- *      Japanese ISPs and mail services);
+ *      Japanese ISPs and mail services), under the user's own
+ *      $XDG_CONFIG_HOME/popbell/providers.ini; a provider that takes only OAuth2 is
+ *      returned marked oauth2_only, and the faces send it no password;
  *   2. the domain's autoconfig document (https://autoconfig.<domain>/mail/config-v1.1.xml
  *      and https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml,
  *      Thunderbird's format; both are asked with ?emailaddress=<address>, as
