@@ -267,6 +267,16 @@ stop_daemon (PbTestKeyring *self)
 }
 
 void
+pb_test_keyring_stop_daemon (PbTestKeyring *self)
+{
+  g_assert_nonnull (self->daemon);
+
+  /* libsecret's cached service would talk to a name nobody owns. */
+  secret_service_disconnect ();
+  stop_daemon (self);
+}
+
+void
 pb_test_keyring_free (PbTestKeyring *self)
 {
   if (self == NULL)

@@ -36,9 +36,12 @@ const char    *pb_test_keyring_get_bus_address (PbTestKeyring *self);
 const char    *pb_test_keyring_get_dir         (PbTestKeyring *self);
 
 /* Starts gnome-keyring-daemon on a bus made by pb_test_keyring_new_no_service
- * (a keyring that comes after the program under test); returns once its
- * default collection is unlocked. */
+ * (a keyring that comes after the program under test), or again after
+ * pb_test_keyring_stop_daemon; returns once its default collection is unlocked. */
 void           pb_test_keyring_start_daemon    (PbTestKeyring *self);
+
+/* Stops the daemon; its keyrings stay, for pb_test_keyring_start_daemon. */
+void           pb_test_keyring_stop_daemon     (PbTestKeyring *self);
 
 /* Locks the default collection through the Secret Service API (no prompt). */
 void           pb_test_keyring_lock            (PbTestKeyring *self);

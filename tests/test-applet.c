@@ -825,7 +825,7 @@ test_end_to_end (void)
   g_assert_cmpint (run_popbell (&e2e, NULL, "--quit", NULL), ==, 0);
 
   start_applet (&e2e);
-  /* The first check takes what is on the server as seen. */
+  /* What was on the server is taken as seen (by --add-account already). */
   wait_until (state_file_exists, &e2e, "the first check is done", e2e.log_path);
   g_assert_cmpuint (count_unacknowledged (&e2e), ==, 0);
 
@@ -895,6 +895,148 @@ test_end_to_end (void)
   g_free (e2e.home);
 }
 
+/* ---- Started at login ------------------------------------------------------------ */
+
+typedef struct
+{
+  EndToEnd   *e2e;
+  const char *text;
+} LogWait;
+
+static gboolean
+log_mentions (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree char *log = NULL;
+
+  return g_file_get_contents (wait->e2e->log_path, &log, NULL, NULL) &&
+         strstr (log, wait->text) != NULL;
+}
+
+/* Everything but the login race: a bus with the keyring and a notification
+ * server, and an account added with --add-account (its mailbox taken as read). */
+static void
+login_setup (EndToEnd   *e2e,
+             const char *user)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user_arg = g_strdup_printf ("--user=%s", user);
+  g_autofree char *port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
+  g_autofree char *ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
+
+  e2e->home = pb_test_mkdtemp ("home");
+  e2e->keyring = pb_test_keyring_new ();
+  e2e->connection =
+    g_dbus_connection_new_for_address_sync (pb_test_keyring_get_bus_address (e2e->keyring),
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+  g_assert_no_error (error);
+  start_notifications (e2e);
+
+  add_dovecot_user (user);
+  deliver (user, "Subject: Old mail\r\n\r\nold\r\n");
+  g_assert_cmpint (run_popbell (e2e, PASSWORD "\n", "--add-account=home", "--host=localhost",
+                                user_arg, port, ca, "--name=Home", NULL), ==, 0);
+}
+
+static void
+login_teardown (EndToEnd *e2e)
+{
+  stop_applet (e2e);
+  g_subprocess_send_signal (e2e->notifications, SIGTERM);
+  g_subprocess_wait (e2e->notifications, NULL, NULL);
+  g_clear_object (&e2e->notifications);
+  g_dbus_connection_close_sync (e2e->connection, NULL, NULL);
+  g_clear_object (&e2e->connection);
+  g_clear_pointer (&e2e->keyring, pb_test_keyring_free);
+  g_free (e2e->log_path);
+  g_free (e2e->home);
+}
+
+/* The login race resolved within the minute: not one problem notification,
+ * only the mail. */
+static void
+assert_only_mail_notified (EndToEnd *e2e)
+{
+  g_autoptr(GPtrArray) calls = get_notify_calls (e2e);
+
+  g_assert_cmpuint (calls->len, >=, 1);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      GVariant *call = g_ptr_array_index (calls, i);
+
+      g_assert_false (call_mentions (call, "keyring"));
+      g_assert_false (call_mentions (call, "Can't reach"));
+      g_assert_false (call_mentions (call, "Old mail"));
+    }
+}
+
+static gboolean
+can_run_end_to_end (void)
+{
+  if (!need_display () || !need_dovecot ())
+    return FALSE;
+  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("python3-dbusmock is not installed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_login_keyring_unlocked_by_the_session (void)
+{
+  EndToEnd e2e = { 0 };
+  LogWait waiting = { &e2e, "home: waiting for the session's keyring" };
+  NotifyWait mail = { &e2e, "Arrived while locked" };
+
+  if (!can_run_end_to_end ())
+    return;
+  login_setup (&e2e, "unlocked");
+
+  /* Login: the applet starts before the session unlocked the keyring. */
+  pb_test_keyring_lock (e2e.keyring);
+  start_applet (&e2e);
+  wait_until (log_mentions, &waiting, "the applet waits for the keyring", e2e.log_path);
+  deliver ("unlocked", "From: Alice Example <alice@example.com>\r\n"
+                       "Subject: Arrived while locked\r\n\r\nHello\r\n");
+
+  /* The session unlocks it; nothing is done in Popbell. */
+  pb_test_keyring_unlock (e2e.keyring);
+  wait_until (notified, &mail, "a notification about the mail", e2e.log_path);
+  assert_only_mail_notified (&e2e);
+
+  login_teardown (&e2e);
+}
+
+static void
+test_login_keyring_daemon_started_later (void)
+{
+  EndToEnd e2e = { 0 };
+  LogWait waiting = { &e2e, "home: waiting for the session's keyring" };
+  NotifyWait mail = { &e2e, "Arrived before the Secret Service" };
+
+  if (!can_run_end_to_end ())
+    return;
+  login_setup (&e2e, "later");
+
+  /* Login: no Secret Service on the bus yet when the applet starts. */
+  pb_test_keyring_stop_daemon (e2e.keyring);
+  start_applet (&e2e);
+  wait_until (log_mentions, &waiting, "the applet waits for a keyring", e2e.log_path);
+  deliver ("later", "From: Bob Example <bob@example.com>\r\n"
+                    "Subject: Arrived before the Secret Service\r\n\r\nHello\r\n");
+
+  /* The session's keyring daemon comes, with the stored password. */
+  pb_test_keyring_start_daemon (e2e.keyring);
+  wait_until (notified, &mail, "a notification about the mail", e2e.log_path);
+  assert_only_mail_notified (&e2e);
+
+  login_teardown (&e2e);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -925,6 +1067,10 @@ main (int    argc,
 
   g_test_add_func ("/pb/applet/review-certificate/trusting-it-lets-the-check-succeed",
                    test_review_certificate_trusts_it);
+  g_test_add_func ("/pb/applet/login/keyring-unlocked-by-the-session-notifies-the-mail",
+                   test_login_keyring_unlocked_by_the_session);
+  g_test_add_func ("/pb/applet/login/keyring-daemon-started-later-notifies-the-mail",
+                   test_login_keyring_daemon_started_later);
 
   status = g_test_run ();
 

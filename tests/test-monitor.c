@@ -700,6 +700,40 @@ test_keyring_locked_past_the_first_minute (Fixture       *fixture,
   g_assert_cmpuint (fixture->attention, ==, 1);
 }
 
+/* "Enter Password…" or "Check Now" is the user's answer: no waiting for the
+ * session, the prompt comes at once. */
+static void
+test_keyring_user_asks_in_the_first_minute (Fixture       *fixture,
+                                            gconstpointer  data)
+{
+  gint64 start;
+
+  if (!need_dovecot ())
+    return;
+
+  fixture->keyring = pb_test_keyring_new ();
+  store_password (fixture);
+  earlier_session (fixture);
+
+  pb_test_keyring_lock (fixture->keyring);
+  start = pb_clock_get_monotonic (PB_CLOCK (fixture->clock));
+  pb_monitor_start (fixture->monitor);
+  run_next_check (fixture);
+  g_assert_cmpuint (fixture->attention, ==, 0);
+
+  pb_monitor_check_now (fixture->monitor, "home");
+  run_next_check (fixture);
+  g_assert_cmpint (elapsed_ms (fixture, start), <, 60 * 1000);
+  /* The prompt was shown (and, with no prompter here, failed): told once. */
+  g_assert_cmpint (pb_monitor_get_state (fixture->monitor, "home"), ==,
+                   PB_ACCOUNT_STATE_KEYRING_LOCKED);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+
+  /* The end of the minute asks nothing more. */
+  pb_test_clock_advance (fixture->clock, 2 * 60 * 1000);
+  g_assert_cmpuint (fixture->attention, ==, 1);
+}
+
 static void
 test_keyring_service_started_later (Fixture       *fixture,
                                     gconstpointer  data)
@@ -947,6 +981,8 @@ main (int    argc,
        test_keyring_unlocked_by_the_session, NULL);
   ADD ("login/keyring-locked-past-the-first-minute-prompts-and-tells-once",
        test_keyring_locked_past_the_first_minute, NULL);
+  ADD ("login/check-asked-for-by-the-user-prompts-at-once",
+       test_keyring_user_asks_in_the_first_minute, NULL);
   ADD ("login/keyring-service-started-later-is-used", test_keyring_service_started_later, NULL);
   ADD ("login/keyring-service-that-never-comes-tells-once", test_keyring_service_never_comes,
        NULL);

@@ -903,6 +903,16 @@ pb_monitor_check_now (PbMonitor  *self,
       entry->unlock_tried = FALSE;
       entry->user_asked = TRUE;
     }
+  else
+    {
+      GHashTableIter iter;
+      Entry *entry;
+
+      /* Asked for by the user too: not held back by the login grace. */
+      g_hash_table_iter_init (&iter, self->entries);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+        entry->user_asked = TRUE;
+    }
   pb_scheduler_check_now (self->scheduler, account_id);
 }
 
