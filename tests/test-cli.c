@@ -880,6 +880,42 @@ test_add_account_oauth2_only (Fixture       *fixture,
   g_assert_false (g_file_test (accounts, G_FILE_TEST_EXISTS));
 }
 
+/* An account on the server of a provider that takes only OAuth2 (one set up by hand,
+ * or before the provider changed) is checked without its password ever being sent. */
+static void
+test_check_oauth2_only_sends_no_password (Fixture       *fixture,
+                                          gconstpointer  data)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *dir = g_build_filename (fixture->config_dir, "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "providers.ini", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *account, *failure;
+
+  if (!need_dovecot ())
+    return;
+
+  add_account (fixture, "home", TRUE);
+  /* From now on, the test server is an OAuth2-only provider's. */
+  g_assert_true (g_file_set_contents (path, "[test-oauth2]\nname=OAuthMail\n"
+                                      "domains=oauth.example;\nhost=localhost\n"
+                                      "security=tls\nauthentication=oauth2\n", -1, NULL));
+  run_popbell (fixture, &run, NULL, "--check", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  json_parser_load_from_data (parser, run.out, -1, &error);
+  g_assert_no_error (error);
+  account = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                  "accounts"), 0);
+  failure = json_object_get_object_member (account, "error");
+  g_assert_cmpstr (json_object_get_string_member (failure, "kind"), ==, "auth");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (failure, "message"),
+                                   "OAuthMail takes only an OAuth2 sign-in"));
+  g_assert_false (tree_contains (dir, PASSWORD));
+  (void) data;
+}
+
 static void
 test_add_account_min_interval (Fixture       *fixture,
                                gconstpointer  data)
@@ -954,6 +990,8 @@ main (int    argc,
               fixture_setup, test_add_account_oauth2_only, fixture_teardown);
   g_test_add ("/pb/cli/add-account/interval-is-never-below-the-providers-minimum", Fixture, NULL,
               fixture_setup, test_add_account_min_interval, fixture_teardown);
+  g_test_add ("/pb/cli/check/oauth2-only-provider-gets-no-password", Fixture, NULL,
+              fixture_setup, test_check_oauth2_only_sends_no_password, fixture_teardown);
 
   status = g_test_run ();
   g_clear_pointer (&dovecot, pb_dovecot_free);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "pb-autoconfig.h"
 #include "pb-checker.h"
 #include "pb-error.h"
 #include "pb-files.h"
@@ -461,6 +462,25 @@ on_login (GObject      *source,
                             cancellable, on_top, g_steal_pointer (&task));
 }
 
+/* A provider that takes only an OAuth2 sign-in refuses any password for certain (an
+ * account set up by hand, or before the provider changed): none is sent. */
+static GError *
+oauth2_only_error (PbAccount *account)
+{
+  g_autoptr(PbServerCandidate) provider = NULL;
+
+  provider = pb_autoconfig_lookup_provider_by_host (pb_account_get_host (account));
+  if (provider == NULL || !provider->oauth2_only)
+    return NULL;
+  /* Translators: %s is a provider such as "Outlook.com". */
+  return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
+                      _("%s takes only an OAuth2 sign-in, which Popbell can’t do yet, so your "
+                        "password was not sent. Until then, have the provider forward your "
+                        "mail to a mailbox that takes a password."),
+                      provider->provider_name != NULL ? provider->provider_name
+                                                      : pb_account_get_host (account));
+}
+
 /* The keyring lookup, the connection and the loading of the state run side
  * by side (each costs about as much as the others); logging in waits for all
  * of them. Takes @task. */
@@ -469,6 +489,7 @@ start_half_done (GTask  *task,
                  GError *error)
 {
   CheckData *data = g_task_get_task_data (task);
+  GError *oauth2_error;
   GCancellable *cancellable = g_task_get_cancellable (task);
 
   g_assert (data->pending > 0);
@@ -496,6 +517,13 @@ start_half_done (GTask  *task,
   if (data->start_error != NULL)
     {
       finish (task, g_steal_pointer (&data->start_error));
+      return;
+    }
+
+  oauth2_error = oauth2_only_error (data->account);
+  if (oauth2_error != NULL)
+    {
+      finish (task, oauth2_error);
       return;
     }
 
