@@ -6,6 +6,7 @@
 
 #include "pb-error.h"
 #include "pb-secret-store.h"
+#include "pb-secret-watch.h"
 #include "pb-test-keyring.h"
 #include "pb-test-util.h"
 
@@ -544,6 +545,106 @@ test_logs_never_hold_the_password (void)
   g_assert_null (strstr (log->str, password));
 }
 
+/* ---- The watch ------------------------------------------------------------ */
+
+static void
+on_watch_changed (PbSecretWatch *watch,
+                  guint         *count)
+{
+  (*count)++;
+}
+
+/* Runs the main loop until ::changed came @count times in all, for 10 s at most. */
+static void
+wait_for_changed (guint *changed,
+                  guint  count)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (*changed < count)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The watch did not tell within 10 s (%u of %u)", *changed, count);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* Lets D-Bus signals and idles that are on their way arrive. */
+static void
+settle (void)
+{
+  gint64 until = g_get_monotonic_time () + 300 * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+test_watch_create_destroy (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  PbSecretWatch *watch = pb_secret_watch_new ();
+  guint changed = 0;
+
+  g_signal_connect (watch, "changed", G_CALLBACK (on_watch_changed), &changed);
+  wait_for_changed (&changed, 1);
+  g_assert_true (pb_secret_watch_has_service (watch));
+  g_assert_finalize_object (watch);
+}
+
+static void
+test_watch_tells_an_unlock (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(PbAccount) account = account_new ("home", "alice", "mail.example.com", 995);
+  PbSecretWatch *watch = pb_secret_watch_new ();
+  guint changed = 0;
+
+  g_signal_connect (watch, "changed", G_CALLBACK (on_watch_changed), &changed);
+  wait_for_changed (&changed, 1);
+  store (account, "unlocked later");
+  pb_test_keyring_lock (fixture->keyring);
+  assert_lookup_error ("home", FALSE, PB_SECRET_ERROR_LOCKED);
+  settle ();
+
+  /* The unlock, done by someone else, is told once however many signals
+   * it takes; then the password can be read. */
+  changed = 0;
+  pb_test_keyring_unlock (fixture->keyring);
+  wait_for_changed (&changed, 1);
+  settle ();
+  g_assert_cmpuint (changed, ==, 1);
+  assert_password ("home", "unlocked later");
+
+  g_assert_finalize_object (watch);
+}
+
+static void
+test_watch_tells_a_service_that_comes (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  PbSecretWatch *watch = pb_secret_watch_new ();
+  guint changed = 0;
+
+  g_signal_connect (watch, "changed", G_CALLBACK (on_watch_changed), &changed);
+  assert_lookup_error ("home", FALSE, PB_SECRET_ERROR_NO_SERVICE);
+  settle ();
+  g_assert_false (pb_secret_watch_has_service (watch));
+  g_assert_cmpuint (changed, ==, 0);
+
+  pb_test_keyring_start_daemon (fixture->keyring);
+  wait_for_changed (&changed, 1);
+  g_assert_true (pb_secret_watch_has_service (watch));
+  /* The service found afresh, not the failure remembered. */
+  assert_lookup_error ("home", FALSE, PB_SECRET_ERROR_NOT_FOUND);
+
+  g_assert_finalize_object (watch);
+}
+
 static void
 test_free_null (void)
 {
@@ -577,7 +678,11 @@ main (int argc, char **argv)
   ADD ("/pb/secret/accounts/do-not-see-each-other", test_accounts_are_separate);
   ADD ("/pb/secret/utf8/round-trips", test_utf8_round_trip);
   ADD ("/pb/secret/async/store-lookup-delete", test_async_round_trip);
+  ADD ("/pb/secret/watch/create-destroy", test_watch_create_destroy);
+  ADD ("/pb/secret/watch/tells-an-unlock-by-another-program-once", test_watch_tells_an_unlock);
 #undef ADD
+  g_test_add ("/pb/secret/watch/tells-a-service-that-comes-later", Fixture, NULL,
+              fixture_setup_no_service, test_watch_tells_a_service_that_comes, fixture_teardown);
 
   g_test_add ("/pb/secret/no-service/is-reported-clearly", Fixture, NULL,
               fixture_setup_no_service, test_no_service, fixture_teardown);
