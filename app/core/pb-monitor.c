@@ -271,7 +271,8 @@ on_checked (GObject      *source,
 
       /* A network still coming up: try again soon, and don't count it
        * (whoever asked, three failures are needed to tell anyway). */
-      if (in_login_grace (self) && state == PB_ACCOUNT_STATE_FAILING && is_network_error (result->error))
+      if (in_login_grace (self) && state == PB_ACCOUNT_STATE_FAILING &&
+          is_network_error (result->error))
         {
           g_debug ("%s: waiting for the network", entry->id);
           entry->state = PB_ACCOUNT_STATE_FAILING;
