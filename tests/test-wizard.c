@@ -17,6 +17,7 @@
 
 #include "pb-account-wizard.h"
 #include "pb-dovecot.h"
+#include "pb-seen-store.h"
 #include "pb-test-keyring.h"
 #include "pb-test-server.h"
 #include "pb-test-util.h"
@@ -360,6 +361,7 @@ typedef struct
   PbAccountStore   *store;
   PbMonitor        *monitor;
   char             *trust_path;
+  char             *state_dir;
   char             *ca_path;
   GTlsDatabase     *ca;
   PbAccountWizard  *wizard;   /* weak */
@@ -407,6 +409,7 @@ fixture_setup (Fixture       *f,
   dir = pb_test_mkdtemp ("wizard");
   accounts_path = g_build_filename (dir, "accounts.ini", NULL);
   state_dir = g_build_filename (dir, "state", NULL);
+  f->state_dir = g_strdup (state_dir);
   f->trust_path = g_build_filename (dir, "trust.ini", NULL);
   f->store = pb_account_store_new (accounts_path);
   pins = pb_trust_store_new (f->trust_path);
@@ -461,6 +464,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->store);
   g_clear_object (&f->ca);
   g_free (f->trust_path);
+  g_free (f->state_dir);
   g_free (f->ca_path);
   g_clear_pointer (&f->keyring, pb_test_keyring_free);
 }
@@ -1317,6 +1321,14 @@ test_manual (Fixture    *f,
     return;
 
   add_user (user);
+  /* Already there when the account is set up: seen, not new. */
+  {
+    static const char old_mail[] = "From: a@example.org\r\nSubject: before\r\n\r\nold\r\n";
+    g_autoptr(GError) error = NULL;
+
+    pb_dovecot_deliver (dovecot, user, old_mail, strlen (old_mail), &error);
+    g_assert_no_error (error);
+  }
   port = security == PB_SECURITY_TLS ? pb_dovecot_get_pop3s_port (dovecot)
                                      : pb_dovecot_get_pop3_port (dovecot);
   open_wizard (f, TRUE);
@@ -1330,6 +1342,20 @@ test_manual (Fixture    *f,
   g_assert_false (gtk_widget_is_visible (child (f, "summary_address")));
   press_done (f);
   assert_saved (f, "lab", "localhost", port, security, user);
+
+  /* The live test's listing is the account's baseline from the moment it
+   * is saved, before any check of the applet. */
+  {
+    g_autofree char *path = g_build_filename (f->state_dir, "lab.state", NULL);
+    g_autoptr(PbSeenStore) seen = pb_seen_store_new (path);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (pb_seen_store_load (seen, &error));
+    g_assert_no_error (error);
+    g_assert_true (pb_seen_store_is_initialized (seen));
+    g_assert_cmpuint (pb_seen_store_get_n_seen (seen), ==, 1);
+    g_assert_cmpint (pb_seen_store_get_last_total (seen), ==, 1);
+  }
 }
 
 static void

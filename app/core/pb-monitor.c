@@ -833,6 +833,41 @@ pb_monitor_get_last_success_time (PbMonitor  *self,
   return pb_seen_store_get_last_check (entry->seen);
 }
 
+gboolean
+pb_monitor_record_baseline (PbMonitor           *self,
+                            const char          *account_id,
+                            const PbPop3Listing *listing,
+                            GError             **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(PbSeenStore) seen = NULL;
+  g_autoptr(GPtrArray) uidls = NULL;
+  const char *last = NULL;
+
+  g_return_val_if_fail (PB_IS_MONITOR (self), FALSE);
+  g_return_val_if_fail (account_id != NULL && listing != NULL, FALSE);
+
+  path = g_strdup_printf ("%s/%s.state", self->state_dir, account_id);
+  seen = pb_seen_store_new (path);
+  if (listing->entries != NULL)
+    {
+      uidls = g_ptr_array_sized_new (listing->entries->len + 1);
+      for (guint i = 0; i < listing->entries->len; i++)
+        {
+          PbPop3Entry *entry = g_ptr_array_index (listing->entries, i);
+
+          g_ptr_array_add (uidls, entry->uidl);
+          if (entry->msgnum == listing->count)
+            last = entry->uidl;
+        }
+      g_ptr_array_add (uidls, NULL);
+    }
+  pb_seen_store_record_check (seen, uidls ? (const char * const *) uidls->pdata : NULL,
+                              uidls ? uidls->len - 1 : 0, listing->count, NULL);
+  pb_seen_store_set_boundary (seen, last, listing->entries != NULL);
+  return pb_seen_store_save (seen, error);
+}
+
 guint
 pb_monitor_get_login_delay (PbMonitor  *self,
                             const char *account_id)

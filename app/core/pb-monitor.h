@@ -5,6 +5,7 @@
 
 #include "pb-account-store.h"
 #include "pb-checker.h"
+#include "pb-pop3-client.h"
 #include "pb-scheduler.h"
 #include "pb-tls-trust.h"
 
@@ -76,6 +77,14 @@ PbCheckResult  *pb_monitor_get_last_success (PbMonitor      *self,
 /* Unix time of the last successful check (this session or an earlier one), 0 if none. */
 gint64          pb_monitor_get_last_success_time (PbMonitor *self,
                                              const char     *account_id);
+/* Records what a successful login test found on the server (@listing, from
+ * pb_pop3_client_login_finish) as what @account_id has already seen, before
+ * the account is added: mail that arrives afterwards is new, however late
+ * the first check comes. Writes <state_dir>/<account_id>.state. */
+gboolean        pb_monitor_record_baseline (PbMonitor          *self,
+                                             const char         *account_id,
+                                             const PbPop3Listing *listing,
+                                             GError            **error);
 /* Seconds the server wants between two logins (CAPA LOGIN-DELAY, RFC 2449),
  * as its last check learned, or 0. Checks are never closer than that. */
 guint           pb_monitor_get_login_delay (PbMonitor       *self,

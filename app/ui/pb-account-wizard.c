@@ -53,6 +53,7 @@ struct _PbAccountWizard
   guint16              trusted_port;
 
   PbCheckResult       *facts;            /* of the test that succeeded */
+  PbPop3Listing       *baseline;         /* what that test found on the server */
   gboolean             saving;
 
   GtkWidget           *back_button;
@@ -519,6 +520,10 @@ on_logged_in (GObject      *source,
 
   g_clear_pointer (&self->facts, pb_check_result_free);
   self->facts = collect_facts (client);
+  /* What is on the server now is what the account has seen: mail that comes
+   * after it is added is new, however late its first check runs. */
+  g_clear_pointer (&self->baseline, pb_pop3_listing_free);
+  self->baseline = g_steal_pointer (&listing);
   pb_pop3_client_quit (client);
   show_summary (self);
 }
@@ -1024,6 +1029,15 @@ save_account (PbAccountWizard *self,
         }
     }
 
+  /* The baseline goes first: the monitor takes the account's state when the
+   * account appears. Without it the first check takes that role. */
+  if (message == NULL && self->baseline != NULL &&
+      !pb_monitor_record_baseline (self->monitor, id, self->baseline, &error))
+    {
+      g_debug ("No baseline for %s: %s", id, error->message);
+      g_clear_error (&error);
+    }
+
   if (message == NULL && !pb_account_store_add (store, account, &error))
     {
       message = g_strdup (error->message);
@@ -1207,6 +1221,7 @@ clear_options (PbAccountWizard *self)
   g_clear_pointer (&self->wellknown_url, g_free);
   g_clear_pointer (&self->ispdb_url, g_free);
   g_clear_pointer (&self->probe_ca_file, g_free);
+  g_clear_pointer (&self->baseline, pb_pop3_listing_free);
   g_clear_object (&self->http_tls_database);
   g_clear_object (&self->resolver);
   memset (&self->options, 0, sizeof self->options);
