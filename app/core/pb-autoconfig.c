@@ -1714,6 +1714,31 @@ compare_mx (gconstpointer a,
   return (gint) pa - (gint) pb;
 }
 
+char *
+pb_autoconfig_host_from_mx (GPtrArray   *records,
+                            const char **service)
+{
+  g_ptr_array_sort (records, compare_mx);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const char *exchange = NULL;
+      g_autofree char *host = NULL;
+      const char *name;
+
+      if (!g_variant_is_of_type (g_ptr_array_index (records, i), G_VARIANT_TYPE ("(qs)")))
+        continue;
+      g_variant_get (g_ptr_array_index (records, i), "(q&s)", NULL, &exchange);
+      host = normalize_host (exchange);
+      name = host != NULL ? hosting_service (host) : NULL;
+      if (name == NULL)
+        continue;
+      if (service != NULL)
+        *service = name;
+      return g_steal_pointer (&host);
+    }
+  return NULL;
+}
+
 static void
 on_mx_resolved (GObject      *source,
                 GAsyncResult *result,
@@ -1723,6 +1748,8 @@ on_mx_resolved (GObject      *source,
   FindData *data = g_task_get_task_data (task);
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify)
                                                                  g_variant_unref);
+  g_autofree char *host = NULL;
+  const char *name = NULL;
   GList *list;
   GError *error = NULL;
   guint insert_at = data->next;
@@ -1742,21 +1769,9 @@ on_mx_resolved (GObject      *source,
       return;
     }
 
-  g_ptr_array_sort (records, compare_mx);
-  for (guint i = 0; i < records->len && insert_at == data->next; i++)
+  host = pb_autoconfig_host_from_mx (records, &name);
+  if (host != NULL)
     {
-      const char *exchange = NULL;
-      g_autofree char *host = NULL;
-      const char *name;
-
-      if (!g_variant_is_of_type (g_ptr_array_index (records, i), G_VARIANT_TYPE ("(qs)")))
-        continue;
-      g_variant_get (g_ptr_array_index (records, i), "(q&s)", NULL, &exchange);
-      host = normalize_host (exchange);
-      name = host != NULL ? hosting_service (host) : NULL;
-      if (name == NULL)
-        continue;
-
       g_debug ("MX of %s: %s, a server of %s", data->address.domain, host, name);
       for (PbSecurity security = PB_SECURITY_TLS; security <= PB_SECURITY_STARTTLS; security++)
         {

@@ -167,6 +167,12 @@ PbServerCandidate *pb_autoconfig_candidate_from_srv (GList      *targets,
                                                      PbSecurity  security,
                                                      const char *address);
 
+/* The POP3 server a hosting service runs for a domain whose MX records
+ * (@records, GVariant "(qs)", sorted here by preference) name one of its
+ * servers, with the service's name in @service; NULL when none does. */
+char              *pb_autoconfig_host_from_mx       (GPtrArray   *records,
+                                                     const char **service);
+
 /* Called as each source is tried (each URL, SRV name and probed host), for
  * the wizard's visible progress; the first call (the provider list, with the
  * domain) comes before pb_autoconfig_find_async returns. Cancelling from

@@ -2,7 +2,9 @@
 /* DNS SRV answers into a server candidate (RFC 2782, RFC 6186): whatever a
  * resolver hands over, the answer is no candidate or a POP3 server with a clean
  * host name and a port, and a host outside the address's domain never goes
- * without the user's confirmation.
+ * without the user's confirmation. The same records as MX answers (preference,
+ * exchange): a hosting service's server comes out only as a clean host name
+ * that one of the records named.
  * Input: 1 byte to pick the address (low bits) and the security (bit 7), then
  * records of priority (2 bytes), weight (2), port (2), name length (1), name. */
 #include "config.h"
@@ -53,6 +55,10 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(PbServerCandidate) copy = NULL;
   g_autofree char *domain = NULL;
   GList *targets = NULL;
+  g_autoptr(GPtrArray) mx = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *mx_host = NULL;
+  const char *service = NULL;
   const char *address;
   PbSecurity security;
   guint offered = 0;
@@ -80,6 +86,38 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       if (port != 0 && g_strcmp0 (name, ".") != 0 && *name != '\0')
         offered++;
       targets = g_list_append (targets, g_srv_target_new (name, port, priority, weight));
+      if (g_utf8_validate (name, -1, NULL))
+        {
+          g_ptr_array_add (mx, g_variant_ref_sink (g_variant_new ("(qs)", priority, name)));
+          g_ptr_array_add (names, g_ascii_strdown (name, -1));
+        }
+    }
+
+  mx_host = pb_autoconfig_host_from_mx (mx, &service);
+  if (mx_host != NULL)
+    {
+      gboolean named = FALSE;
+      gboolean ascii = TRUE;
+
+      pb_fuzz_check (service != NULL && *service != '\0', "a hosting server without its service");
+      pb_fuzz_check (pb_fuzz_is_clean_text (mx_host) && *mx_host != '\0',
+                     "a bad host name from MX");
+      for (const char *p = mx_host; *p != '\0'; p++)
+        pb_fuzz_check ((g_ascii_isalnum (*p) && !g_ascii_isupper (*p)) || *p == '-' ||
+                       *p == '.', "an MX host with characters a connection should not see");
+      /* It is one of the exchanges named, at most without a final dot (names
+       * that are not ASCII come out in IDNA form, which this does not redo). */
+      for (guint i = 0; i < names->len && !named; i++)
+        {
+          const char *given = g_ptr_array_index (names, i);
+          gsize len = strlen (mx_host);
+
+          if (!g_str_is_ascii (given))
+            ascii = FALSE;
+          named = g_str_equal (given, mx_host) ||
+                  (strncmp (given, mx_host, len) == 0 && g_str_equal (given + len, "."));
+        }
+      pb_fuzz_check (named || !ascii, "an MX host that no record named");
     }
 
   candidate = pb_autoconfig_candidate_from_srv (targets, security, address);

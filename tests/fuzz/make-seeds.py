@@ -261,6 +261,9 @@ def srv_seeds():
     write("srv", "port-zero-and-weights",
           b"\x00" + srv_record("a.example.org", 0) + srv_record("b.example.org", 995, 0, 65535)
           + srv_record("c.example.org", 995, 0, 1))
+    # The same records read as MX answers: a hosting service's server among them.
+    write("srv", "mx-hosting", b"\x00" + srv_record("mx.example.org", 110, 5)
+          + srv_record("SV1234.XSERVER.JP.", 995, 10) + srv_record("sv.xserver.jp", 995, 1))
 
 
 def text_seeds():
