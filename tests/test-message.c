@@ -412,6 +412,22 @@ test_message_id (void)
   g_assert_cmpstr (folded->message_id, ==, "x-1@mail.example.jp");
 }
 
+/* Cut where a space was: no space is left at the end (a fuzzer found it). */
+static void
+test_cut_after_a_space (void)
+{
+  g_autoptr(PbMessage) message = NULL;
+  GString *data = g_string_new ("Subject: ");
+
+  for (guint i = 0; i < 999; i++)
+    g_string_append_c (data, 'a');
+  g_string_append (data, " and more words\r\n\r\n");
+  message = pb_message_new_from_headers (NULL, data->str, data->len);
+  g_assert_cmpuint (g_utf8_strlen (message->subject, -1), ==, 999);
+  g_assert_false (g_str_has_suffix (message->subject, " "));
+  g_string_free (data, TRUE);
+}
+
 static void
 test_long_value_is_cut (void)
 {
@@ -582,6 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pb/message/garbage-never-crashes", test_garbage);
   g_test_add_func ("/pb/message/sender-prefers-name", test_sender);
   g_test_add_func ("/pb/message/copy-and-free", test_copy_free);
+  g_test_add_func ("/pb/message/cut-after-a-space-leaves-no-space", test_cut_after_a_space);
 
   return g_test_run ();
 }

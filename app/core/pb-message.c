@@ -160,6 +160,9 @@ sanitize (const char *text)
 
   if (g_utf8_strlen (out->str, -1) > MAX_CHARS)
     g_string_truncate (out, g_utf8_offset_to_pointer (out->str, MAX_CHARS) - out->str);
+  /* The cut may fall just after a space. */
+  if (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
 
   return g_string_free (out, FALSE);
 }
