@@ -243,9 +243,12 @@ pb_test_sni_watcher_free (PbTestSniWatcher *self)
 
   g_ptr_array_set_size (self->registrations, 0);
   g_dbus_connection_unregister_object (self->connection, self->object_id);
+  /* The name first: released on a closed connection, GIO warns (and the
+   * warning is fatal in the tests). */
+  g_bus_unown_name (self->owner_id);
+  pb_test_sni_flush ();
   g_dbus_connection_close_sync (self->connection, NULL, &error);
   g_assert_no_error (error);
-  g_bus_unown_name (self->owner_id);
   pb_test_sni_flush ();
 
   g_ptr_array_unref (self->registrations);
