@@ -652,7 +652,8 @@ add_account (Fixture    *fixture,
              const char *user,
              guint16     port,
              PbSecurity  security,
-             gboolean    with_ca)
+             gboolean    with_ca,
+             gboolean    verify)
 {
   g_autofree char *add = g_strdup_printf ("--add-account=%s", id);
   g_autofree char *user_arg = g_strdup_printf ("--user=%s", user);
@@ -662,8 +663,10 @@ add_account (Fixture    *fixture,
   g_autofree char *security_arg = g_strdup_printf ("--security=%s",
                                                    pb_security_to_string (security));
 
+  /* Without the test login, for servers that are meant to refuse or hang. */
   g_assert_cmpint (run_popbell (fixture, CANARY "\n", NULL, add, "--host=" HOST, user_arg,
-                                port_arg, security_arg, with_ca ? ca_arg : NULL, NULL),
+                                port_arg, security_arg, verify ? "--interval=5" : "--no-verify",
+                                with_ca ? ca_arg : NULL, NULL),
                    ==, 0);
 }
 
@@ -733,7 +736,8 @@ test_program (Fixture       *fixture,
 
   server = pb_test_server_new (cert, TRUE, works);
   pb_test_server_set_later_steps (server, works_again);
-  add_account (fixture, "home", USER, pb_test_server_get_port (server), PB_SECURITY_TLS, TRUE);
+  add_account (fixture, "home", USER, pb_test_server_get_port (server), PB_SECURITY_TLS, TRUE,
+               TRUE);
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=home", NULL), ==, 0);
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=home", "--json", NULL),
                    ==, 0);
@@ -742,14 +746,15 @@ test_program (Fixture       *fixture,
   pb_test_server_free (server);
 
   server = pb_test_server_new (cert, TRUE, refuses);
-  add_account (fixture, "refused", USER, pb_test_server_get_port (server), PB_SECURITY_TLS, TRUE);
+  add_account (fixture, "refused", USER, pb_test_server_get_port (server), PB_SECURITY_TLS, TRUE,
+               FALSE);
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=refused", NULL), ==, 1);
   pb_test_server_free (server);
 
   /* Without the CA file the certificate is unknown: not one byte of data. */
   server = pb_test_server_new (untrusted, TRUE, works);
   add_account (fixture, "untrusted", USER, pb_test_server_get_port (server), PB_SECURITY_TLS,
-               FALSE);
+               FALSE, FALSE);
   g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=untrusted", NULL),
                    ==, 1);
   received = pb_test_server_dup_received (server);
@@ -759,7 +764,8 @@ test_program (Fixture       *fixture,
   /* While a check waits for its answer, with the password in popbell's
    * memory, no process shows it; then the server goes away. */
   server = pb_test_server_new (cert, TRUE, hangs);
-  add_account (fixture, "hang", USER, pb_test_server_get_port (server), PB_SECURITY_TLS, TRUE);
+  add_account (fixture, "hang", USER, pb_test_server_get_port (server), PB_SECURITY_TLS, TRUE,
+               FALSE);
   g_assert_cmpint (run_popbell (fixture, NULL, &server, "--check", "--account=hang", NULL), ==, 1);
   g_assert_null (server);
 
@@ -770,7 +776,7 @@ test_program (Fixture       *fixture,
       pb_dovecot_add_user (dovecot, "program", CANARY, &error);
       g_assert_no_error (error);
       add_account (fixture, "dovecot", "program", pb_dovecot_get_pop3_port (dovecot),
-                   PB_SECURITY_STARTTLS, TRUE);
+                   PB_SECURITY_STARTTLS, TRUE, TRUE);
       g_assert_cmpint (run_popbell (fixture, NULL, NULL, "--check", "--account=dovecot", NULL),
                        ==, 0);
     }

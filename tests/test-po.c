@@ -392,7 +392,7 @@ test_command_line_help_is_japanese (void)
   /* The summary and the options, from popbell.mo. */
   g_assert_nonnull (strstr (out, "新しいメールが届くとお知らせします"));
   g_assert_nonnull (strstr (out, "設定済みのアカウントを一度だけ確認し"));
-  g_assert_nonnull (strstr (out, "--add-account と共に: POP3 サーバー"));
+  g_assert_nonnull (strstr (out, "--add-account または --edit-account と共に: POP3 サーバー"));
   g_assert_null (strstr (out, "Check the configured accounts"));
 }
 
@@ -431,7 +431,7 @@ test_command_line_lists_japanese_names (void)
 
   out = run_popbell_in_japanese ("--list-accounts", &status);
   g_assert_cmpint (status, ==, 0);
-  g_assert_cmpstr (out, ==, "home\t自宅のメール\t山田@pop.example.jp:995\ttls\t有効\t15 分ごと\n");
+  g_assert_cmpstr (out, ==, "home\t自宅のメール\t山田@pop.example.jp:995\ttls\t有効\t15 分ごと\t未確認\n");
   g_unlink (path);
 }
 

@@ -177,6 +177,16 @@ validate_account (PbAccount  *account,
       return FALSE;
     }
 
+  {
+    g_autofree char *ascii = pb_host_name_normalize (host, error);
+
+    if (ascii == NULL || !pb_user_name_check (user, error))
+      {
+        g_prefix_error (error, _("The account “%s”: "), id);
+        return FALSE;
+      }
+  }
+
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     {
       if (!text_is_acceptable (texts[i]))
@@ -670,4 +680,80 @@ pb_account_store_remove (PbAccountStore  *self,
   g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
                _("There is no account named “%s”"), id);
   return FALSE;
+}
+
+gboolean
+pb_account_store_replace (PbAccountStore  *self,
+                          PbAccount       *account,
+                          GError         **error)
+{
+  const char *id;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (PB_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!validate_account (account, error))
+    return FALSE;
+
+  id = pb_account_get_id (account);
+  for (guint i = 0; i < self->accounts->len; i++)
+    {
+      PbAccount *old = g_ptr_array_index (self->accounts, i);
+
+      if (g_str_equal (pb_account_get_id (old), id))
+        {
+          /* The group stays: keys this version doesn't know are kept. */
+          if (old != account)
+            {
+              g_ptr_array_index (self->accounts, i) = g_object_ref (account);
+              g_object_unref (old);
+            }
+          return TRUE;
+        }
+    }
+
+  g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
+               _("There is no account named “%s”"), id);
+  return FALSE;
+}
+
+gboolean
+pb_account_store_reload (PbAccountStore  *self,
+                         GError         **error)
+{
+  g_autoptr(PbAccountStore) fresh = NULL;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  fresh = pb_account_store_new (self->path);
+  if (!pb_account_store_load (fresh, error))
+    return FALSE;
+
+  /* Unchanged accounts keep their objects: whoever holds one sees no change. */
+  for (guint i = 0; i < fresh->accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (fresh->accounts, i);
+      PbAccount *old = pb_account_store_lookup (self, pb_account_get_id (account));
+
+      if (old != NULL && pb_account_equal (old, account))
+        {
+          g_ptr_array_index (fresh->accounts, i) = g_object_ref (old);
+          g_object_unref (account);
+        }
+    }
+
+  /* Swapped, not shared: the fresh store empties its array when it goes. */
+  {
+    GPtrArray *accounts = self->accounts;
+    GKeyFile *key_file = self->key_file;
+
+    self->accounts = fresh->accounts;
+    self->key_file = fresh->key_file;
+    fresh->accounts = accounts;
+    fresh->key_file = key_file;
+  }
+  g_clear_pointer (&self->unreadable, g_free);
+  return TRUE;
 }

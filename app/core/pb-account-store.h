@@ -33,6 +33,16 @@ PbAccount      *pb_account_store_lookup     (PbAccountStore  *self,
 gboolean        pb_account_store_add        (PbAccountStore  *self,
                                              PbAccount       *account,
                                              GError         **error);
+/* Puts @account in the place of the account with its ID: its settings are
+ * written, keys of that group this version doesn't know are kept.
+ * PB_STORE_ERROR_NOT_FOUND for an unknown ID, _INVALID as for add. Does not save. */
+gboolean        pb_account_store_replace    (PbAccountStore  *self,
+                                             PbAccount       *account,
+                                             GError         **error);
+/* Loads the file again; on any error nothing changes (the accounts in
+ * memory stay). Accounts whose settings did not change keep their objects. */
+gboolean        pb_account_store_reload     (PbAccountStore  *self,
+                                             GError         **error);
 /* PB_STORE_ERROR_NOT_FOUND for an unknown ID. Does not save. */
 gboolean        pb_account_store_remove     (PbAccountStore  *self,
                                              const char      *id,

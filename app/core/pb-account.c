@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "pb-account.h"
+#include "pb-error.h"
 
 struct _PbAccount
 {
@@ -111,6 +113,98 @@ pb_account_id_is_valid (const char *id)
     }
 
   return TRUE;
+}
+
+char *
+pb_host_name_normalize (const char  *text,
+                        GError     **error)
+{
+  g_autofree char *ascii = NULL;
+  gsize len;
+  guint label_len = 0;
+
+  if (text == NULL || *text == '\0')
+    {
+      g_set_error_literal (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                           _("The server name is empty."));
+      return NULL;
+    }
+  if (strlen (text) > 1024 || !g_utf8_validate (text, -1, NULL))
+    goto invalid;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || c == '/' || c == '@' ||
+          c == 0x200B || c == 0xFEFF)
+        goto invalid;
+    }
+
+  /* An IPv6 address has colons; nothing else may. */
+  if (g_hostname_is_ip_address (text))
+    return g_ascii_strdown (text, -1);
+  if (strchr (text, ':') != NULL)
+    goto invalid;
+
+  ascii = g_hostname_to_ascii (text);
+  if (ascii == NULL)
+    goto invalid;
+  len = strlen (ascii);
+  if (len > 0 && ascii[len - 1] == '.')
+    ascii[--len] = '\0';
+  if (len == 0 || len > 253)
+    goto invalid;
+
+  for (const char *p = ascii; ; p++)
+    {
+      if (*p == '.' || *p == '\0')
+        {
+          if (label_len == 0 || label_len > 63)
+            goto invalid;
+          if (*p == '\0')
+            break;
+          label_len = 0;
+        }
+      else if (g_ascii_isalnum (*p) || *p == '-' || *p == '_')
+        label_len++;
+      else
+        goto invalid;
+    }
+  return g_ascii_strdown (ascii, -1);
+
+invalid:
+  g_set_error_literal (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                       _("The server name is not valid: use a name such as pop.example.com, "
+                         "or an IP address, without spaces."));
+  return NULL;
+}
+
+gboolean
+pb_user_name_check (const char  *text,
+                    GError     **error)
+{
+  if (text == NULL || *text == '\0')
+    {
+      g_set_error_literal (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                           _("The user name is empty."));
+      return FALSE;
+    }
+  if (strlen (text) > PB_MAX_USER_NAME || !g_utf8_validate (text, -1, NULL))
+    goto invalid;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || c == 0x200B || c == 0xFEFF)
+        goto invalid;
+    }
+  return TRUE;
+
+invalid:
+  g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+               _("The user name is not valid: at most %d characters, without spaces or "
+                 "control characters."), PB_MAX_USER_NAME);
+  return FALSE;
 }
 
 /* Empty strings mean "unset", so that a cleared entry field and a missing key agree. */
@@ -474,4 +568,52 @@ pb_account_set_ca_file (PbAccount  *self,
 
   if (replace_string (&self->ca_file, path))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CA_FILE]);
+}
+
+PbAccount *
+pb_account_copy (PbAccount  *account,
+                 const char *id)
+{
+  PbAccount *copy;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT (account), NULL);
+
+  copy = pb_account_new (id != NULL ? id : account->id);
+  copy->display_name = g_strdup (account->display_name);
+  copy->host = g_strdup (account->host);
+  copy->port = account->port;
+  copy->security = account->security;
+  copy->user = g_strdup (account->user);
+  copy->enabled = account->enabled;
+  copy->interval = account->interval;
+  copy->ca_file = g_strdup (account->ca_file);
+  return copy;
+}
+
+gboolean
+pb_account_equal (PbAccount *a,
+                  PbAccount *b)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (a) && PB_IS_ACCOUNT (b), FALSE);
+
+  return g_strcmp0 (a->id, b->id) == 0 &&
+         g_strcmp0 (a->display_name, b->display_name) == 0 &&
+         g_strcmp0 (a->host, b->host) == 0 &&
+         pb_account_get_port (a) == pb_account_get_port (b) &&
+         a->security == b->security &&
+         g_strcmp0 (a->user, b->user) == 0 &&
+         a->enabled == b->enabled &&
+         a->interval == b->interval &&
+         g_strcmp0 (a->ca_file, b->ca_file) == 0;
+}
+
+gboolean
+pb_account_same_mailbox (PbAccount *a,
+                         PbAccount *b)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (a) && PB_IS_ACCOUNT (b), FALSE);
+
+  return g_strcmp0 (a->host, b->host) == 0 &&
+         pb_account_get_port (a) == pb_account_get_port (b) &&
+         g_strcmp0 (a->user, b->user) == 0;
 }

@@ -30,6 +30,34 @@ gboolean     pb_account_id_is_valid     (const char *id);
 
 PbAccount   *pb_account_new             (const char *id);
 
+/* One rule for the server and user names a user types, a provider document
+ * names or a file holds, used by every face and by the account store.
+ *
+ * A host name is an IP address or a DNS name: IDNA (Unicode names become
+ * their ASCII "xn--" form), at most 253 octets, labels of 1-63 letters,
+ * digits, '-' or '_', one trailing dot dropped; no whitespace, no control
+ * characters, no '/', '@' or ':'. Returns that lower-case ASCII form, or
+ * NULL with PB_STORE_ERROR_INVALID and a sentence for the user. */
+char        *pb_host_name_normalize     (const char  *text,
+                                         GError     **error);
+/* A user name is 1-255 octets of UTF-8 without whitespace or control
+ * characters (it goes into USER and SASL lines). */
+#define PB_MAX_USER_NAME 255
+gboolean     pb_user_name_check         (const char  *text,
+                                         GError     **error);
+
+/* A new account with every setting of @account (a different ID when @id is
+ * not NULL). */
+PbAccount   *pb_account_copy            (PbAccount  *account,
+                                         const char *id);
+/* Every setting equal, the ID included. */
+gboolean     pb_account_equal           (PbAccount  *a,
+                                         PbAccount  *b);
+/* The same mailbox: host, port and user. Another mailbox is another
+ * baseline: what the old one had seen says nothing about the new one. */
+gboolean     pb_account_same_mailbox    (PbAccount  *a,
+                                         PbAccount  *b);
+
 const char  *pb_account_get_id           (PbAccount  *self);
 const char  *pb_account_get_display_name (PbAccount  *self); /* falls back to the ID */
 void         pb_account_set_display_name (PbAccount  *self,

@@ -100,15 +100,32 @@ check_data_free (CheckData *data)
   g_free (data);
 }
 
-/* The client knows what the connection looked like, whether it failed or not. */
-static void
-collect_connection_facts (CheckData *data)
+PbPop3Client *
+pb_checker_client_new (PbAccount    *account,
+                       PbTrustStore *pins,
+                       guint         timeout)
 {
-  PbCheckResult *result = data->result;
-  PbPop3Client *client = data->client;
+  PbPop3Client *client;
 
-  if (client == NULL)
-    return;
+  g_return_val_if_fail (PB_IS_ACCOUNT (account), NULL);
+
+  client = pb_pop3_client_new (pb_account_get_host (account), pb_account_get_port (account),
+                               pb_account_get_security (account));
+  pb_pop3_client_set_timeout (client, timeout ? timeout : PB_POP3_DEFAULT_TIMEOUT);
+  pb_pop3_client_set_trust_store (client, pins);
+  pb_pop3_client_set_ca_file (client, pb_account_get_ca_file (account));
+  return client;
+}
+
+void
+pb_check_result_set_connection (PbCheckResult *result,
+                                PbPop3Client  *client)
+{
+  g_return_if_fail (result != NULL && PB_IS_POP3_CLIENT (client));
+
+  g_free (result->host);
+  result->host = g_strdup (pb_pop3_client_get_host (client));
+  result->port = pb_pop3_client_get_port (client);
 
   g_clear_object (&result->certificate);
   if (pb_pop3_client_get_peer_certificate (client) != NULL)
@@ -122,6 +139,14 @@ collect_connection_facts (CheckData *data)
   result->round_trips = pb_pop3_client_get_round_trips (client);
   result->bytes_received = pb_pop3_client_get_bytes_received (client);
   result->login_delay = pb_pop3_client_get_login_delay (client);
+}
+
+/* The client knows what the connection looked like, whether it failed or not. */
+static void
+collect_connection_facts (CheckData *data)
+{
+  if (data->client != NULL)
+    pb_check_result_set_connection (data->result, data->client);
 }
 
 static void
@@ -553,12 +578,7 @@ start_connect (GTask *task)
 {
   CheckData *data = g_task_get_task_data (task);
 
-  data->client = pb_pop3_client_new (pb_account_get_host (data->account),
-                                     pb_account_get_port (data->account),
-                                     pb_account_get_security (data->account));
-  pb_pop3_client_set_timeout (data->client, data->timeout);
-  pb_pop3_client_set_trust_store (data->client, data->pins);
-  pb_pop3_client_set_ca_file (data->client, pb_account_get_ca_file (data->account));
+  data->client = pb_checker_client_new (data->account, data->pins, data->timeout);
 
   data->pending++;
   pb_pop3_client_connect_async (data->client, data->start_cancellable,
@@ -751,4 +771,121 @@ pb_checker_check_finish (GAsyncResult *result)
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_checker_check_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+/* ---- The login test ------------------------------------------------------- */
+
+typedef struct
+{
+  PbAccount     *account;
+  PbPop3Client  *client;
+  PbCheckResult *result;
+  PbPop3Listing *listing;
+  char          *password;
+} LoginTest;
+
+static void
+login_test_free (LoginTest *test)
+{
+  g_clear_object (&test->account);
+  g_clear_object (&test->client);
+  g_clear_pointer (&test->result, pb_check_result_free);
+  g_clear_pointer (&test->listing, pb_pop3_listing_free);
+  if (test->password != NULL)
+    explicit_bzero (test->password, strlen (test->password));
+  g_free (test->password);
+  g_free (test);
+}
+
+static void
+login_test_return (GTask  *task,
+                   GError *error)
+{
+  LoginTest *test = g_task_get_task_data (task);
+
+  pb_check_result_set_connection (test->result, test->client);
+  test->result->error = error;
+  if (error == NULL && test->listing != NULL)
+    test->result->total = test->listing->count;
+  pb_pop3_client_quit (test->client);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+on_login_test_logged_in (GObject      *source,
+                         GAsyncResult *res,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  LoginTest *test = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  test->listing = pb_pop3_client_login_finish (test->client, res, &error);
+  login_test_return (task, error);
+}
+
+static void
+on_login_test_connected (GObject      *source,
+                         GAsyncResult *res,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  LoginTest *test = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!pb_pop3_client_connect_finish (test->client, res, &error))
+    {
+      login_test_return (task, error);
+      return;
+    }
+  pb_pop3_client_login_async (test->client, pb_account_get_user (test->account), test->password, g_task_get_cancellable (task),
+                              on_login_test_logged_in, task);
+}
+
+void
+pb_checker_login_test_async (PbAccount           *account,
+                             const char          *password,
+                             PbTrustStore        *pins,
+                             guint                timeout,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+  LoginTest *test;
+
+  g_return_if_fail (PB_IS_ACCOUNT (account));
+  g_return_if_fail (password != NULL);
+
+  test = g_new0 (LoginTest, 1);
+  test->account = g_object_ref (account);
+  test->client = pb_checker_client_new (account, pins, timeout);
+  test->password = g_strdup (password);
+  test->result = g_new0 (PbCheckResult, 1);
+  test->result->account_id = g_strdup (pb_account_get_id (account));
+  test->result->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) pb_message_free);
+  test->result->trust = PB_TRUST_REJECTED;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_checker_login_test_async);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, test, (GDestroyNotify) login_test_free);
+  pb_pop3_client_connect_async (test->client, cancellable, on_login_test_connected, task);
+}
+
+PbCheckResult *
+pb_checker_login_test_finish (GAsyncResult   *result,
+                              PbPop3Listing **listing)
+{
+  LoginTest *test;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_checker_login_test_async,
+                        NULL);
+
+  test = g_task_get_task_data (G_TASK (result));
+  if (listing != NULL)
+    *listing = g_steal_pointer (&test->listing);
+  return g_steal_pointer (&test->result);
 }

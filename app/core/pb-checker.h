@@ -85,4 +85,30 @@ void           pb_checker_check_async  (PbAccount            *account,
                                         gpointer              user_data);
 PbCheckResult *pb_checker_check_finish (GAsyncResult         *result);
 
+/* The connection to @account's server as every check and login test makes
+ * it: host, port, security, timeout (0: the default), pins and CA file. */
+PbPop3Client  *pb_checker_client_new  (PbAccount            *account,
+                                       PbTrustStore         *pins,
+                                       guint                 timeout);
+/* Copies what @client learned of the connection into @result: server,
+ * certificate, its errors and the trust verdict, TLS version and cipher
+ * suite, commands and round trips, bytes read, LOGIN-DELAY. */
+void           pb_check_result_set_connection (PbCheckResult *result,
+                                       PbPop3Client         *client);
+
+/* A login test: connect, verify, log in with @password, list the mailbox,
+ * QUIT; nothing is read from or written to the account's state. What an
+ * account that is being added or moved to another server has now is its
+ * baseline. The result (never NULL) carries the error or the connection
+ * facts and total; @listing (may be NULL) receives the listing on success. */
+void           pb_checker_login_test_async  (PbAccount           *account,
+                                             const char          *password,
+                                             PbTrustStore        *pins,
+                                             guint                timeout,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+PbCheckResult *pb_checker_login_test_finish (GAsyncResult        *result,
+                                             PbPop3Listing      **listing);
+
 G_END_DECLS

@@ -5,9 +5,11 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "pb-error.h"
 #include "pb-files.h"
+#include "pb-account-admin.h"
 #include "pb-monitor.h"
 #include "pb-secret-watch.h"
 #include "pb-seen-store.h"
@@ -21,6 +23,9 @@
  * unreachable network, is waited for quietly; the user is asked only if it
  * lasts longer. */
 #define LOGIN_GRACE_US (60 * G_USEC_PER_SEC)
+
+/* How soon after accounts.ini changed it is read again. */
+#define ACCOUNTS_RELOAD_DELAY_MS 200
 
 typedef struct
 {
@@ -71,6 +76,9 @@ struct _PbMonitor
   gint64          started_at;     /* monotonic µs */
   guint           grace_timeout;  /* the end of the login grace, while an account waits */
   PbSecretWatch  *secret_watch;
+  PbAccountAdmin *admin;          /* for the same files */
+  GFileMonitor   *accounts_watch; /* accounts.ini's directory */
+  guint           reload_source;  /* a reload soon after the file changed */
 };
 
 G_DEFINE_FINAL_TYPE (PbMonitor, pb_monitor, G_TYPE_OBJECT)
@@ -529,6 +537,36 @@ remove_entry (PbMonitor  *self,
   g_hash_table_remove (self->entries, account_id);
 }
 
+/* Another host, port or user is another mailbox: nothing the old one had
+ * seen, or left unread, or said of itself counts for it. Its state file
+ * (the baseline pb_account_admin_edit() wrote, or none) is read again, and
+ * a check still running for the old mailbox is dropped before it can
+ * write over it. */
+static void
+reset_mailbox (PbMonitor *self,
+               Entry     *entry)
+{
+  g_autofree char *path = g_strdup (pb_seen_store_get_path (entry->seen));
+  g_autoptr(GError) error = NULL;
+
+  if (entry->cancellable != NULL)
+    g_cancellable_cancel (entry->cancellable);
+  g_clear_object (&entry->seen);
+  entry->seen = pb_seen_store_new (path);
+  if (!pb_seen_store_load (entry->seen, &error))
+    g_debug ("%s", error->message);
+
+  g_clear_pointer (&entry->last_success, pb_check_result_free);
+  g_clear_pointer (&entry->last_failure, pb_check_result_free);
+  entry->last_success_time = 0;
+  entry->failures = 0;
+  entry->login_delay = 0;
+  if (entry->state != PB_ACCOUNT_STATE_DISABLED)
+    entry->state = PB_ACCOUNT_STATE_IDLE;
+  /* The mail window and the notification drop what was listed. */
+  g_signal_emit (self, signals[SIGNAL_ACKNOWLEDGED], 0, entry->id);
+}
+
 /* The settings that change how the account is reached. */
 static gboolean
 same_connection (PbAccount *a,
@@ -566,12 +604,21 @@ adopt_accounts (PbMonitor *self)
       if (entry->account == account)
         continue;
 
+      if (pb_account_equal (entry->account, account))
+        {
+          g_set_object (&entry->account, account);
+          continue;
+        }
+
       {
         gboolean was_enabled = pb_account_get_enabled (entry->account);
         gboolean enabled = pb_account_get_enabled (account);
         gboolean reconnect = !same_connection (entry->account, account);
+        gboolean new_mailbox = !pb_account_same_mailbox (entry->account, account);
 
         g_set_object (&entry->account, account);
+        if (new_mailbox)
+          reset_mailbox (self, entry);
 
         if (was_enabled && !enabled)
           {
@@ -629,6 +676,14 @@ pb_monitor_dispose (GObject *object)
   if (self->grace_timeout != 0)
     pb_clock_remove_timeout (self->clock, self->grace_timeout);
   self->grace_timeout = 0;
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  if (self->accounts_watch != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->accounts_watch, self);
+      g_file_monitor_cancel (self->accounts_watch);
+    }
+  g_clear_object (&self->accounts_watch);
+  g_clear_object (&self->admin);
   if (self->secret_watch != NULL)
     g_signal_handlers_disconnect_by_data (self->secret_watch, self);
   g_clear_object (&self->secret_watch);
@@ -698,6 +753,8 @@ pb_monitor_new (PbAccountStore *accounts,
   self->pins = g_object_ref (pins);
   self->scheduler = scheduler ? g_object_ref (scheduler) : pb_scheduler_new (NULL, NULL, TRUE);
   self->state_dir = state_dir ? g_strdup (state_dir) : pb_files_state_dir ();
+  self->admin = pb_account_admin_new (pb_account_store_get_path (accounts),
+                                      pb_trust_store_get_path (pins), self->state_dir);
 
   g_signal_connect (self->scheduler, "check", G_CALLBACK (on_scheduler_check), self);
   g_signal_connect (self->scheduler, "schedule-changed", G_CALLBACK (on_scheduler_changed), self);
@@ -705,6 +762,68 @@ pb_monitor_new (PbAccountStore *accounts,
   g_object_get (self->scheduler, "clock", &self->clock, NULL);
 
   return self;
+}
+
+static gboolean
+on_reload_due (gpointer user_data)
+{
+  PbMonitor *self = user_data;
+
+  self->reload_source = 0;
+  pb_monitor_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_accounts_dir_changed (GFileMonitor      *monitor,
+                         GFile             *file,
+                         GFile             *other,
+                         GFileMonitorEvent  event,
+                         gpointer           user_data)
+{
+  PbMonitor *self = user_data;
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *other_name = other != NULL ? g_file_get_basename (other) : NULL;
+  g_autofree char *wanted = g_path_get_basename (pb_account_store_get_path (self->accounts));
+
+  /* The stores write a temporary file and rename it over accounts.ini. */
+  if (g_strcmp0 (name, wanted) != 0 && g_strcmp0 (other_name, wanted) != 0)
+    return;
+  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT && event != G_FILE_MONITOR_EVENT_CREATED &&
+      event != G_FILE_MONITOR_EVENT_DELETED && event != G_FILE_MONITOR_EVENT_RENAMED &&
+      event != G_FILE_MONITOR_EVENT_MOVED_IN && event != G_FILE_MONITOR_EVENT_MOVED_OUT &&
+      event != G_FILE_MONITOR_EVENT_CHANGED)
+    return;
+
+  /* A burst of events (an editor's save) gives one reload. */
+  if (self->reload_source == 0)
+    self->reload_source = g_timeout_add (ACCOUNTS_RELOAD_DELAY_MS, on_reload_due, self);
+}
+
+/* The command line (popbell --add-account, --edit-account, --remove-account)
+ * and the user's editor change accounts.ini while the applet runs: follow
+ * the file. The files are the truth every face shares; with the applet
+ * closed the commands work the same. */
+static void
+watch_accounts (PbMonitor *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (pb_account_store_get_path (self->accounts));
+  g_autoptr(GFile) directory = g_file_get_parent (file);
+  g_autoptr(GError) error = NULL;
+
+  g_autofree char *path = g_file_get_path (directory);
+
+  /* The directory may not exist yet when there is no account at all. */
+  g_mkdir_with_parents (path, 0700);
+  self->accounts_watch = g_file_monitor_directory (directory, G_FILE_MONITOR_WATCH_MOVES, NULL,
+                                                   &error);
+  if (self->accounts_watch == NULL)
+    {
+      g_debug ("Not following %s: %s", pb_account_store_get_path (self->accounts),
+               error->message);
+      return;
+    }
+  g_signal_connect (self->accounts_watch, "changed", G_CALLBACK (on_accounts_dir_changed), self);
 }
 
 void
@@ -718,6 +837,7 @@ pb_monitor_start (PbMonitor *self)
   self->started_at = pb_clock_get_monotonic (self->clock);
   self->secret_watch = pb_secret_watch_new ();
   g_signal_connect (self->secret_watch, "changed", G_CALLBACK (on_secret_changed), self);
+  watch_accounts (self);
   adopt_accounts (self);
 }
 
@@ -733,6 +853,13 @@ pb_monitor_get_trust_store (PbMonitor *self)
 {
   g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
   return self->pins;
+}
+
+PbAccountAdmin *
+pb_monitor_get_admin (PbMonitor *self)
+{
+  g_return_val_if_fail (PB_IS_MONITOR (self), NULL);
+  return self->admin;
 }
 
 PbScheduler *
@@ -831,41 +958,6 @@ pb_monitor_get_last_success_time (PbMonitor  *self,
   if (entry->last_success_time != 0)
     return entry->last_success_time;
   return pb_seen_store_get_last_check (entry->seen);
-}
-
-gboolean
-pb_monitor_record_baseline (PbMonitor           *self,
-                            const char          *account_id,
-                            const PbPop3Listing *listing,
-                            GError             **error)
-{
-  g_autofree char *path = NULL;
-  g_autoptr(PbSeenStore) seen = NULL;
-  g_autoptr(GPtrArray) uidls = NULL;
-  const char *last = NULL;
-
-  g_return_val_if_fail (PB_IS_MONITOR (self), FALSE);
-  g_return_val_if_fail (account_id != NULL && listing != NULL, FALSE);
-
-  path = g_strdup_printf ("%s/%s.state", self->state_dir, account_id);
-  seen = pb_seen_store_new (path);
-  if (listing->entries != NULL)
-    {
-      uidls = g_ptr_array_sized_new (listing->entries->len + 1);
-      for (guint i = 0; i < listing->entries->len; i++)
-        {
-          PbPop3Entry *entry = g_ptr_array_index (listing->entries, i);
-
-          g_ptr_array_add (uidls, entry->uidl);
-          if (entry->msgnum == listing->count)
-            last = entry->uidl;
-        }
-      g_ptr_array_add (uidls, NULL);
-    }
-  pb_seen_store_record_check (seen, uidls ? (const char * const *) uidls->pdata : NULL,
-                              uidls ? uidls->len - 1 : 0, listing->count, NULL);
-  pb_seen_store_set_boundary (seen, last, listing->entries != NULL);
-  return pb_seen_store_save (seen, error);
 }
 
 guint
@@ -1044,7 +1136,9 @@ pb_monitor_reload (PbMonitor *self)
 
   g_return_if_fail (PB_IS_MONITOR (self));
 
-  if (!pb_account_store_load (self->accounts, &error))
+  /* Not load(): a file caught half-written by another editor, or corrupt,
+   * must not take the accounts away from the running applet. */
+  if (!pb_account_store_reload (self->accounts, &error))
     {
       g_debug ("%s", error->message);
       g_clear_error (&error);
@@ -1054,6 +1148,43 @@ pb_monitor_reload (PbMonitor *self)
   if (!pb_trust_store_reload (self->pins, &error))
     g_debug ("%s", error->message);
 
+  if (self->started)
+    adopt_accounts (self);
+}
+
+void
+pb_monitor_adopt_account (PbMonitor *self,
+                          PbAccount *account)
+{
+  g_autoptr(GError) error = NULL;
+  const char *id;
+
+  g_return_if_fail (PB_IS_MONITOR (self));
+  g_return_if_fail (PB_IS_ACCOUNT (account));
+
+  id = pb_account_get_id (account);
+  if (pb_account_store_lookup (self->accounts, id) != NULL)
+    pb_account_store_replace (self->accounts, account, &error);
+  else
+    pb_account_store_add (self->accounts, account, &error);
+  if (error != NULL)
+    {
+      g_debug ("Not adopting %s: %s", id, error->message);
+      return;
+    }
+  if (self->started)
+    adopt_accounts (self);
+}
+
+void
+pb_monitor_forget_account (PbMonitor  *self,
+                           const char *account_id)
+{
+  g_return_if_fail (PB_IS_MONITOR (self));
+  g_return_if_fail (account_id != NULL);
+
+  if (!pb_account_store_remove (self->accounts, account_id, NULL))
+    return;
   if (self->started)
     adopt_accounts (self);
 }

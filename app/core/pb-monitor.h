@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "pb-account-admin.h"
 #include "pb-account-store.h"
 #include "pb-checker.h"
 #include "pb-pop3-client.h"
@@ -57,6 +58,9 @@ void            pb_monitor_start            (PbMonitor      *self);
 PbAccountStore *pb_monitor_get_account_store (PbMonitor     *self);
 PbTrustStore   *pb_monitor_get_trust_store  (PbMonitor      *self);
 PbScheduler    *pb_monitor_get_scheduler    (PbMonitor      *self);
+/* Changes the monitor's files (accounts, pins, state, passwords): what the
+ * windows call. (transfer none) */
+PbAccountAdmin *pb_monitor_get_admin        (PbMonitor      *self);
 /* (transfer none) PbAccount*: every account, disabled ones included, in file order. */
 GPtrArray      *pb_monitor_get_accounts     (PbMonitor      *self);
 PbAccount      *pb_monitor_lookup_account   (PbMonitor      *self,
@@ -77,14 +81,6 @@ PbCheckResult  *pb_monitor_get_last_success (PbMonitor      *self,
 /* Unix time of the last successful check (this session or an earlier one), 0 if none. */
 gint64          pb_monitor_get_last_success_time (PbMonitor *self,
                                              const char     *account_id);
-/* Records what a successful login test found on the server (@listing, from
- * pb_pop3_client_login_finish) as what @account_id has already seen, before
- * the account is added: mail that arrives afterwards is new, however late
- * the first check comes. Writes <state_dir>/<account_id>.state. */
-gboolean        pb_monitor_record_baseline (PbMonitor          *self,
-                                             const char         *account_id,
-                                             const PbPop3Listing *listing,
-                                             GError            **error);
 /* Seconds the server wants between two logins (CAPA LOGIN-DELAY, RFC 2449),
  * as its last check learned, or 0. Checks are never closer than that. */
 guint           pb_monitor_get_login_delay (PbMonitor       *self,
@@ -115,9 +111,21 @@ void            pb_monitor_set_session_password (PbMonitor  *self,
  * check again at once. */
 void            pb_monitor_resume           (PbMonitor      *self,
                                              const char     *account_id);
-/* accounts.ini or trust.ini changed (wizard, preferences, command line):
- * adopts added, removed and edited accounts. */
+/* accounts.ini or trust.ini changed: adopts added, removed and edited
+ * accounts. Once started, the monitor follows accounts.ini by itself (a
+ * GFileMonitor, within a fraction of a second), and the trust store its
+ * own file (pb_trust_store_watch). A file that can't be read keeps the
+ * accounts held before. */
 void            pb_monitor_reload           (PbMonitor      *self);
+/* A window changed an account through pb_account_admin_*(): takes @account
+ * (added or edited) as it is, without reading the file again. Another host,
+ * port or user is another mailbox: its seen list and unread mail start anew
+ * from its state file. */
+void            pb_monitor_adopt_account    (PbMonitor      *self,
+                                             PbAccount      *account);
+/* Likewise after pb_account_admin_remove(). */
+void            pb_monitor_forget_account   (PbMonitor      *self,
+                                             const char     *account_id);
 
 /* Signals:
  *   ::account-changed (const char *account_id)

@@ -1868,6 +1868,14 @@ on_directory_changed (GFileMonitor      *monitor,
     schedule_reload (self);
 }
 
+const char *
+pb_trust_store_get_path (PbTrustStore *self)
+{
+  g_return_val_if_fail (PB_IS_TRUST_STORE (self), NULL);
+
+  return self->path;
+}
+
 gboolean
 pb_trust_store_watch (PbTrustStore  *self,
                       GError       **error)

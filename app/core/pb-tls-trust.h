@@ -85,6 +85,7 @@ G_DECLARE_FINAL_TYPE (PbTrustStore, pb_trust_store, PB, TRUST_STORE, GObject)
 
 /* @path: trust.ini; NULL means $XDG_CONFIG_HOME/popbell/trust.ini. */
 PbTrustStore    *pb_trust_store_new             (const char    *path);
+const char      *pb_trust_store_get_path        (PbTrustStore  *self);
 /* A missing file is an empty store; a corrupt one is set aside
  * (PB_STORE_ERROR_CORRUPT) and the store is empty. A group whose PEM does not
  * match its fingerprint is ignored. */

@@ -115,26 +115,19 @@ password (PbAccountWizard *self)
   return gtk_editable_get_text (self->password_entry);
 }
 
+/* The one rule of the core for names (pb-account.h). */
 static gboolean
 is_host_name (const char *text)
 {
-  if (*text == '\0')
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p) || *p == '/' || *p == '@')
-      return FALSE;
-  return TRUE;
+  g_autofree char *ascii = pb_host_name_normalize (text, NULL);
+
+  return ascii != NULL;
 }
 
 static gboolean
 is_user_name (const char *text)
 {
-  if (*text == '\0' || !g_utf8_validate (text, -1, NULL))
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (g_ascii_iscntrl (*p))
-      return FALSE;
-  return TRUE;
+  return pb_user_name_check (text, NULL);
 }
 
 static gboolean
@@ -1005,99 +998,40 @@ save_free (Save *save)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Save, save_free)
 
-/* The password is in the keyring (or kept for the session): the pin and the
- * account follow. */
-static gboolean
-save_account (PbAccountWizard *self,
-              PbAccount       *account,
-              gboolean         in_keyring)
-{
-  PbAccountStore *store = pb_monitor_get_account_store (self->monitor);
-  PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
-  const char *id = pb_account_get_id (account);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-
-  if (self->trusted_certificate != NULL)
-    {
-      pb_trust_store_add (pins, self->trusted_host, self->trusted_port, self->trusted_certificate);
-      if (!pb_trust_store_save (pins, &error))
-        {
-          message = g_strdup_printf (_("Could not save the trusted certificate: %s"),
-                                     error->message);
-          pb_trust_store_remove (pins, self->trusted_host, self->trusted_port, NULL);
-        }
-    }
-
-  /* The baseline goes first: the monitor takes the account's state when the
-   * account appears. Without it the first check takes that role. */
-  if (message == NULL && self->baseline != NULL &&
-      !pb_monitor_record_baseline (self->monitor, id, self->baseline, &error))
-    {
-      g_debug ("No baseline for %s: %s", id, error->message);
-      g_clear_error (&error);
-    }
-
-  if (message == NULL && !pb_account_store_add (store, account, &error))
-    {
-      message = g_strdup (error->message);
-    }
-  else if (message == NULL && !pb_account_store_save (store, &error))
-    {
-      message = g_strdup_printf (_("Could not save the account: %s"), error->message);
-      pb_account_store_remove (store, id, NULL);
-    }
-
-  if (message != NULL)
-    {
-      /* An account that was not added needs no password. */
-      if (in_keyring)
-        pb_secret_delete_async (id, NULL, NULL, NULL);
-      save_failed (self, message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
+/* The account is in accounts.ini with its password (or one for this
+ * session), its pin and its baseline, all or nothing. */
 static void
-on_password_stored (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_account_added (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(Save) save = user_data;
+  PbAccountAdmin *admin = PB_ACCOUNT_ADMIN (source);
   PbAccountWizard *self = save->step->self;
   const char *id = pb_account_get_id (save->account);
   g_autoptr(GError) error = NULL;
-  gboolean in_keyring = pb_secret_store_finish (result, &error);
-  gboolean session_only = g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NO_SERVICE);
+  gboolean session_only = FALSE;
   GtkApplication *application;
 
-  if (!step_is_current (save->step))
+  if (!pb_account_admin_add_finish (admin, result, &session_only, &error))
     {
-      /* Closed meanwhile: nothing stays behind. */
-      if (in_keyring)
-        pb_secret_delete_async (id, NULL, NULL, NULL);
+      if (step_is_current (save->step))
+        save_failed (self, error->message);
       return;
     }
-
-  if (!in_keyring && !session_only)
-    {
-      g_autofree char *message = NULL;
-
-      message = g_strdup_printf (_("Could not store the password in the keyring: %s"),
-                                 error->message);
-      save_failed (self, message);
-      return;
-    }
-
-  if (!save_account (self, save->account, in_keyring))
-    return;
 
   g_debug ("Added account %s", id);
-  pb_monitor_reload (self->monitor);
-  if (session_only)
-    pb_monitor_set_session_password (self->monitor, id, password (self));
-  pb_monitor_check_now (self->monitor, id);
+  /* Added even if the wizard was closed meanwhile: the monitor takes it. */
+  if (self->monitor != NULL)
+    {
+      pb_trust_store_reload (pb_monitor_get_trust_store (self->monitor), NULL);
+      pb_monitor_adopt_account (self->monitor, save->account);
+      if (session_only && step_is_current (save->step))
+        pb_monitor_set_session_password (self->monitor, id, password (self));
+      pb_monitor_check_now (self->monitor, id);
+    }
+  if (!step_is_current (save->step))
+    return;
 
   application = gtk_window_get_application (GTK_WINDOW (self));
   if (session_only)
@@ -1113,6 +1047,7 @@ start_saving (PbAccountWizard *self)
   g_autofree char *address = entry_text (self->address_entry);
   g_autofree char *id = NULL;
   const PbServerCandidate *c = self->candidate;
+  PbAccountAddition addition = { 0 };
   PbAccount *account;
   Save *save;
 
@@ -1146,8 +1081,20 @@ start_saving (PbAccountWizard *self)
   save = g_new0 (Save, 1);
   save->step = step_new (self);
   save->account = account;
-  /* The password first: an account without one would only fail later. */
-  pb_secret_store_async (account, password (self), self->cancellable, on_password_stored, save);
+
+  addition.account = account;
+  addition.password = password (self);
+  addition.allow_session_only = TRUE;
+  /* The certificate the user trusted in the review, for exactly this server. */
+  if (self->trusted_certificate != NULL && self->trusted_port == c->port &&
+      g_ascii_strcasecmp (self->trusted_host, c->host) == 0)
+    addition.certificate = self->trusted_certificate;
+  /* What the login test found is what the account has seen. */
+  addition.baseline = self->baseline;
+  /* Not cancelled when the wizard closes: a half-added account is what the
+   * transaction avoids, so it runs to its end. */
+  pb_account_admin_add_async (pb_monitor_get_admin (self->monitor), &addition, NULL,
+                              on_account_added, save);
 }
 
 /* ---- Actions ------------------------------------------------------------------ */

@@ -159,8 +159,8 @@ clear_list (GtkListBox *list)
 typedef void (*AccountChange) (PbAccount *account,
                                gpointer   data);
 
-/* Changes go to a fresh copy of accounts.ini, never to the monitor's
- * accounts: the monitor tells what changed by comparing the two. */
+/* Changes start from accounts.ini as it is now (the command line may have
+ * changed it) and go through the account administration. */
 static gboolean
 change_account (PbPreferencesWindow  *self,
                 const char           *account_id,
@@ -170,8 +170,10 @@ change_account (PbPreferencesWindow  *self,
 {
   PbAccountStore *live = pb_monitor_get_account_store (self->monitor);
   g_autoptr(PbAccountStore) store = pb_account_store_new (pb_account_store_get_path (live));
+  g_autoptr(PbAccount) edited = NULL;
   PbAccount *account;
 
+  /* The account as the file has it now, changed only where the user did. */
   if (!pb_account_store_load (store, error))
     return FALSE;
   account = pb_account_store_lookup (store, account_id);
@@ -181,30 +183,15 @@ change_account (PbPreferencesWindow  *self,
                    _("The account “%s” no longer exists."), account_id);
       return FALSE;
     }
-  change (account, data);
-  if (!pb_account_store_save (store, error))
+  edited = pb_account_copy (account, NULL);
+  change (edited, data);
+  /* Another server or user starts a new baseline there (its first check). */
+  if (!pb_account_admin_edit (pb_monitor_get_admin (self->monitor), edited, NULL, error))
     return FALSE;
-  pb_monitor_reload (self->monitor);
+  pb_monitor_adopt_account (self->monitor, edited);
   return TRUE;
 }
 
-static gboolean
-pin_used_by_an_account (PbPreferencesWindow *self,
-                        const char          *host,
-                        guint16              port)
-{
-  GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
-
-  for (guint i = 0; i < accounts->len; i++)
-    {
-      PbAccount *account = g_ptr_array_index (accounts, i);
-
-      if (g_ascii_strcasecmp (pb_account_get_host (account), host) == 0 &&
-          pb_account_get_port (account) == port)
-        return TRUE;
-    }
-  return FALSE;
-}
 
 /* ---- The account editor ----------------------------------------------------------- */
 
@@ -247,28 +234,6 @@ on_editor_security_changed (Editor *editor)
 
   if (gtk_spin_button_get_value_as_int (editor->port_spin) == pb_security_default_port (other))
     gtk_spin_button_set_value (editor->port_spin, pb_security_default_port (security));
-}
-
-static gboolean
-is_host_name (const char *text)
-{
-  if (*text == '\0' || !g_utf8_validate (text, -1, NULL))
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p) || *p == '/' || *p == '@')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-is_user_name (const char *text)
-{
-  if (*text == '\0' || !g_utf8_validate (text, -1, NULL))
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (g_ascii_iscntrl (*p))
-      return FALSE;
-  return TRUE;
 }
 
 typedef struct
@@ -315,16 +280,17 @@ on_editor_save (GSimpleAction *action,
   g_autofree char *user = g_strstrip (g_strdup (gtk_editable_get_text (editor->user_entry)));
   g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (editor->host_entry)));
   g_autoptr(GError) error = NULL;
+  g_autofree char *ascii = NULL;
   Edits edits;
 
-  if (!is_user_name (user))
+  if (!pb_user_name_check (user, NULL))
     {
       editor_problem (editor, _("Enter the user name the server expects, often your e-mail "
                                 "address."));
       gtk_widget_grab_focus (GTK_WIDGET (editor->user_entry));
       return;
     }
-  if (!is_host_name (host))
+  if (!(ascii = pb_host_name_normalize (host, NULL)))
     {
       editor_problem (editor, _("Enter the name of the POP3 server, for example "
                                 "pop.example.com."));
@@ -540,88 +506,46 @@ edit_account (PbPreferencesWindow *self,
 
 /* ---- Removing an account ------------------------------------------------------------ */
 
+static void update_certificates (PbPreferencesWindow *self);
+
 static void
-on_secret_deleted (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_account_removed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(PbPreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean removed = pb_account_admin_remove_finish (PB_ACCOUNT_ADMIN (source), result, &error);
 
-  /* Without a Secret Service nothing was ever stored there. */
-  if (pb_secret_delete_finish (result, &error) ||
-      g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NO_SERVICE))
+  if (self->monitor == NULL)
     return;
 
-  g_debug ("Could not delete the password: %s", error->message);
-  show_message (self->monitor != NULL ? GTK_WINDOW (self) : NULL, GTK_MESSAGE_WARNING,
-                _("The account was removed, but its password could not be deleted from the "
-                  "keyring"),
+  /* What the file says now, whatever happened. */
+  pb_monitor_reload (self->monitor);
+  update_certificates (self);
+  if (removed)
+    return;
+
+  g_debug ("Removing the account: %s", error->message);
+  if (g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND))
+    return; /* removed meanwhile (the command line) */
+  show_message (GTK_WINDOW (self), GTK_MESSAGE_WARNING,
+                error->domain == PB_STORE_ERROR && error->code != PB_STORE_ERROR_IO
+                  ? _("Could not remove the account")
+                  : _("The account was removed, but not everything of it"),
                 error->message);
 }
-
-static void update_certificates (PbPreferencesWindow *self);
 
 static void
 remove_account (PbPreferencesWindow *self,
                 const char          *account_id)
 {
-  PbAccountStore *live = pb_monitor_get_account_store (self->monitor);
-  g_autoptr(PbAccountStore) store = pb_account_store_new (pb_account_store_get_path (live));
-  g_autoptr(GString) problems = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *state = NULL;
-  PbAccount *account;
-  guint16 port;
-
-  if (!pb_account_store_load (store, &error))
-    goto failed;
-  account = pb_account_store_lookup (store, account_id);
-  if (account == NULL)
-    {
-      /* Removed meanwhile (the command line): nothing left to do here. */
-      pb_monitor_reload (self->monitor);
-      return;
-    }
-  host = g_strdup (pb_account_get_host (account));
-  port = pb_account_get_port (account);
-  if (!pb_account_store_remove (store, account_id, &error) || !pb_account_store_save (store, &error))
-    goto failed;
-
-  /* The monitor lets go of the account (and of a check still running) before
-   * its state file goes. */
-  pb_monitor_reload (self->monitor);
-
-  state = pb_seen_store_path_for_account (account_id);
-  if (g_unlink (state) != 0 && errno != ENOENT)
-    g_string_append_printf (problems, _("Could not delete %s: %s"), state, g_strerror (errno));
-
-  /* The pin belongs to the server; keep it while another account uses it. */
-  if (!pin_used_by_an_account (self, host, port))
-    {
-      PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
-
-      if (pb_trust_store_remove (pins, host, port, NULL) && !pb_trust_store_save (pins, &error))
-        {
-          if (problems->len > 0)
-            g_string_append_c (problems, '\n');
-          g_string_append (problems, error->message);
-          g_clear_error (&error);
-        }
-      update_certificates (self);
-    }
-
-  pb_secret_delete_async (account_id, NULL, on_secret_deleted, g_object_ref (self));
-
-  if (problems->len > 0)
-    show_message (GTK_WINDOW (self), GTK_MESSAGE_WARNING,
-                  _("The account was removed, but not everything of it"), problems->str);
-  return;
-
-failed:
-  show_message (GTK_WINDOW (self), GTK_MESSAGE_ERROR, _("Could not remove the account"),
-                error->message);
+  /* The monitor lets go of the account, and of a check still running, so
+   * that nothing writes its state file again; on failure the reload in
+   * on_account_removed() brings it back. */
+  pb_monitor_forget_account (self->monitor, account_id);
+  pb_account_admin_remove_async (pb_monitor_get_admin (self->monitor), account_id, NULL,
+                                 on_account_removed, g_object_ref (self));
 }
 
 static void
@@ -868,7 +792,6 @@ on_remove_pin_clicked (GtkButton           *button,
   GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_LIST_BOX_ROW);
   const char *key = g_object_get_data (G_OBJECT (row), "pb-trust-key");
   PbTrustStore *pins = pb_monitor_get_trust_store (self->monitor);
-  g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *host = NULL;
   guint16 port;
@@ -876,15 +799,12 @@ on_remove_pin_clicked (GtkButton           *button,
   if (key == NULL || !parse_trust_key (key, &host, &port))
     return;
 
-  certificate = pb_trust_store_get_certificate (pins, host, port);
-  if (pb_trust_store_remove (pins, host, port, NULL) && !pb_trust_store_save (pins, &error))
-    {
-      /* Still in the file: then still trusted, as the next start would. */
-      if (certificate != NULL)
-        pb_trust_store_add (pins, host, port, certificate);
-      show_message (GTK_WINDOW (self), GTK_MESSAGE_ERROR,
-                    _("Could not remove the trusted certificate"), error->message);
-    }
+  if (!pb_account_admin_forget (pb_monitor_get_admin (self->monitor), host, port, &error) &&
+      !g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND))
+    show_message (GTK_WINDOW (self), GTK_MESSAGE_ERROR,
+                  _("Could not remove the trusted certificate"), error->message);
+  /* The monitor's store follows the file at once, not only when its watch fires. */
+  pb_trust_store_reload (pins, NULL);
   update_certificates (self);
 }
 

@@ -9,6 +9,7 @@
 #include "pb-error.h"
 #include "pb-text.h"
 #include "pb-trust-dialog.h"
+#include "app/core/pb-account-admin.h"
 
 /* Subjects, issuers and names come from the server: a hostile one can make
  * them any length. Beyond this the label ellipsizes; the tooltip has it all. */
@@ -303,20 +304,18 @@ static gboolean
 store_pin (PbTrustDialog  *self,
            GError        **error)
 {
-  g_autoptr(GTlsCertificate) previous = pb_trust_store_get_certificate (self->pins, self->host,
-                                                                        self->port);
+  /* Only trust.ini is touched: the store's own file. */
+  g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (NULL,
+                                                          pb_trust_store_get_path (self->pins),
+                                                          NULL);
 
-  pb_trust_store_add (self->pins, self->host, self->port, self->certificate);
-  if (pb_trust_store_save (self->pins, error))
-    return TRUE;
-
-  /* Not on disk: then not in memory either, or the next check would accept
-   * a certificate the next start refuses. */
-  if (previous != NULL)
-    pb_trust_store_add (self->pins, self->host, self->port, previous);
-  else
-    pb_trust_store_remove (self->pins, self->host, self->port, NULL);
-  return FALSE;
+  /* The user saw the old and the new certificate: replacing is the choice. */
+  if (!pb_account_admin_trust (admin, self->host, self->port, self->certificate, TRUE, NULL,
+                               error))
+    return FALSE;
+  /* The next check trusts it at once, not only once the store's watch fires. */
+  pb_trust_store_reload (self->pins, NULL);
+  return TRUE;
 }
 
 static void

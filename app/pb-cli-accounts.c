@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "popbell-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pb-cli-private.h"
+#include "app/core/pb-account-admin.h"
+#include "app/core/pb-autoconfig.h"
+#include "app/core/pb-checker.h"
+#include "app/core/pb-error.h"
+#include "app/core/pb-secret-store.h"
+#include "app/core/pb-seen-store.h"
+
+/* A login test must not hang on a server that doesn't answer. */
+#define VERIFY_TIMEOUT_S 15
+
+/* ---- Settings from the options -------------------------------------------- */
+
+/* What --add-account and --edit-account were given; NULL / -1 when not. */
+typedef struct
+{
+  const char *host;
+  const char *user;
+  const char *name;
+  const char *ca_file;
+  gboolean    has_security;
+  PbSecurity  security;
+  gint32      port;       /* -1: not given */
+  gint32      interval;   /* -1: not given */
+  gboolean    enable;
+  gboolean    disable;
+  gboolean    no_verify;
+} Settings;
+
+/* Reads and checks the options; prints what is wrong and returns FALSE. */
+static gboolean
+read_settings (GVariantDict *options,
+               Settings     *settings)
+{
+  g_autoptr(GError) error = NULL;
+  const char *security = NULL;
+
+  *settings = (Settings) { .port = -1, .interval = -1 };
+  g_variant_dict_lookup (options, "host", "&s", &settings->host);
+  g_variant_dict_lookup (options, "user", "&s", &settings->user);
+  g_variant_dict_lookup (options, "security", "&s", &security);
+  g_variant_dict_lookup (options, "name", "&s", &settings->name);
+  g_variant_dict_lookup (options, "ca-file", "^&ay", &settings->ca_file);
+  g_variant_dict_lookup (options, "port", "i", &settings->port);
+  g_variant_dict_lookup (options, "interval", "i", &settings->interval);
+  settings->enable = g_variant_dict_contains (options, "enable");
+  settings->disable = g_variant_dict_contains (options, "disable");
+  settings->no_verify = g_variant_dict_contains (options, "no-verify");
+
+  if (settings->host != NULL)
+    {
+      g_autofree char *ascii = pb_host_name_normalize (settings->host, &error);
+      if (ascii == NULL)
+        {
+          pb_cli_print_error ("%s", error->message);
+          return FALSE;
+        }
+    }
+  if (settings->user != NULL && !pb_user_name_check (settings->user, &error))
+    {
+      pb_cli_print_error ("%s", error->message);
+      return FALSE;
+    }
+  if (security != NULL)
+    {
+      if (!pb_security_from_string (security, &settings->security))
+        {
+          pb_cli_print_error (_("--security must be “tls” (implicit TLS) or “starttls” (STLS); "
+                                "Popbell never sends a password without TLS."));
+          return FALSE;
+        }
+      settings->has_security = TRUE;
+    }
+  if (settings->port != -1 && (settings->port < 1 || settings->port > 65535))
+    {
+      pb_cli_print_error (_("--port must be between 1 and 65535."));
+      return FALSE;
+    }
+  if (settings->interval != -1 &&
+      (settings->interval < PB_MIN_INTERVAL_MINUTES || settings->interval > PB_MAX_INTERVAL_MINUTES))
+    {
+      pb_cli_print_error (_("--interval must be at least %d minute."), PB_MIN_INTERVAL_MINUTES);
+      return FALSE;
+    }
+  if (settings->enable && settings->disable)
+    {
+      pb_cli_print_error (_("--enable and --disable contradict each other."));
+      return FALSE;
+    }
+  if (settings->ca_file != NULL)
+    {
+      g_autoptr(GList) certs = g_tls_certificate_list_new_from_file (settings->ca_file, &error);
+      if (certs == NULL)
+        {
+          pb_cli_print_error (_("Could not read certificates from %s: %s"), settings->ca_file,
+                              error ? error->message : _("no certificate in the file"));
+          return FALSE;
+        }
+      g_list_free_full (g_steal_pointer (&certs), g_object_unref);
+    }
+  return TRUE;
+}
+
+static void
+apply_settings (PbAccount      *account,
+                const Settings *settings)
+{
+  if (settings->host != NULL)
+    pb_account_set_host (account, settings->host);
+  if (settings->user != NULL)
+    pb_account_set_user (account, settings->user);
+  if (settings->has_security)
+    {
+      /* A port that followed the old security follows the new one. */
+      if (settings->port == -1 &&
+          pb_account_get_port (account) == pb_security_default_port (pb_account_get_security (account)))
+        pb_account_set_port (account, 0);
+      pb_account_set_security (account, settings->security);
+    }
+  if (settings->port != -1)
+    pb_account_set_port (account, (guint16) settings->port);
+  if (settings->interval != -1)
+    pb_account_set_interval (account, (guint) settings->interval);
+  if (settings->name != NULL)
+    pb_account_set_display_name (account, settings->name);
+  if (settings->ca_file != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (settings->ca_file);
+      g_autofree char *absolute = g_file_get_path (file);
+      pb_account_set_ca_file (account, absolute);
+    }
+  if (settings->enable)
+    pb_account_set_enabled (account, TRUE);
+  if (settings->disable)
+    pb_account_set_enabled (account, FALSE);
+}
+
+/* What the built-in provider list knows of the account's server: refuses
+ * what can't work there, keeps the interval within its rules. */
+static gboolean
+follow_provider_rules (PbAccount *account)
+{
+  g_autoptr(PbServerCandidate) provider = NULL;
+  const char *host = pb_account_get_host (account);
+  guint interval = pb_account_get_interval (account);
+  guint allowed;
+
+  provider = pb_autoconfig_lookup_provider_by_host (host);
+  if (provider == NULL)
+    return TRUE;
+  if (provider->oauth2_only)
+    {
+      pb_cli_print_error (_("%s takes only an OAuth2 sign-in for POP3, which Popbell can’t do "
+                            "yet; a password or an app password would be refused. Until then, "
+                            "have the provider forward your mail to a mailbox that takes a "
+                            "password. The account was not changed."),
+                          provider->provider_name != NULL ? provider->provider_name : host);
+      return FALSE;
+    }
+  allowed = pb_server_candidate_clamp_interval (provider, interval);
+  if (allowed != interval)
+    {
+      pb_account_set_interval (account, allowed);
+      g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                               "popbell: %s refuses checks more often than every minute, so "
+                               "the account is checked every minute.\n",
+                               "popbell: %s refuses checks more often than every %d minutes, "
+                               "so the account is checked every %d minutes.\n", allowed),
+                  provider->provider_name != NULL ? provider->provider_name : host,
+                  (int) allowed, (int) allowed);
+    }
+  return TRUE;
+}
+
+/* ---- The login test ------------------------------------------------------- */
+
+/* Logs in with the new settings. On success *@listing is what the mailbox
+ * holds now: the account's baseline. Prints why it failed otherwise. */
+static gboolean
+verify_login (PbAccount      *account,
+              const char     *password,
+              PbPop3Listing **listing)
+{
+  g_autoptr(PbTrustStore) pins = pb_cli_load_pins ();
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(PbCheckResult) result = NULL;
+  g_autofree char *key = NULL;
+
+  if (pins == NULL)
+    return FALSE;
+
+  key = pb_trust_key (pb_account_get_host (account), pb_account_get_port (account));
+  /* The server is named here: this is where the password goes. */
+  g_printerr (_("Logging in to %s as %s to test the settings…\n"), key,
+              pb_account_get_user (account));
+  pb_checker_login_test_async (account, password, pins, VERIFY_TIMEOUT_S, NULL,
+                               pb_cli_store_result, &async);
+  pb_cli_wait_for (&async);
+  result = pb_checker_login_test_finish (async, listing);
+  if (result->error == NULL)
+    return TRUE;
+
+  if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE) &&
+      result->certificate != NULL)
+    {
+      g_autofree char *hex = pb_certificate_get_sha256 (result->certificate);
+      g_autofree char *shown = pb_fingerprint_format (hex);
+
+      pb_cli_print_error ("%s", result->error->message);
+      /* Translators: the fingerprint, then the command that trusts it. */
+      g_printerr (_("Its SHA-256 fingerprint is\n  %s\nIf you trust it, run\n"
+                    "  popbell --trust=%s --fingerprint=%s\nand try again.\n"),
+                  shown, key, hex);
+    }
+  else if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED))
+    pb_cli_print_error (_("%s Check the user name and the password."), result->error->message);
+  else
+    pb_cli_print_error (_("Could not test the settings: %s To save them anyway, add "
+                          "--no-verify."), result->error->message);
+  return FALSE;
+}
+
+static void
+print_baseline (const PbPop3Listing *listing)
+{
+  if (listing == NULL)
+    {
+      g_print ("%s\n", _("Not tested: the mail on the server at the first check will be taken "
+                         "as read."));
+      return;
+    }
+  g_print (g_dngettext (GETTEXT_PACKAGE,
+                        "The %u message on the server now is taken as read; mail that comes "
+                        "later is new.\n",
+                        "The %u messages on the server now are taken as read; mail that comes "
+                        "later is new.\n", listing->count),
+           listing->count);
+}
+
+/* ---- --add-account -------------------------------------------------------- */
+
+int
+pb_cli_run_add_account (GVariantDict *options,
+                        const char   *id)
+{
+  g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (NULL, NULL, NULL);
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbAccount) account = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prompt = NULL;
+  PbAccountAddition addition = { 0 };
+  Settings settings;
+  char *password;
+  gboolean added;
+
+  if (!pb_account_id_is_valid (id))
+    {
+      pb_cli_print_error (_("“%s” is not a valid account ID: use 1–64 letters, digits, '.', '_' "
+                            "or '-'."), id);
+      return PB_CLI_EXIT_USAGE;
+    }
+  if (!read_settings (options, &settings))
+    return PB_CLI_EXIT_USAGE;
+  if (settings.host == NULL || settings.user == NULL)
+    {
+      pb_cli_print_error (_("--add-account needs --host and --user."));
+      return PB_CLI_EXIT_USAGE;
+    }
+
+  account = pb_account_new (id);
+  apply_settings (account, &settings);
+  if (!follow_provider_rules (account))
+    return 1;
+
+  store = pb_cli_load_accounts ();
+  if (store == NULL)
+    return 1;
+  if (pb_account_store_lookup (store, id) != NULL)
+    {
+      pb_cli_print_error (_("An account “%s” exists already."), id);
+      return 1;
+    }
+
+  prompt = g_strdup_printf (_("Password for %s on %s: "), pb_account_get_user (account),
+                            pb_account_get_host (account));
+  password = pb_cli_read_password (prompt, &error);
+  if (password == NULL)
+    {
+      pb_cli_print_error (_("%s The account was not added."), error->message);
+      return 1;
+    }
+
+  if (!settings.no_verify && !verify_login (account, password, &listing))
+    {
+      pb_cli_free_password (password);
+      pb_cli_print_error (_("The account was not added."));
+      return 1;
+    }
+
+  addition.account = account;
+  addition.password = password;
+  addition.baseline = listing;
+  added = pb_account_admin_add (admin, &addition, NULL, NULL, &error);
+  pb_cli_free_password (password);
+  if (!added)
+    {
+      pb_cli_print_error (_("%s The account was not added."), error->message);
+      return g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID) ? PB_CLI_EXIT_USAGE
+                                                                             : 1;
+    }
+
+  g_print (_("Added the account “%s” (%s@%s:%u, %s).\n"), id, pb_account_get_user (account),
+           pb_account_get_host (account), pb_account_get_port (account),
+           pb_security_to_string (pb_account_get_security (account)));
+  print_baseline (listing);
+  return 0;
+}
+
+/* ---- --edit-account ------------------------------------------------------- */
+
+int
+pb_cli_run_edit_account (GVariantDict *options,
+                         const char   *id)
+{
+  g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (NULL, NULL, NULL);
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbAccount) edited = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+  g_autoptr(GError) error = NULL;
+  PbAccount *account;
+  Settings settings;
+  gboolean new_mailbox, reconnect;
+
+  if (!read_settings (options, &settings))
+    return PB_CLI_EXIT_USAGE;
+  if (settings.host == NULL && settings.user == NULL && settings.name == NULL &&
+      settings.ca_file == NULL && !settings.has_security && settings.port == -1 &&
+      settings.interval == -1 && !settings.enable && !settings.disable)
+    {
+      pb_cli_print_error (_("--edit-account needs what to change: --host, --port, --security, "
+                            "--user, --name, --interval, --enable or --disable."));
+      return PB_CLI_EXIT_USAGE;
+    }
+
+  store = pb_cli_load_accounts ();
+  if (store == NULL)
+    return 1;
+  account = pb_account_store_lookup (store, id);
+  if (account == NULL)
+    {
+      pb_cli_print_error (_("There is no account “%s”. See popbell --list-accounts."), id);
+      return 1;
+    }
+
+  edited = pb_account_copy (account, NULL);
+  apply_settings (edited, &settings);
+  if (pb_account_equal (account, edited))
+    {
+      g_print (_("Nothing to change in “%s”.\n"), id);
+      return 0;
+    }
+  if (!follow_provider_rules (edited))
+    return 1;
+
+  new_mailbox = !pb_account_same_mailbox (account, edited);
+  reconnect = new_mailbox ||
+              pb_account_get_security (account) != pb_account_get_security (edited) ||
+              g_strcmp0 (pb_account_get_ca_file (account), pb_account_get_ca_file (edited)) != 0;
+
+  /* New connection settings are tried before they are saved, with the
+   * password the account has. */
+  if (reconnect && !settings.no_verify && pb_account_get_enabled (edited))
+    {
+      char *password = pb_secret_lookup_sync (id, TRUE, NULL, &error);
+      gboolean verified;
+
+      if (password == NULL)
+        {
+          pb_cli_print_error (_("Could not get the password of “%s” to test the new settings "
+                                "(%s). Nothing was changed; add --no-verify to change them "
+                                "without a test."), id, error->message);
+          return 1;
+        }
+      verified = verify_login (edited, password, &listing);
+      pb_secret_free (password);
+      if (!verified)
+        {
+          pb_cli_print_error (_("Nothing was changed."));
+          return 1;
+        }
+    }
+
+  if (!pb_account_admin_edit (admin, edited, listing, &error))
+    {
+      pb_cli_print_error (_("%s Nothing was changed."), error->message);
+      return g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID) ? PB_CLI_EXIT_USAGE
+                                                                             : 1;
+    }
+
+  g_print (_("Changed the account “%s” (%s@%s:%u, %s, every %u min, %s).\n"), id,
+           pb_account_get_user (edited), pb_account_get_host (edited),
+           pb_account_get_port (edited),
+           pb_security_to_string (pb_account_get_security (edited)),
+           pb_account_get_interval (edited),
+           pb_account_get_enabled (edited) ? _("enabled") : _("disabled"));
+  if (new_mailbox)
+    print_baseline (listing);
+  return 0;
+}
+
+/* ---- --set-password --------------------------------------------------------- */
+
+int
+pb_cli_run_set_password (const char *id)
+{
+  g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (NULL, NULL, NULL);
+  g_autoptr(PbAccountStore) store = pb_cli_load_accounts ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prompt = NULL;
+  PbAccount *account;
+  char *password;
+  gboolean stored;
+
+  if (store == NULL)
+    return 1;
+  account = pb_account_store_lookup (store, id);
+  if (account == NULL)
+    {
+      pb_cli_print_error (_("There is no account “%s”. See popbell --list-accounts."), id);
+      return 1;
+    }
+
+  prompt = g_strdup_printf (_("Password for %s on %s: "), pb_account_get_user (account),
+                            pb_account_get_host (account));
+  password = pb_cli_read_password (prompt, &error);
+  if (password == NULL)
+    {
+      pb_cli_print_error ("%s", error->message);
+      return 1;
+    }
+  stored = pb_account_admin_set_password (admin, id, password, NULL, &error);
+  pb_cli_free_password (password);
+  if (!stored)
+    {
+      pb_cli_print_error ("%s", error->message);
+      return 1;
+    }
+
+  g_print (_("Stored the new password of “%s”.\n"), id);
+  return 0;
+}
+
+/* ---- --list-accounts -------------------------------------------------------- */
+
+/* Unix time of the account's last successful check (this or another
+ * process), 0 when it was never checked. */
+static gint64
+last_check (PbAccountAdmin *admin,
+            PbAccount      *account)
+{
+  g_autofree char *path = pb_account_admin_state_path (admin, pb_account_get_id (account));
+  g_autoptr(PbSeenStore) seen = pb_seen_store_new (path);
+
+  if (!pb_seen_store_load (seen, NULL))
+    return 0;
+  return pb_seen_store_get_last_check (seen);
+}
+
+int
+pb_cli_run_list_accounts (gboolean json)
+{
+  g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (NULL, NULL, NULL);
+  g_autoptr(PbAccountStore) store = pb_cli_load_accounts ();
+  GPtrArray *accounts;
+
+  if (store == NULL)
+    return 1;
+  accounts = pb_account_store_get_accounts (store);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "accounts");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < accounts->len; i++)
+        {
+          PbAccount *account = g_ptr_array_index (accounts, i);
+          gint64 checked = last_check (admin, account);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_string_value (builder, pb_account_get_id (account));
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, pb_account_get_display_name (account));
+          json_builder_set_member_name (builder, "host");
+          json_builder_add_string_value (builder, pb_account_get_host (account));
+          json_builder_set_member_name (builder, "port");
+          json_builder_add_int_value (builder, pb_account_get_port (account));
+          json_builder_set_member_name (builder, "security");
+          json_builder_add_string_value (builder,
+                                         pb_security_to_string (pb_account_get_security (account)));
+          json_builder_set_member_name (builder, "user");
+          json_builder_add_string_value (builder, pb_account_get_user (account));
+          json_builder_set_member_name (builder, "enabled");
+          json_builder_add_boolean_value (builder, pb_account_get_enabled (account));
+          json_builder_set_member_name (builder, "interval");
+          json_builder_add_int_value (builder, pb_account_get_interval (account));
+          /* null: not checked yet. */
+          json_builder_set_member_name (builder, "last-check");
+          if (checked != 0)
+            json_builder_add_int_value (builder, checked);
+          else
+            json_builder_add_null_value (builder);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      pb_cli_print_json (builder);
+      return 0;
+    }
+
+  if (accounts->len == 0)
+    {
+      g_print ("%s\n", _("No account is configured."));
+      return 0;
+    }
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (accounts, i);
+      g_autofree char *name = pb_cli_safe_text (pb_account_get_display_name (account));
+      /* TRANSLATORS: the interval between checks */
+      g_autofree char *every = g_strdup_printf (_("every %u min"), pb_account_get_interval (account));
+      g_autofree char *checked = NULL;
+      gint64 when = last_check (admin, account);
+
+      if (when != 0)
+        {
+          g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc (when);
+          g_autofree char *shown = pb_cli_format_date (date);
+
+          /* Translators: when the account was last checked successfully. */
+          checked = g_strdup_printf (_("checked %s"), shown);
+        }
+      else
+        checked = g_strdup (_("not checked yet"));
+
+      g_print ("%s\t%s\t%s@%s:%u\t%s\t%s\t%s\t%s\n",
+               pb_account_get_id (account), name,
+               pb_account_get_user (account), pb_account_get_host (account),
+               pb_account_get_port (account),
+               pb_security_to_string (pb_account_get_security (account)),
+               /* Translators: whether Popbell checks the account. */
+               pb_account_get_enabled (account) ? _("enabled") : _("disabled"),
+               every, checked);
+    }
+  return 0;
+}
+
+/* ---- --remove-account ------------------------------------------------------- */
+
+int
+pb_cli_run_remove_account (const char *id)
+{
+  g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (NULL, NULL, NULL);
+  g_autoptr(PbAccount) removed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!pb_account_admin_remove (admin, id, &removed, NULL, &error))
+    {
+      if (g_error_matches (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND))
+        pb_cli_print_error (_("There is no account “%s”. See popbell --list-accounts."), id);
+      else if (removed == NULL)
+        pb_cli_print_error (_("Could not remove the account: %s"), error->message);
+      else
+        {
+          /* Gone, with something left behind. */
+          pb_cli_print_error ("%s", error->message);
+          g_print (_("Removed the account “%s”.\n"), id);
+        }
+      return 1;
+    }
+
+  g_print (_("Removed the account “%s”.\n"), id);
+  return 0;
+}
