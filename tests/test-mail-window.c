@@ -663,7 +663,7 @@ test_failing_account_offers_to_try_again (Fixture       *fixture,
   g_assert_true (was_activated (fixture, PB_ACTION_CHECK_NOW "(gone)"));
 
   /* No mail: the empty state, and nothing to mark. */
-  g_assert_nonnull (shown_label (fixture, "No New Mail"));
+  g_assert_nonnull (shown_label (fixture, "Not Checked Yet"));
   g_assert_null (shown_label (fixture, "Add Account…"));
 }
 
@@ -703,7 +703,7 @@ test_without_accounts_offers_to_add_one (Fixture       *fixture,
   pb_monitor_reload (fixture->monitor);
   settle (50);
   g_assert_nonnull (shown_label (fixture, "メール"));
-  g_assert_nonnull (shown_label (fixture, "No New Mail"));
+  g_assert_nonnull (shown_label (fixture, "Not Checked Yet"));
   g_assert_null (shown_button (fixture, "app." PB_ACTION_ADD_ACCOUNT, NULL));
 }
 

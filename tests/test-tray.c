@@ -581,6 +581,9 @@ setup_accounts (Fixture *fixture)
 {
   add_account (fixture, "home", "Home", 1);
   add_account (fixture, "lab", "R&D_Lab", 1);
+  /* Both were checked before (an earlier session). */
+  write_state (fixture, "home", NULL);
+  write_state (fixture, "lab", NULL);
 }
 
 /* ---- Properties --------------------------------------------------------- */
@@ -1097,6 +1100,40 @@ test_signals_offline (Fixture       *fixture,
   g_assert_cmpstr (signals, ==, "NewIcon|NewAttentionIcon|NewToolTip");
 }
 
+/* Before an account's first check, "no new mail" would be a guess. */
+static void
+test_not_checked_yet (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autofree char *menu = NULL;
+  guint revision = 0;
+
+  add_account (fixture, "home", "Home", 1);
+  add_account (fixture, "lab", "R&D_Lab", 1);
+  write_state (fixture, "lab", NULL);
+  start_tray (fixture);
+  assert_item (fixture, "Active", "popbell-no-mail-symbolic",
+               "Home: not checked yet\nR&amp;D_Lab: no new mail");
+
+  menu = describe_menu (fixture, &revision);
+  g_assert_nonnull (strstr (menu, "3 No new mail (disabled)\n"));
+}
+
+static void
+test_none_checked_yet (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autofree char *menu = NULL;
+  guint revision = 0;
+
+  add_account (fixture, "home", "Home", 1);
+  start_tray (fixture);
+  assert_item (fixture, "Active", "popbell-no-mail-symbolic", "Home: not checked yet");
+
+  menu = describe_menu (fixture, &revision);
+  g_assert_nonnull (strstr (menu, "3 Not checked yet (disabled)\n"));
+}
+
 /* ---- Tests: menu ------------------------------------------------------------ */
 
 static void
@@ -1479,6 +1516,8 @@ main (int    argc,
        test_reregisters_after_watcher_restarts);
   add ("/pb/tray/registration/without-a-watcher-stays-quiet", test_without_watcher_stays_quiet);
   add ("/pb/tray/properties/no-mail", test_properties_no_mail);
+  add ("/pb/tray/properties/not-checked-yet", test_not_checked_yet);
+  add ("/pb/tray/properties/none-checked-yet", test_none_checked_yet);
   add ("/pb/tray/properties/no-accounts", test_properties_no_accounts);
   add ("/pb/tray/properties/new-mail", test_properties_new_mail);
   add ("/pb/tray/properties/password-needed", test_properties_error);

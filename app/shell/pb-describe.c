@@ -343,6 +343,34 @@ describe_checked (gint64 last_success,
   return g_strdup_printf (_("Checked %s"), ago);
 }
 
+const char *
+pb_describe_state_brief (PbAccountState state,
+                         gboolean       checked)
+{
+  switch (state)
+    {
+    case PB_ACCOUNT_STATE_CHECKING:
+      return _("checking…");
+    case PB_ACCOUNT_STATE_FAILING:
+      return _("cannot connect");
+    case PB_ACCOUNT_STATE_NEEDS_PASSWORD:
+    case PB_ACCOUNT_STATE_NO_KEYRING:
+      return _("password needed");
+    case PB_ACCOUNT_STATE_NEEDS_TRUST:
+      return _("certificate not trusted");
+    case PB_ACCOUNT_STATE_KEYRING_LOCKED:
+      return _("keyring locked");
+    case PB_ACCOUNT_STATE_OFFLINE:
+      return _("offline");
+    case PB_ACCOUNT_STATE_IDLE:
+      return checked ? NULL : _("not checked yet");
+    case PB_ACCOUNT_STATE_OK:
+    case PB_ACCOUNT_STATE_DISABLED:
+    default:
+      return NULL;
+    }
+}
+
 char *
 pb_describe_state_full (PbAccountState  state,
                         const GError   *error,

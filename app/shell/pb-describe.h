@@ -66,6 +66,13 @@ gboolean  pb_describe_fix            (PbAccountState  state,
                                       const char    **label,
                                       const char    **action_name);
 
+/* A few words for a short list such as the tray's tooltip: "checking…",
+ * "cannot connect", "password needed", "offline"…, "not checked yet" for an
+ * account that never had a successful check (@checked FALSE) and nothing
+ * else to say, or NULL when all is well. */
+const char *pb_describe_state_brief  (PbAccountState  state,
+                                      gboolean        checked);
+
 /* "No new mail", "1 new message", "5 new messages". */
 char     *pb_describe_new_count      (guint           count);
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "pb-actions.h"
+#include "pb-describe.h"
 #include "pb-dbusmenu-dbus.h"
 #include "pb-sni-dbus.h"
 #include "pb-text.h"
@@ -180,32 +181,6 @@ look_status (Look look)
   return look == LOOK_NEW_MAIL || look == LOOK_ERROR ? "NeedsAttention" : "Active";
 }
 
-static const char *
-state_description (PbAccountState state)
-{
-  switch (state)
-    {
-    case PB_ACCOUNT_STATE_CHECKING:
-      return _("checking…");
-    case PB_ACCOUNT_STATE_FAILING:
-      return _("cannot connect");
-    case PB_ACCOUNT_STATE_NEEDS_PASSWORD:
-    case PB_ACCOUNT_STATE_NO_KEYRING:
-      return _("password needed");
-    case PB_ACCOUNT_STATE_NEEDS_TRUST:
-      return _("certificate not trusted");
-    case PB_ACCOUNT_STATE_KEYRING_LOCKED:
-      return _("keyring locked");
-    case PB_ACCOUNT_STATE_OFFLINE:
-      return _("offline");
-    case PB_ACCOUNT_STATE_IDLE:
-    case PB_ACCOUNT_STATE_OK:
-    case PB_ACCOUNT_STATE_DISABLED:
-    default:
-      return NULL;
-    }
-}
-
 /* One line per enabled account. Some hosts take the body as markup, so
  * names are escaped; the others show plain text, where escaping a name
  * without markup characters changes nothing. */
@@ -222,7 +197,8 @@ build_tool_tip (PbTray     *self,
       const char *id = pb_account_get_id (account);
       PbAccountState state = pb_monitor_get_state (self->monitor, id);
       guint count = pb_monitor_count_unacknowledged (self->monitor, id);
-      const char *description = state_description (state);
+      gboolean checked = pb_monitor_get_last_success_time (self->monitor, id) != 0;
+      const char *description = pb_describe_state_brief (state, checked);
       g_autofree char *name = NULL;
 
       if (state == PB_ACCOUNT_STATE_DISABLED)
@@ -342,6 +318,23 @@ account_item_id (PbTray     *self,
   return GPOINTER_TO_INT (id);
 }
 
+/* Until the first check of an enabled account, "no new mail" would be a guess. */
+static gboolean
+any_checked (PbTray *self)
+{
+  GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (accounts, i);
+
+      if (pb_account_get_enabled (account) &&
+          pb_monitor_get_last_success_time (self->monitor, pb_account_get_id (account)) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static GPtrArray *
 build_items (PbTray *self)
 {
@@ -369,7 +362,8 @@ build_items (PbTray *self)
   g_array_sort (messages, compare_newest_first);
 
   if (messages->len == 0)
-    add_item (items, ID_NO_MAIL, _("No new mail"), FALSE, NULL, NULL);
+    add_item (items, ID_NO_MAIL, any_checked (self) ? _("No new mail") : _("Not checked yet"),
+              FALSE, NULL, NULL);
 
   for (guint i = 0; i < messages->len && i < MAX_MESSAGES; i++)
     {

@@ -461,6 +461,22 @@ section_update (PbMailWindow *self,
 
 /* ---- The whole window ------------------------------------------------- */
 
+static gboolean
+any_checked (PbMailWindow *self)
+{
+  GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      PbAccount *account = g_ptr_array_index (accounts, i);
+
+      if (pb_account_get_enabled (account) &&
+          pb_monitor_get_last_success_time (self->monitor, pb_account_get_id (account)) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 update_empty_state (PbMailWindow *self)
 {
@@ -478,6 +494,14 @@ update_empty_state (PbMailWindow *self)
       gtk_label_set_text (GTK_LABEL (self->empty_title), _("No Accounts"));
       gtk_label_set_text (GTK_LABEL (self->empty_description),
                           _("Add a mail account to be told when new mail arrives."));
+    }
+  else if (!any_checked (self))
+    {
+      /* "No new mail" would be a guess before the first check. */
+      gtk_label_set_text (GTK_LABEL (self->empty_title), _("Not Checked Yet"));
+      gtk_label_set_text (GTK_LABEL (self->empty_description),
+                          _("Popbell checks your mail in a moment and lets you know when new "
+                            "mail arrives."));
     }
   else
     {
