@@ -28,6 +28,24 @@ applet_path (void)
   return path != NULL && *path != '\0' ? path : POPBELL_APPLET_PATH;
 }
 
+/* The token a launcher gave this process so that the window it asked for may
+ * take the focus: XDG_ACTIVATION_TOKEN (Wayland) or DESKTOP_STARTUP_ID (X11
+ * startup notification). NULL when there is none. */
+static const char *
+activation_token (void)
+{
+  const char *names[] = { "XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *token = g_getenv (names[i]);
+
+      if (token != NULL && *token != '\0' && g_utf8_validate (token, -1, NULL))
+        return token;
+    }
+  return NULL;
+}
+
 /* Replaces this process with the applet; returns only on failure. */
 static int
 exec_applet (const char *option)
@@ -35,6 +53,9 @@ exec_applet (const char *option)
   const char *path = applet_path ();
   char *argv[] = { (char *) path, (char *) option, NULL };
 
+  /* GTK 4.8 reads DESKTOP_STARTUP_ID only, also on Wayland. */
+  if (g_getenv ("DESKTOP_STARTUP_ID") == NULL && activation_token () != NULL)
+    g_setenv ("DESKTOP_STARTUP_ID", activation_token (), TRUE);
   fflush (stdout);
   fflush (stderr);
   execv (path, argv);
@@ -72,14 +93,29 @@ activate_remote_action (GDBusConnection  *connection,
 {
   g_autoptr(GVariant) reply = NULL;
   GVariantBuilder parameters;
+  GVariantBuilder platform_data;
+  const char *token = activation_token ();
 
   g_variant_builder_init (&parameters, G_VARIANT_TYPE ("av"));
   if (parameter != NULL)
     g_variant_builder_add (&parameters, "v", parameter);
 
+  /* The launcher's token goes on to the applet, whose window then may take
+   * the focus: GTK 4.8 reads "desktop-startup-id" (on Wayland too), later
+   * versions "activation-token" first. */
+  g_variant_builder_init (&platform_data, G_VARIANT_TYPE_VARDICT);
+  if (token != NULL)
+    {
+      g_variant_builder_add (&platform_data, "{sv}", "activation-token",
+                             g_variant_new_string (token));
+      g_variant_builder_add (&platform_data, "{sv}", "desktop-startup-id",
+                             g_variant_new_string (token));
+    }
+
   reply = g_dbus_connection_call_sync (connection, APP_ID, APPLET_OBJECT_PATH, "org.gtk.Actions",
                                        "Activate",
-                                       g_variant_new ("(sava{sv})", action, &parameters, NULL),
+                                       g_variant_new ("(sava{sv})", action, &parameters,
+                                                      &platform_data),
                                        NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START,
                                        APPLET_CALL_TIMEOUT_MS, NULL, error);
   return reply != NULL;

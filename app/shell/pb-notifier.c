@@ -45,6 +45,14 @@ struct _PbNotifier
 
 G_DEFINE_FINAL_TYPE (PbNotifier, pb_notifier, G_TYPE_OBJECT)
 
+enum
+{
+  SIGNAL_ACTIVATION_TOKEN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 typedef struct
 {
   PbNotifier *notifier;            /* unowned: the notifier clears actions before it goes */
@@ -245,6 +253,12 @@ on_action (NotifyNotification *notification,
       g_debug ("No action “%s” to run for the notification", data->action);
       return;
     }
+
+  /* The server's token for this click (libnotify has it only while this
+   * callback runs): the window the action opens may take the focus with it. */
+  if (notify_notification_get_activation_token (notification) != NULL)
+    g_signal_emit (self, signals[SIGNAL_ACTIVATION_TOKEN], 0,
+                   notify_notification_get_activation_token (notification));
 
   if (data->account_id != NULL)
     parameter = g_variant_new_string (data->account_id);
@@ -650,6 +664,10 @@ pb_notifier_class_init (PbNotifierClass *klass)
 
   object_class->dispose = pb_notifier_dispose;
   object_class->finalize = pb_notifier_finalize;
+
+  signals[SIGNAL_ACTIVATION_TOKEN] =
+    g_signal_new ("activation-token", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -20,7 +20,12 @@ G_BEGIN_DECLS
  *   locked or absent ("Enter password…"), repeated connection failures
  *   (once). Closed when the account is fine again.
  * Text from servers and mail is escaped when the server takes body markup.
- * Actions run the application's actions (pb-actions.h) on @actions. */
+ * Actions run the application's actions (pb-actions.h) on @actions.
+ *
+ * Signal "activation-token" (const char *token): the user clicked an action
+ * and the server sent a token for it (an XDG activation token on Wayland, a
+ * startup notification ID on X11); emitted just before the action runs, so
+ * that a window it opens can pass the token on and be given the focus. */
 
 #define PB_TYPE_NOTIFIER (pb_notifier_get_type ())
 G_DECLARE_FINAL_TYPE (PbNotifier, pb_notifier, PB, NOTIFIER, GObject)

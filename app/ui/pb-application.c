@@ -19,6 +19,10 @@
 #include "pb-settings.h"
 #include "pb-trust-dialog.h"
 
+#ifdef GDK_WINDOWING_WAYLAND
+#include <gdk/wayland/gdkwayland.h>
+#endif
+
 struct _PbApplication
 {
   GtkApplication  parent_instance;
@@ -42,6 +46,25 @@ static const GOptionEntry applet_entries[] = {
 };
 
 /* ---- Small helpers ------------------------------------------------------ */
+
+/* A notification's activation token, for the window its action opens.
+ * GTK 4.8 has no call that takes a token for one window
+ * (gdk_toplevel_set_startup_id came in 4.10); on Wayland the display keeps
+ * one for the next gtk_window_present, which hands it to xdg_activation_v1.
+ * This is what GTK itself does with a "desktop-startup-id" in the platform
+ * data of a request over D-Bus (gtkapplication-wayland.c). On X11 the
+ * window manager goes by the click's time instead. */
+static void
+on_activation_token (PbNotifier *notifier,
+                     const char *token,
+                     gpointer    user_data)
+{
+  g_debug ("Activation token from the notification server: %s", token);
+#ifdef GDK_WINDOWING_WAYLAND
+  if (GDK_IS_WAYLAND_DISPLAY (gdk_display_get_default ()))
+    gdk_wayland_display_set_startup_notification_id (gdk_display_get_default (), token);
+#endif
+}
 
 static GtkWindow *
 find_window (PbApplication *self,
@@ -272,6 +295,7 @@ pb_application_startup (GApplication *app)
   self->settings = g_settings_new (PB_SETTINGS_SCHEMA);
   self->monitor = pb_monitor_new (accounts, pins, NULL, NULL);
   self->notifier = pb_notifier_new (self->monitor, G_ACTION_GROUP (self), self->settings);
+  g_signal_connect (self->notifier, "activation-token", G_CALLBACK (on_activation_token), self);
   pb_autostart_follow (self->settings, "popbell");
 
   /* The tray icon, wherever the desktop hosts StatusNotifierItems. Its icons
@@ -312,6 +336,22 @@ pb_application_activate (GApplication *app)
     }
   /* Started again from the launcher or the desktop: show what is new. */
   g_action_group_activate_action (G_ACTION_GROUP (self), PB_ACTION_SHOW_WINDOW, NULL);
+}
+
+/* Requests over D-Bus (popbell --show from a launcher) carry the launcher's
+ * token in their platform data; GTK uses it itself. Logged, since whether a
+ * window may take the focus is the compositor's decision. */
+static void
+pb_application_before_emit (GApplication *app,
+                            GVariant     *platform_data)
+{
+  const char *token = NULL;
+
+  if (g_variant_lookup (platform_data, "activation-token", "&s", &token) ||
+      g_variant_lookup (platform_data, "desktop-startup-id", "&s", &token))
+    g_debug ("Activation token from the request: %s", token);
+
+  G_APPLICATION_CLASS (pb_application_parent_class)->before_emit (app, platform_data);
 }
 
 static int
@@ -401,6 +441,7 @@ pb_application_class_init (PbApplicationClass *klass)
   object_class->finalize = pb_application_finalize;
   app_class->startup = pb_application_startup;
   app_class->activate = pb_application_activate;
+  app_class->before_emit = pb_application_before_emit;
   app_class->handle_local_options = pb_application_handle_local_options;
   app_class->shutdown = pb_application_shutdown;
 }
