@@ -1037,6 +1037,68 @@ test_login_keyring_daemon_started_later (void)
   login_teardown (&e2e);
 }
 
+/* The command line changes accounts while the applet runs: it follows
+ * within a moment, with each mailbox's baseline where the command took it. */
+static void
+test_follows_the_command_line (void)
+{
+  EndToEnd e2e = { 0 };
+  LogWait home_checked = { &e2e, "home: 0 new, 1 on the server" };
+  LogWait added = { &e2e, "second: added" };
+  LogWait moved = { &e2e, "second: changed to another mailbox" };
+  LogWait removed = { &e2e, "second: removed" };
+  NotifyWait arrived = { &e2e, "After the command" };
+  NotifyWait arrived_third = { &e2e, "In the third mailbox" };
+  g_autofree char *port = NULL;
+  g_autofree char *ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
+
+  if (!can_run_end_to_end ())
+    return;
+  login_setup (&e2e, "follows");
+  start_applet (&e2e);
+  wait_until (log_mentions, &home_checked, "the first check", e2e.log_path);
+
+  /* Added on the command line: its old mail is the baseline, mail after it
+   * is new, though the applet's first check of it comes later. */
+  add_dovecot_user ("follows2");
+  deliver ("follows2", "Subject: Before the command\r\n\r\nold\r\n");
+  port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
+  g_assert_cmpint (run_popbell (&e2e, PASSWORD "\n", "--add-account=second", "--host=localhost",
+                                "--user=follows2", port, ca, "--name=Second", NULL), ==, 0);
+  wait_until (log_mentions, &added, "the applet adopts the account", e2e.log_path);
+  deliver ("follows2", "From: Carol <carol@example.com>\r\nSubject: After the command\r\n\r\n"
+                       "new\r\n");
+  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", "--account=second", NULL), ==, 0);
+  wait_until (notified, &arrived, "a notification about the new mail", e2e.log_path);
+  {
+    g_autoptr(GPtrArray) calls = get_notify_calls (&e2e);
+    for (guint i = 0; i < calls->len; i++)
+      g_assert_false (call_mentions (g_ptr_array_index (calls, i), "Before the command"));
+  }
+
+  /* Moved to another mailbox: a new baseline there, nothing old announced. */
+  add_dovecot_user ("follows3");
+  deliver ("follows3", "Subject: Old in the third\r\n\r\nold\r\n");
+  g_assert_cmpint (run_popbell (&e2e, NULL, "--edit-account=second", "--user=follows3", NULL),
+                   ==, 0);
+  wait_until (log_mentions, &moved, "the applet takes the new mailbox", e2e.log_path);
+  deliver ("follows3", "From: Dan <dan@example.com>\r\nSubject: In the third mailbox\r\n\r\n"
+                       "new\r\n");
+  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", "--account=second", NULL), ==, 0);
+  wait_until (notified, &arrived_third, "a notification from the new mailbox", e2e.log_path);
+  {
+    g_autoptr(GPtrArray) calls = get_notify_calls (&e2e);
+    for (guint i = 0; i < calls->len; i++)
+      g_assert_false (call_mentions (g_ptr_array_index (calls, i), "Old in the third"));
+  }
+
+  /* Removed: the applet lets go of it. */
+  g_assert_cmpint (run_popbell (&e2e, NULL, "--remove-account=second", NULL), ==, 0);
+  wait_until (log_mentions, &removed, "the applet drops the account", e2e.log_path);
+
+  login_teardown (&e2e);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1071,6 +1133,7 @@ main (int    argc,
                    test_login_keyring_unlocked_by_the_session);
   g_test_add_func ("/pb/applet/login/keyring-daemon-started-later-notifies-the-mail",
                    test_login_keyring_daemon_started_later);
+  g_test_add_func ("/pb/applet/live/follows-the-command-line", test_follows_the_command_line);
 
   status = g_test_run ();
 

@@ -604,6 +604,90 @@ test_wrong_password_is_an_auth_error (Fixture       *fixture,
   g_assert_null (strstr (check.err, "not-the-password"));
 }
 
+static char *
+read_accounts (Fixture *fixture)
+{
+  g_autofree char *path = g_build_filename (fixture->config_dir, "popbell", "accounts.ini", NULL);
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  return contents;
+}
+
+/* --edit-account changes what it is given; new connection settings are
+ * tested first, and nothing changes when that fails. */
+static void
+test_edit_account (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_auto(Run) interval = { 0 };
+  g_auto(Run) nothing = { 0 };
+  g_auto(Run) both = { 0 };
+  g_auto(Run) bad_host = { 0 };
+  g_auto(Run) unreachable = { 0 };
+  g_auto(Run) unverified = { 0 };
+  g_auto(Run) back = { 0 };
+  g_auto(Run) unknown = { 0 };
+  g_auto(Run) list = { 0 };
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *state = g_build_filename (fixture->state_dir, "popbell", "home.state", NULL);
+  g_autofree char *port = NULL;
+  g_autofree char *far = g_strdup_printf ("--port=%u", pb_test_free_port ());
+
+  if (!need_dovecot ())
+    return;
+
+  add_account (fixture, "home", TRUE);
+  /* --add-account took the baseline: the state is there before any check. */
+  g_assert_true (g_file_test (state, G_FILE_TEST_EXISTS));
+
+  run_popbell (fixture, &interval, NULL, "--edit-account=home", "--interval=20", "--disable",
+               "--name=Zuhause", NULL);
+  g_assert_cmpint (interval.status, ==, 0);
+  g_assert_nonnull (strstr (interval.out, "every 20 min, disabled"));
+  before = read_accounts (fixture);
+  g_assert_nonnull (strstr (before, "interval=20"));
+  g_assert_nonnull (strstr (before, "enabled=false"));
+  g_assert_nonnull (strstr (before, "name=Zuhause"));
+  /* The same mailbox keeps what it has seen. */
+  g_assert_true (g_file_test (state, G_FILE_TEST_EXISTS));
+
+  run_popbell (fixture, &nothing, NULL, "--edit-account=home", NULL);
+  g_assert_cmpint (nothing.status, ==, 2);
+  run_popbell (fixture, &both, NULL, "--edit-account=home", "--enable", "--disable", NULL);
+  g_assert_cmpint (both.status, ==, 2);
+  run_popbell (fixture, &bad_host, NULL, "--edit-account=home", "--host=pop example.com", NULL);
+  g_assert_cmpint (bad_host.status, ==, 2);
+  g_assert_nonnull (strstr (bad_host.err, "server name is not valid"));
+  run_popbell (fixture, &unknown, NULL, "--edit-account=nobody", "--interval=7", NULL);
+  g_assert_cmpint (unknown.status, ==, 1);
+
+  /* Enabled again and moved to a port where nothing answers: the test login
+   * fails and nothing changes. */
+  run_popbell (fixture, &unreachable, NULL, "--edit-account=home", "--enable", far, NULL);
+  g_assert_cmpint (unreachable.status, ==, 1);
+  g_assert_nonnull (strstr (unreachable.err, "Nothing was changed"));
+  after = read_accounts (fixture);
+  g_assert_cmpstr (before, ==, after);
+
+  /* Unless the user says so: another mailbox, whose first check takes the baseline. */
+  run_popbell (fixture, &unverified, NULL, "--edit-account=home", far, "--no-verify", NULL);
+  g_assert_cmpint (unverified.status, ==, 0);
+  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+
+  /* And back, tested: the baseline is what is on the server now. */
+  port = g_strdup_printf ("--port=%s", fixture->port);
+  run_popbell (fixture, &back, NULL, "--edit-account=home", port, "--enable", NULL);
+  g_assert_cmpint (back.status, ==, 0);
+  g_assert_nonnull (strstr (back.out, "taken as read"));
+  g_assert_true (g_file_test (state, G_FILE_TEST_EXISTS));
+
+  run_popbell (fixture, &list, NULL, "--list-accounts", NULL);
+  g_assert_nonnull (strstr (list.out, "Zuhause"));
+  g_assert_nonnull (strstr (list.out, "not checked yet"));
+}
+
 static void
 test_remove_account_cleans_up (Fixture       *fixture,
                                gconstpointer  data)
@@ -985,6 +1069,8 @@ main (int    argc,
               fixture_setup, test_trust_replace_and_changed_pin, fixture_teardown);
   g_test_add ("/pb/cli/check/wrong-password-is-an-auth-error", Fixture, NULL,
               fixture_setup, test_wrong_password_is_an_auth_error, fixture_teardown);
+  g_test_add ("/pb/cli/edit-account", Fixture, NULL,
+              fixture_setup, test_edit_account, fixture_teardown);
   g_test_add ("/pb/cli/remove-account/cleans-up", Fixture, NULL,
               fixture_setup, test_remove_account_cleans_up, fixture_teardown);
   g_test_add ("/pb/cli/add-account/without-keyring-adds-nothing", Fixture, GINT_TO_POINTER (1),

@@ -160,8 +160,8 @@ write_baseline (const char      *path,
   g_autoptr(PbSeenStore) seen = pb_seen_store_new (path);
   GPtrArray *uidls = baseline->uidls;
 
-  pb_seen_store_record_check (seen, uidls ? (const char * const *) uidls->pdata : NULL,
-                              uidls ? uidls->len - 1 : 0, baseline->count, NULL);
+  pb_seen_store_record_baseline (seen, uidls ? (const char * const *) uidls->pdata : NULL,
+                                 uidls ? uidls->len - 1 : 0, baseline->count);
   pb_seen_store_set_boundary (seen, baseline->last, uidls != NULL);
   return pb_seen_store_save (seen, error);
 }

@@ -597,6 +597,7 @@ adopt_accounts (PbMonitor *self)
 
       if (entry == NULL)
         {
+          g_debug ("%s: added", pb_account_get_id (account));
           entry = add_entry (self, account);
           emit_changed (self, entry);
           continue;
@@ -616,6 +617,7 @@ adopt_accounts (PbMonitor *self)
         gboolean reconnect = !same_connection (entry->account, account);
         gboolean new_mailbox = !pb_account_same_mailbox (entry->account, account);
 
+        g_debug ("%s: changed%s", entry->id, new_mailbox ? " to another mailbox" : "");
         g_set_object (&entry->account, account);
         if (new_mailbox)
           reset_mailbox (self, entry);
@@ -659,6 +661,7 @@ adopt_accounts (PbMonitor *self)
     {
       const char *gone_id = g_ptr_array_index (gone, i);
 
+      g_debug ("%s: removed", gone_id);
       remove_entry (self, gone_id);
       g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0, gone_id);
     }

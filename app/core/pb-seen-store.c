@@ -946,6 +946,20 @@ pb_seen_store_record_check (PbSeenStore        *self,
 }
 
 void
+pb_seen_store_record_baseline (PbSeenStore        *self,
+                               const char * const *server_uidls,
+                               guint               n_uidls,
+                               guint               total)
+{
+  g_return_if_fail (PB_IS_SEEN_STORE (self));
+
+  pb_seen_store_record_check (self, server_uidls, n_uidls, total, NULL);
+  /* A look at the mailbox, not a check of the account. */
+  self->last_check = 0;
+  self->dirty = TRUE;
+}
+
+void
 pb_seen_store_record_unchanged (PbSeenStore *self,
                                 guint        total)
 {

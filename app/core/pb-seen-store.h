@@ -52,6 +52,15 @@ void         pb_seen_store_record_check        (PbSeenStore        *self,
                                                 guint               total,
                                                 GPtrArray          *new_messages);
 
+/* Records what a login test found when the account was added or moved to
+ * another mailbox: like pb_seen_store_record_check without new messages,
+ * but the account still counts as never checked (last_check stays 0), so
+ * that nothing says "no new mail" before its first check. */
+void         pb_seen_store_record_baseline     (PbSeenStore        *self,
+                                                const char * const *server_uidls,
+                                                guint               n_uidls,
+                                                guint               total);
+
 /* Records a check that found exactly the UIDLs already seen (the caller
  * looked each one up): like pb_seen_store_record_check without new messages,
  * minus a second pass over a mailbox that may hold 100,000 of them. */
