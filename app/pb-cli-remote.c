@@ -8,8 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "pb-cli-private.h"
-/* Only the names of the applet's actions: the command line links no GTK. */
-#include "app/shell/pb-actions.h"
+/* The names of the applet's actions, which the windows use too. */
+#include "app/core/pb-actions.h"
 
 #define APPLET_OBJECT_PATH "/io/github/popbell/Popbell"
 #define APPLET_CALL_TIMEOUT_MS 10000

@@ -7,8 +7,8 @@
 
 #include "pb-cli.h"
 #include "pb-cli-private.h"
-/* Only the names of the applet's actions: the command line links no GTK. */
-#include "app/shell/pb-actions.h"
+/* The names of the applet's actions, which the windows use too. */
+#include "app/core/pb-actions.h"
 
 /* The options and which room of the command line handles them:
  *   pb-cli-check.c     --check, its text and JSON output

@@ -2,7 +2,9 @@
 #pragma once
 
 /* The application's actions: notifications, the tray and the windows all act
- * through these (GActionGroup of the application, "app." in widgets).
+ * through these (GActionGroup of the application, "app." in widgets), and the
+ * command line asks the running applet for them over D-Bus (org.gtk.Actions).
+ * Names only, no code: here in core, every face can include them.
  * Actions taking an account take its ID as a string; "" means all accounts. */
 
 #define PB_ACTION_CHECK_NOW          "check-now"          /* s: account or "" */
