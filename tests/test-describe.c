@@ -3,6 +3,8 @@
  * that is not UTC (so that local days are not mixed up with UTC days). */
 #include "config.h"
 
+#include <string.h>
+
 #include "pb-actions.h"
 #include "pb-describe.h"
 #include "pb-error.h"
@@ -497,6 +499,33 @@ test_join (void)
   g_assert_cmpstr (alone, ==, "one");
 }
 
+/* One wording of a message for every face: untrusted text on one line. */
+static void
+test_message_texts (void)
+{
+  const char *full = "From: =?UTF-8?B?5bGx55Sw?= <yamada@example.jp>\r\n"
+                     "Subject: Hello\x1b[31m\r\n\tworld\r\n\r\n";
+  const char *bare = "Date: Mon, 01 Jan 2024 10:00:00 +0000\r\n\r\n";
+  g_autoptr(PbMessage) message = pb_message_new_from_headers ("1", full, strlen (full));
+  g_autoptr(PbMessage) empty = pb_message_new_from_headers ("2", bare, strlen (bare));
+  g_autofree char *sender = pb_describe_sender (message, 0);
+  g_autofree char *subject = pb_describe_subject (message, 0);
+  g_autofree char *line = pb_describe_message_line (message, 0);
+  g_autofree char *short_line = pb_describe_message_line (message, 6);
+  g_autofree char *unknown = pb_describe_sender (empty, 0);
+  g_autofree char *none = pb_describe_subject (empty, 0);
+
+  g_assert_cmpstr (sender, ==, "山田");
+  g_assert_null (strchr (subject, '\x1b'));
+  g_assert_null (strchr (subject, '\n'));
+  g_assert_true (g_str_has_prefix (subject, "Hello"));
+  g_assert_true (g_str_has_suffix (subject, "world"));
+  g_assert_true (g_str_has_prefix (line, "山田 — Hello"));
+  g_assert_cmpuint (g_utf8_strlen (short_line, -1), <=, 6);
+  g_assert_cmpstr (unknown, ==, "Unknown sender");
+  g_assert_cmpstr (none, ==, "(no subject)");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -507,6 +536,7 @@ main (int    argc,
   pb_test_init (&argc, &argv);
 
   g_test_add_func ("/pb/describe/time-of-day/24-hours", test_time_of_day_24_hours);
+  g_test_add_func ("/pb/describe/message/sender-subject-line", test_message_texts);
   g_test_add_func ("/pb/describe/time-of-day/12-hours-when-the-desktop-says-so",
                    test_time_of_day_12_hours);
   g_test_add_func ("/pb/describe/date/is-long-and-local", test_date_is_long_and_local);

@@ -7,6 +7,7 @@
 
 #include "pb-actions.h"
 #include "pb-describe.h"
+#include "pb-text.h"
 #include "pb-error.h"
 
 #define MINUTE 60
@@ -341,6 +342,47 @@ describe_checked (gint64 last_success,
   ago = pb_describe_time_ago (last_success, now);
   /* Translators: %s is "just now", "5 minutes ago", "today at 10:02", "on 3 March 2026"… */
   return g_strdup_printf (_("Checked %s"), ago);
+}
+
+char *
+pb_describe_sender (const PbMessage *message,
+                    guint            max_chars)
+{
+  g_autofree char *clean = NULL;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  clean = pb_text_clean (pb_message_get_sender (message), -1, max_chars);
+  if (*clean == '\0')
+    return g_strdup (_("Unknown sender"));
+  return g_steal_pointer (&clean);
+}
+
+char *
+pb_describe_subject (const PbMessage *message,
+                     guint            max_chars)
+{
+  g_autofree char *clean = NULL;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  clean = pb_text_clean (message->subject, -1, max_chars);
+  if (*clean == '\0')
+    return g_strdup (_("(no subject)"));
+  return g_steal_pointer (&clean);
+}
+
+char *
+pb_describe_message_line (const PbMessage *message,
+                          guint            max_chars)
+{
+  g_autofree char *sender = pb_describe_sender (message, max_chars);
+  g_autofree char *subject = pb_describe_subject (message, max_chars);
+  g_autofree char *line = NULL;
+
+  /* Translators: one line per new message: its sender, then its subject. */
+  line = g_strdup_printf (_("%s — %s"), sender, subject);
+  return max_chars > 0 ? pb_text_clean (line, -1, max_chars) : g_steal_pointer (&line);
 }
 
 const char *

@@ -73,6 +73,17 @@ gboolean  pb_describe_fix            (PbAccountState  state,
 const char *pb_describe_state_brief  (PbAccountState  state,
                                       gboolean        checked);
 
+/* A message as every face shows it: text from the server on one clean line,
+ * cut to @max_chars (0: no limit). The sender's name (or address), or
+ * "Unknown sender"; the subject, or "(no subject)"; and the line
+ * "sender — subject" the tray and the notifications list. */
+char     *pb_describe_sender         (const PbMessage *message,
+                                      guint            max_chars);
+char     *pb_describe_subject        (const PbMessage *message,
+                                      guint            max_chars);
+char     *pb_describe_message_line   (const PbMessage *message,
+                                      guint            max_chars);
+
 /* "No new mail", "1 new message", "5 new messages". */
 char     *pb_describe_new_count      (guint           count);
 

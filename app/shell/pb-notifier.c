@@ -8,6 +8,7 @@
 #include <libnotify/notify.h>
 
 #include "pb-actions.h"
+#include "pb-describe.h"
 #include "pb-error.h"
 #include "pb-message.h"
 #include "pb-notifier.h"
@@ -171,17 +172,13 @@ tidy (const char *text)
 static char *
 message_sender (const PbMessage *message)
 {
-  const char *sender = pb_message_get_sender (message);
-
-  return tidy (*sender != '\0' ? sender : _("Unknown sender"));
+  return pb_describe_sender (message, MAX_FIELD_CHARS);
 }
 
 static char *
 message_subject (const PbMessage *message)
 {
-  if (message->subject == NULL || *message->subject == '\0')
-    return g_strdup (_("(no subject)"));
-  return tidy (message->subject);
+  return pb_describe_subject (message, MAX_FIELD_CHARS);
 }
 
 /* Only what markup gives a meaning to: servers parse the body with anything

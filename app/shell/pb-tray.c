@@ -239,19 +239,9 @@ escape_mnemonics (const char *text)
 static char *
 message_label (const PbMessage *message)
 {
-  const char *sender = pb_message_get_sender (message);
-  const char *subject = message->subject != NULL && *message->subject != '\0'
-                        ? message->subject : _("(no subject)");
-  g_autofree char *text = NULL;
-  g_autofree char *clean = NULL;
+  g_autofree char *line = pb_describe_message_line (message, LABEL_MAX_CHARS);
 
-  if (sender != NULL && *sender != '\0')
-    text = g_strdup_printf ("%s — %s", sender, subject);
-  else
-    text = g_strdup (subject);
-
-  clean = pb_text_clean (text, -1, LABEL_MAX_CHARS);
-  return escape_mnemonics (clean);
+  return escape_mnemonics (line);
 }
 
 typedef struct

@@ -281,24 +281,12 @@ message_row_new (Section   *section,
   GtkWidget *sender = gtk_label_new (NULL);
   GtkWidget *subject = gtk_label_new (NULL);
   /* Text from the server: one clean line, plain text, never markup. */
-  g_autofree char *sender_text = pb_text_clean (pb_message_get_sender (message), -1,
-                                                MAX_FIELD_CHARS);
-  g_autofree char *subject_text = pb_text_clean (message->subject, -1, MAX_FIELD_CHARS);
+  g_autofree char *sender_text = pb_describe_sender (message, MAX_FIELD_CHARS);
+  g_autofree char *subject_text = pb_describe_subject (message, MAX_FIELD_CHARS);
   g_autofree char *from_text = NULL;
   g_autoptr(PangoAttrList) bold = pango_attr_list_new ();
   g_autofree char *description = NULL;
   g_autofree char *when = NULL;
-
-  if (*sender_text == '\0')
-    {
-      g_free (sender_text);
-      sender_text = g_strdup (_("Unknown sender"));
-    }
-  if (*subject_text == '\0')
-    {
-      g_free (subject_text);
-      subject_text = g_strdup (_("No subject"));
-    }
 
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   gtk_grid_set_row_spacing (GTK_GRID (grid), 2);
