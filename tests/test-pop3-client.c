@@ -1866,6 +1866,406 @@ test_tls_1_1_refused (void)
   g_subprocess_wait (openssl, NULL, NULL);
 }
 
+/* ---- OAuth2 bearer tokens (XOAUTH2, OAUTHBEARER) ------------------------- */
+
+#define TOKEN "ya29.a0AfH6SMBx-token_value~1+2/3=="
+/* user=alice@example.org \x01 auth=Bearer TOKEN \x01\x01 */
+#define XOAUTH2_ALICE "dXNlcj1hbGljZUBleGFtcGxlLm9yZwFhdXRoPUJlYXJlciB5YTI5LmEwQWZINlNNQngtdG9rZW5fdmFsdWV+MSsyLzM9PQEB"
+#define CAPA_XOAUTH2 "+OK\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nUSER\r\nSASL PLAIN XOAUTH2\r\n.\r\n"
+#define CAPA_BOTH_BEARERS "+OK\r\nTOP\r\nUIDL\r\nUSER\r\nSASL PLAIN XOAUTH2 OAUTHBEARER\r\n.\r\n"
+/* {"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"} */
+#define CHALLENGE_401 "eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ=="
+/* {"status":"invalid_token","schemes":"bearer","scope":"https://outlook.office.com/POP.AccessAsUser.All"} */
+#define CHALLENGE_INVALID "eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NoZW1lcyI6ImJlYXJlciIsInNjb3BlIjoiaHR0cHM6Ly9vdXRsb29rLm9mZmljZS5jb20vUE9QLkFjY2Vzc0FzVXNlci5BbGwifQ=="
+
+static PbPop3Listing *
+client_login_bearer (PbPop3Client  *client,
+                     const char    *user,
+                     const char    *token,
+                     GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  pb_pop3_client_login_bearer_async (client, user, token, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 10);
+  return pb_pop3_client_login_finish (client, result, error);
+}
+
+/* Always two steps, even where the line would fit, and never PLAIN with a token. */
+static void
+test_xoauth2_two_steps (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_XOAUTH2 },
+    { PB_STEP_EXPECT, "AUTH XOAUTH2" },
+    { PB_STEP_DROP_BUFFERED },
+    { PB_STEP_SEND, "+" },
+    { PB_STEP_EXPECT, XOAUTH2_ALICE },
+    { PB_STEP_DROP_BUFFERED },
+    { PB_STEP_SEND, "+OK Welcome." },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, LISTING },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "alice@example.org", TOKEN, &error);
+  g_assert_no_error (error);
+  assert_listing_two (listing);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  session_end (&s);
+}
+
+/* Microsoft's POP3: CAPA without OAUTHBEARER, "+ " with a space, a token of
+ * several KiB in the continuation, and a STAT that says whether the token was
+ * for this mailbox at all. */
+static void
+test_microsoft_long_token (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, "+OK The Microsoft Exchange POP3 service is ready." },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, "+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN XOAUTH2\r\nUSER\r\n.\r\n" },
+    { PB_STEP_EXPECT, "AUTH XOAUTH2" },
+    { PB_STEP_DROP_BUFFERED },
+    { PB_STEP_SEND, "+ " },
+    { PB_STEP_EXPECT_ANY },
+    { PB_STEP_DROP_BUFFERED },
+    { PB_STEP_SEND, "+OK User successfully authenticated." },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_SEND, "+OK 2 320" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+  g_autoptr(GString) token = g_string_new ("EwBIA8l6BAAU");
+  g_autofree char *raw = NULL;
+  g_autofree char *expected = NULL;
+  GPtrArray *commands;
+
+  /* A Microsoft access token is a JWT of 1.5 to 3 KiB. */
+  while (token->len < 3000)
+    g_string_append (token, "abcdefghijklmnopqrstuvwxyz0123456789-_.");
+  raw = g_strdup_printf ("user=taro@outlook.jp\001auth=Bearer %s\001\001", token->str);
+  expected = g_base64_encode ((const guchar *) raw, strlen (raw));
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "taro@outlook.jp", token->str, &error);
+  g_assert_no_error (error);
+  assert_listing_two (listing);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  commands = pb_test_server_get_commands (s.server);
+  g_assert_cmpstr (g_ptr_array_index (commands, 1), ==, "AUTH XOAUTH2");
+  g_assert_cmpstr (g_ptr_array_index (commands, 2), ==, expected);
+  g_assert_cmpuint (strlen (g_ptr_array_index (commands, 2)), >, 4000);
+  session_end (&s);
+}
+
+/* +OK to the token, then the mailbox is not opened: not logged in. */
+static void
+test_bearer_confirmed_by_stat (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, "+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN XOAUTH2\r\nUSER\r\n.\r\n" },
+    { PB_STEP_EXPECT, "AUTH XOAUTH2" },
+    { PB_STEP_SEND, "+ " },
+    { PB_STEP_EXPECT, XOAUTH2_ALICE },
+    { PB_STEP_SEND, "+OK User successfully authenticated." },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_SEND, "-ERR Protocol error. Connection is closed. 10" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "alice@example.org", TOKEN, &error);
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED);
+  g_assert_cmpstr (pb_error_kind (error), ==, "auth");
+  g_assert_nonnull (strstr (error->message, "alice@example.org"));
+  g_assert_nonnull (strstr (error->message, "Protocol error"));
+  g_assert_null (listing);
+  wait_server_disconnected (s.server);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  session_end (&s);
+}
+
+/* RFC 7628 where offered: the GS2 header with the user as saslname (, and =
+ * escaped), host and port, then the token. */
+static void
+test_oauthbearer_preferred (void)
+{
+  PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_BOTH_BEARERS },
+    { PB_STEP_EXPECT, "AUTH OAUTHBEARER" },
+    { PB_STEP_SEND, "+ " },
+    { PB_STEP_EXPECT, NULL },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_SEND, "+OK 2 320" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *expected = NULL;
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  raw = g_strdup_printf ("n,a=a=2Cb=3Dc@example.org,\001host=" HOST "\001port=%u\001"
+                         "auth=Bearer " TOKEN "\001\001", pb_test_server_get_port (s.server));
+  expected = g_base64_encode ((const guchar *) raw, strlen (raw));
+  steps[5].text = expected;
+
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "a,b=c@example.org", TOKEN, &error);
+  g_assert_no_error (error);
+  assert_listing_two (listing);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  session_end (&s);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *capa;
+  const char *auth;
+  const char *challenge;
+  const char *ack;          /* what the client must answer */
+  const char *status;       /* what the error must say */
+  const char *scope;
+} ChallengeCase;
+
+static const ChallengeCase challenge_cases[] = {
+  { "xoauth2-google", CAPA_XOAUTH2, "AUTH XOAUTH2", CHALLENGE_401, "", "401",
+    "https://mail.google.com/" },
+  { "oauthbearer", CAPA_BOTH_BEARERS, "AUTH OAUTHBEARER", CHALLENGE_INVALID, "AQ==",
+    "invalid_token", "https://outlook.office.com/POP.AccessAsUser.All" },
+  /* Not a JSON document: still a refusal, without a status. */
+  { "not-json", CAPA_XOAUTH2, "AUTH XOAUTH2", "bm90IGpzb24=", "", NULL, NULL },
+};
+
+/* An error challenge is answered (an empty line, or 0x01) and the refusal is
+ * reported as a refused token, with its status and scope. */
+static void
+test_error_challenge (gconstpointer user_data)
+{
+  const ChallengeCase *c = user_data;
+  PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, c->capa },
+    { PB_STEP_EXPECT, c->auth },
+    { PB_STEP_SEND, "+" },
+    { PB_STEP_EXPECT_ANY },
+    { PB_STEP_DROP_BUFFERED },
+    { PB_STEP_SEND_RAW, NULL },
+    { PB_STEP_EXPECT, c->ack },
+    { PB_STEP_DROP_BUFFERED },
+    { PB_STEP_SEND, "-ERR [AUTH] Authentication failed." },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+  g_autofree char *challenge = g_strdup_printf ("+ %s\r\n", c->challenge);
+
+  steps[7].text = challenge;
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "alice@example.org", TOKEN, &error);
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED);
+  g_assert_cmpstr (pb_error_kind (error), ==, "auth");
+  g_test_message ("%s", error->message);
+  if (c->status != NULL)
+    {
+      g_autofree char *status = g_strdup_printf ("(status %s", c->status);
+
+      g_assert_nonnull (strstr (error->message, status));
+      g_assert_nonnull (strstr (error->message, c->scope));
+    }
+  else
+    g_assert_null (strstr (error->message, "status"));
+  g_assert_nonnull (strstr (error->message, "Authentication failed."));
+  g_assert_null (strstr (error->message, TOKEN));
+  g_assert_null (listing);
+  wait_server_disconnected (s.server);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  session_end (&s);
+}
+
+/* A second challenge after the acknowledgement is cancelled with "*". */
+static void
+test_second_challenge_cancelled (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_XOAUTH2 },
+    { PB_STEP_EXPECT, "AUTH XOAUTH2" },
+    { PB_STEP_SEND, "+" },
+    { PB_STEP_EXPECT, XOAUTH2_ALICE },
+    { PB_STEP_SEND, "+ " CHALLENGE_401 },
+    { PB_STEP_EXPECT, "" },
+    { PB_STEP_SEND, "+ " CHALLENGE_401 },
+    { PB_STEP_EXPECT, "*" },
+    { PB_STEP_SEND, "-ERR Cancelled." },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "alice@example.org", TOKEN, &error);
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL);
+  g_assert_null (listing);
+  wait_server_disconnected (s.server);
+  g_assert_null (pb_test_server_get_failure (s.server));
+  assert_transcript (s.server, "CAPA|AUTH XOAUTH2|" XOAUTH2_ALICE "||*");
+  session_end (&s);
+}
+
+/* A plain -ERR to the token is a refused login like any other. */
+static void
+test_bearer_plain_refusal (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_XOAUTH2 },
+    { PB_STEP_EXPECT, "AUTH XOAUTH2" },
+    { PB_STEP_SEND, "+" },
+    { PB_STEP_EXPECT, XOAUTH2_ALICE },
+    { PB_STEP_SEND, "-ERR [IN-USE] Mailbox locked" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "alice@example.org", TOKEN, &error);
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_MAILBOX_IN_USE);
+  g_assert_null (listing);
+  session_end (&s);
+}
+
+/* No XOAUTH2 nor OAUTHBEARER in CAPA: nothing is sent, not even the token's
+ * mechanism name, and no password mechanism is tried either. */
+static void
+test_bearer_no_mechanism (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, CAPA_PIPELINED },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "alice@example.org", TOKEN, &error);
+  g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM);
+  g_assert_null (listing);
+  wait_server_disconnected (s.server);
+  assert_transcript (s.server, "CAPA");
+  session_end (&s);
+}
+
+/* Without CAPA, XOAUTH2 is tried: it is what Gmail and Microsoft take. */
+static void
+test_bearer_without_capa (void)
+{
+  static const PbTestStep steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND, "-ERR Unknown command" },
+    { PB_STEP_EXPECT, "AUTH XOAUTH2" },
+    { PB_STEP_SEND, "+ " },
+    { PB_STEP_EXPECT, XOAUTH2_ALICE },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_SEND, "+OK 2 320" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  Session s = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbPop3Listing) listing = NULL;
+
+  session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+  g_assert_true (client_connect (s.client, NULL, &error));
+  listing = client_login_bearer (s.client, "alice@example.org", TOKEN, &error);
+  g_assert_no_error (error);
+  assert_listing_two (listing);
+  session_end (&s);
+}
+
+/* A token or user name that could change the message's meaning is refused
+ * before anything is sent. */
+static void
+test_bearer_invalid_arguments (void)
+{
+  const struct { const char *user; const char *token; } cases[] = {
+    { "alice", "abc\r\nDELE 1" },
+    { "alice", "abc def" },
+    { "alice", "abc\001user=mallory" },
+    { "alice", "" },
+    { "alice", "==abc" },
+    { "ali\001ce", "abc" },
+    { "alice\r\nDELE 1", "abc" },
+    { "", "abc" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      static const PbTestStep steps[] = {
+        { PB_STEP_SEND, GREETING },
+        { PB_STEP_EXPECT, "CAPA" },
+        { PB_STEP_SEND_RAW, CAPA_XOAUTH2 },
+        { PB_STEP_END },
+      };
+      Session s = { 0 };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PbPop3Listing) listing = NULL;
+
+      session_start (&s, "server.pem", PB_SECURITY_TLS, steps);
+      g_assert_true (client_connect (s.client, NULL, &error));
+      listing = client_login_bearer (s.client, cases[i].user, cases[i].token, &error);
+      g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT);
+      g_assert_null (listing);
+      wait_server_disconnected (s.server);
+      assert_transcript (s.server, "CAPA");
+      session_end (&s);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1952,6 +2352,26 @@ main (int argc, char **argv)
   g_test_add_func ("/pb/pop3/tls/second-session-verified-again",
                    test_second_session_verified_again);
   g_test_add_func ("/pb/pop3/tls/version-1-1-refused", test_tls_1_1_refused);
+
+  g_test_add_func ("/pb/pop3/oauth2/xoauth2-in-two-steps", test_xoauth2_two_steps);
+  g_test_add_func ("/pb/pop3/oauth2/microsoft-long-token-in-a-continuation",
+                   test_microsoft_long_token);
+  g_test_add_func ("/pb/pop3/oauth2/confirmed-by-stat", test_bearer_confirmed_by_stat);
+  g_test_add_func ("/pb/pop3/oauth2/oauthbearer-where-offered", test_oauthbearer_preferred);
+  for (guint i = 0; i < G_N_ELEMENTS (challenge_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/pb/pop3/oauth2/error-challenge/%s",
+                                               challenge_cases[i].name);
+
+      g_test_add_data_func (path, &challenge_cases[i], test_error_challenge);
+    }
+  g_test_add_func ("/pb/pop3/oauth2/second-challenge-cancelled",
+                   test_second_challenge_cancelled);
+  g_test_add_func ("/pb/pop3/oauth2/plain-refusal-keeps-its-code", test_bearer_plain_refusal);
+  g_test_add_func ("/pb/pop3/oauth2/no-mechanism-sends-nothing", test_bearer_no_mechanism);
+  g_test_add_func ("/pb/pop3/oauth2/xoauth2-without-capa", test_bearer_without_capa);
+  g_test_add_func ("/pb/pop3/oauth2/invalid-token-or-user-sends-nothing",
+                   test_bearer_invalid_arguments);
 
   return g_test_run ();
 }

@@ -430,6 +430,10 @@ test_capa (void)
                             "IMPLEMENTATION Courier Mail Server", NULL };
   const char *per_user[] = { "LOGIN-DELAY 900 USER", "SASL LOGIN", NULL };
   const char *bad_delay[] = { "LOGIN-DELAY soon", "LOGIN-DELAY", "LOGIN-DELAY 99999999999", NULL };
+  /* Gmail's and Microsoft's POP3 (outlook.office365.com). */
+  const char *gmail[] = { "USER", "RESP-CODES", "EXPIRE 0", "LOGIN-DELAY 300", "TOP", "UIDL",
+                          "X-GOOGLE-RICO", "SASL PLAIN XOAUTH2 OAUTHBEARER", NULL };
+  const char *microsoft[] = { "TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER", NULL };
   g_autoptr(GPtrArray) a = lines_of (dovecot);
   g_autoptr(GPtrArray) b = lines_of (lower);
   g_autoptr(GPtrArray) c = lines_of (none);
@@ -437,6 +441,8 @@ test_capa (void)
   g_autoptr(GPtrArray) e = lines_of (courier);
   g_autoptr(GPtrArray) f = lines_of (per_user);
   g_autoptr(GPtrArray) g = lines_of (bad_delay);
+  g_autoptr(GPtrArray) h = lines_of (gmail);
+  g_autoptr(GPtrArray) m = lines_of (microsoft);
   guint delay = 77;
 
   g_assert_cmphex (pb_pop3_parse_capa (a, &delay), ==,
@@ -461,6 +467,14 @@ test_capa (void)
   g_assert_cmphex (pb_pop3_parse_capa (g, &delay), ==, 0);
   g_assert_cmpuint (delay, ==, 0);
   g_assert_cmphex (pb_pop3_parse_capa (NULL, &delay), ==, 0);
+  g_assert_cmphex (pb_pop3_parse_capa (h, &delay), ==,
+                   PB_POP3_CAPA_USER | PB_POP3_CAPA_RESP_CODES | PB_POP3_CAPA_LOGIN_DELAY |
+                   PB_POP3_CAPA_TOP | PB_POP3_CAPA_UIDL | PB_POP3_CAPA_SASL_PLAIN |
+                   PB_POP3_CAPA_SASL_XOAUTH2 | PB_POP3_CAPA_SASL_OAUTHBEARER);
+  g_assert_cmpuint (delay, ==, 300);
+  g_assert_cmphex (pb_pop3_parse_capa (m, NULL), ==,
+                   PB_POP3_CAPA_TOP | PB_POP3_CAPA_UIDL | PB_POP3_CAPA_SASL_PLAIN |
+                   PB_POP3_CAPA_SASL_XOAUTH2 | PB_POP3_CAPA_USER);
 }
 
 static void

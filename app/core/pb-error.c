@@ -22,6 +22,7 @@ pb_error_kind (const GError *error)
           return "certificate";
         case PB_POP3_ERROR_AUTH_FAILED:
         case PB_POP3_ERROR_NO_AUTH_MECHANISM:
+        case PB_POP3_ERROR_TOKEN_REJECTED:
           return "auth";
         case PB_POP3_ERROR_MAILBOX_IN_USE:
         case PB_POP3_ERROR_LOGIN_DELAY:

@@ -28,6 +28,9 @@ typedef enum
   PB_POP3_ERROR_LOGIN_DELAY,           /* [LOGIN-DELAY]: logged in again too soon */
   PB_POP3_ERROR_TEMPORARY,             /* [SYS/TEMP]: try again later */
   PB_POP3_ERROR_PERMANENT,             /* [SYS/PERM]: the server's text says what */
+  /* An OAuth2 bearer token was refused with an error challenge (RFC 7628
+   * §3.2.2): the message carries its status; a fresh token may work. */
+  PB_POP3_ERROR_TOKEN_REJECTED,
 } PbPop3Error;
 
 /* Errors of the files Popbell keeps: accounts.ini, trust.ini, *.state. */

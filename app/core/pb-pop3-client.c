@@ -8,6 +8,7 @@
 
 #include "pb-error.h"
 #include "pb-pop3-client.h"
+#include "pb-sasl.h"
 
 #define READ_BUFFER_SIZE  (64 * 1024)
 /* What a hostile server may make us hold in memory per answer. */
@@ -952,6 +953,7 @@ typedef enum
   MECHANISM_PLAIN,   /* SASL PLAIN (RFC 4616) */
   MECHANISM_LOGIN,   /* SASL LOGIN: user name and password in two continuations */
   MECHANISM_USER,    /* USER/PASS (RFC 1939) */
+  MECHANISM_BEARER,  /* an OAuth2 token: SASL XOAUTH2 or OAUTHBEARER */
 } Mechanism;
 
 typedef enum
@@ -975,8 +977,12 @@ typedef enum
 typedef struct
 {
   Mechanism      mechanism;
+  PbSaslBearer   bearer;        /* MECHANISM_BEARER: which one */
   char          *user;          /* wiped */
-  char          *password;      /* wiped */
+  char          *password;      /* wiped; the access token for MECHANISM_BEARER */
+  char          *bearer_status; /* the status of an error challenge, once one came */
+  char          *bearer_scope;
+  gboolean       bearer_refused; /* an error challenge came: the exchange must fail */
   guint          sasl_answers;  /* continuations answered so far */
   guint          exchanges;     /* started so far */
   LoginStep      steps[PIPELINE_MAX_COMMANDS]; /* of the exchange in flight */
@@ -1001,6 +1007,8 @@ login_data_free (LoginData *data)
 {
   wipe_free (data->user);
   wipe_free (data->password);
+  g_free (data->bearer_status);
+  g_free (data->bearer_scope);
   exchange_free (data->exchange);
   pb_pop3_listing_free (data->listing);
   g_free (data);
@@ -1311,10 +1319,41 @@ parse_listing_entries (PbPop3Client   *self,
   return NULL;
 }
 
+/* The end of a bearer exchange after an error challenge: the server's final
+ * answer (normally -ERR) with the challenge's status and scope. */
+static GError *
+token_refused (PbPop3Client   *self,
+               LoginData      *data,
+               PbPop3Response *response)
+{
+  g_autofree char *message = NULL;
+  const char *text = (!response->ok && !response->continuation) ? response->text : "";
+
+  if (data->bearer_scope != NULL)
+    /* Translators: a server name, the status it gave (e.g. "invalid_token" or
+     * "401"), an OAuth2 scope (e.g. https://mail.google.com/), then the server's
+     * own words. */
+    message = g_strdup_printf (_("%s refused the OAuth2 token (status %s; it asks for the "
+                                 "scope %s). %s"),
+                               self->host, data->bearer_status != NULL ? data->bearer_status : "?",
+                               data->bearer_scope, text);
+  else if (data->bearer_status != NULL)
+    /* Translators: a server name, the status it gave, then the server's own words. */
+    message = g_strdup_printf (_("%s refused the OAuth2 token (status %s). %s"),
+                               self->host, data->bearer_status, text);
+  else
+    /* Translators: a server name, then the server's own words. */
+    message = g_strdup_printf (_("%s refused the OAuth2 token. %s"), self->host, text);
+
+  g_strchomp (message);
+  return g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED, message);
+}
+
 /* The next SASL response to a continuation, or NULL when the mechanism has
  * nothing more to say (then the exchange is cancelled). */
 static char *
-sasl_next_response (LoginData *data)
+sasl_next_response (PbPop3Client *self,
+                    LoginData    *data)
 {
   guint answer = data->sasl_answers++;
 
@@ -1331,6 +1370,14 @@ sasl_next_response (LoginData *data)
       if (answer == 1)
         return g_base64_encode ((const guchar *) data->password, strlen (data->password));
       return NULL;
+
+    case MECHANISM_BEARER:
+      /* Always in a continuation, never as an initial response: Microsoft
+       * requires it for POP3, and its tokens are far longer than RFC 5034's
+       * 255 octets for a line with an initial response. */
+      return answer == 0 ? pb_sasl_bearer_response (data->bearer, data->user, data->password,
+                                                    self->host, self->port)
+                         : NULL;
 
     case MECHANISM_USER:
     default:
@@ -1355,14 +1402,36 @@ login_handle (GTask           *task,
     case LOGIN_SASL:
       if (response->continuation)
         {
-          char *answer = sasl_next_response (data);
+          char *answer;
 
+          /* After the token, a continuation is an error challenge (RFC 7628
+           * §3.2.2): answered so that the server can end the exchange with
+           * its failure, which then tells what it said. */
+          if (data->mechanism == MECHANISM_BEARER && data->sasl_answers == 1 &&
+              !data->bearer_refused)
+            {
+              data->bearer_refused = TRUE;
+              if (!pb_sasl_parse_bearer_error (response->text, &data->bearer_status,
+                                               &data->bearer_scope))
+                g_debug ("%s: the error challenge is not a JSON document", self->host);
+              g_debug ("%s refused the token (status %s)", self->host,
+                       data->bearer_status != NULL ? data->bearer_status : "none");
+              login_send_one (task, LOGIN_SASL, g_strdup (pb_sasl_bearer_error_ack (data->bearer)));
+              return;
+            }
+
+          answer = data->bearer_refused ? NULL : sasl_next_response (self, data);
           if (answer == NULL)
             login_send_one (task, LOGIN_CANCEL, g_strdup ("*"));
           else
             {
               login_send_one (task, LOGIN_SASL, answer);
             }
+          return;
+        }
+      if (data->bearer_refused)
+        {
+          g_propagate_error (error, token_refused (self, data, response));
           return;
         }
       if (!response->ok)
@@ -1374,9 +1443,13 @@ login_handle (GTask           *task,
       return;
 
     case LOGIN_CANCEL:
-      g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
-                   _("%s asked for more than a user name and a password to log in."),
-                   self->host);
+      if (data->mechanism == MECHANISM_BEARER)
+        g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
+                     _("%s asked for more than an OAuth2 token to sign in."), self->host);
+      else
+        g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
+                     _("%s asked for more than a user name and a password to log in."),
+                     self->host);
       return;
 
     case LOGIN_USER:
@@ -1402,6 +1475,14 @@ login_handle (GTask           *task,
           /* Some servers lock the maildrop only when it is opened. */
           if (code == PB_POP3_CODE_IN_USE || code == PB_POP3_CODE_SYS_TEMP)
             g_propagate_error (error, login_refused (self, response->text));
+          /* Microsoft says +OK to a token it then does not let into this
+           * mailbox (one for another user, or without the POP3 permission):
+           * the STAT is what confirms an OAuth2 sign-in. */
+          else if (data->mechanism == MECHANISM_BEARER)
+            g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED,
+                         _("%s accepted the sign-in but did not open the mailbox of %s; "
+                           "the sign-in may be for another account: %s"),
+                         self->host, data->user, response->text);
           else
             g_set_error (error, PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
                          _("%s could not list the mailbox: %s"), self->host, response->text);
@@ -1614,6 +1695,70 @@ pb_pop3_client_login_async (PbPop3Client        *self,
     }
 }
 
+void
+pb_pop3_client_login_bearer_async (PbPop3Client        *self,
+                                   const char          *user,
+                                   const char          *access_token,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  LoginData *data;
+
+  g_return_if_fail (PB_IS_POP3_CLIENT (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (access_token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_pop3_client_login_bearer_async);
+  data = g_new0 (LoginData, 1);
+  data->listing = g_new0 (PbPop3Listing, 1);
+  data->mechanism = MECHANISM_BEARER;
+  g_task_set_task_data (task, data, (GDestroyNotify) login_data_free);
+
+  if (!op_begin (self, task, STATE_CONNECTED, cancellable))
+    return;
+
+  /* Fields of the message are separated by \x01, lines by CRLF: neither may
+   * come from the user name or the token. The token is not quoted. */
+  if (!pb_sasl_user_is_valid (user))
+    {
+      op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
+                                          _("The user name must not contain line breaks or "
+                                            "other control characters.")));
+      return;
+    }
+  if (!pb_sasl_token_is_valid (access_token))
+    {
+      op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
+                                          _("The OAuth2 access token is not a valid bearer "
+                                            "token.")));
+      return;
+    }
+
+  /* OAUTHBEARER, the standard (RFC 7628), where offered; else XOAUTH2, which
+   * Gmail and Microsoft both take, also when the server did not answer CAPA. */
+  if (self->caps & PB_POP3_CAPA_SASL_OAUTHBEARER)
+    data->bearer = PB_SASL_OAUTHBEARER;
+  else if ((self->caps & PB_POP3_CAPA_SASL_XOAUTH2) || !self->capa_known)
+    data->bearer = PB_SASL_XOAUTH2;
+  else
+    {
+      op_fail (task,
+               g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
+                            _("%s offers no OAuth2 sign-in (SASL XOAUTH2 or OAUTHBEARER)."),
+                            self->host));
+      return;
+    }
+
+  data->user = g_strdup (user);
+  data->password = g_strdup (access_token);
+  login_send_one (g_steal_pointer (&task), LOGIN_AUTH,
+                  g_strconcat ("AUTH ", pb_sasl_bearer_name (data->bearer), NULL));
+}
+
 PbPop3Listing *
 pb_pop3_client_login_finish (PbPop3Client  *self,
                              GAsyncResult  *result,
@@ -1621,7 +1766,9 @@ pb_pop3_client_login_finish (PbPop3Client  *self,
 {
   g_return_val_if_fail (PB_IS_POP3_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_pop3_client_login_async,
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_pop3_client_login_async ||
+                        g_task_get_source_tag (G_TASK (result)) ==
+                        pb_pop3_client_login_bearer_async,
                         NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -101,6 +101,24 @@ void           pb_pop3_client_login_async  (PbPop3Client        *self,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
+/* The same login with an OAuth2 access token instead of a password: SASL
+ * OAUTHBEARER (RFC 7628) when the server offers it, else XOAUTH2 (also when
+ * CAPA went unanswered), always in two steps: "AUTH mechanism", the server's
+ * "+", then the token in a continuation (Microsoft's POP3 requires that, and
+ * its tokens are longer than an initial response may be). An error challenge
+ * is answered as each mechanism wants (an empty line, or 0x01) and ends the
+ * login with PB_POP3_ERROR_TOKEN_REJECTED carrying its status and scope; a
+ * plain -ERR is handled as for a password. The login is confirmed by STAT: a
+ * refusal there (other than [IN-USE] or [SYS/TEMP]) is
+ * PB_POP3_ERROR_AUTH_FAILED. Without either mechanism: _NO_AUTH_MECHANISM,
+ * nothing sent. The token is copied and wiped after use. Finish with
+ * pb_pop3_client_login_finish. */
+void           pb_pop3_client_login_bearer_async (PbPop3Client        *self,
+                                                  const char          *user,
+                                                  const char          *access_token,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
 PbPop3Listing *pb_pop3_client_login_finish (PbPop3Client        *self,
                                             GAsyncResult        *result,
                                             GError             **error);

@@ -367,6 +367,10 @@ pb_pop3_parse_capa (GPtrArray *lines,
               caps |= PB_POP3_CAPA_SASL_PLAIN;
             else if (g_ascii_strcasecmp (words[j], "LOGIN") == 0)
               caps |= PB_POP3_CAPA_SASL_LOGIN;
+            else if (g_ascii_strcasecmp (words[j], "XOAUTH2") == 0)
+              caps |= PB_POP3_CAPA_SASL_XOAUTH2;
+            else if (g_ascii_strcasecmp (words[j], "OAUTHBEARER") == 0)
+              caps |= PB_POP3_CAPA_SASL_OAUTHBEARER;
           }
 
       /* "LOGIN-DELAY 900" or, before the login, "LOGIN-DELAY 900 USER" (the

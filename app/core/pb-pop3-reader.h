@@ -88,6 +88,8 @@ typedef enum
   PB_POP3_CAPA_RESP_CODES = 1 << 6,
   PB_POP3_CAPA_SASL_LOGIN = 1 << 7,
   PB_POP3_CAPA_LOGIN_DELAY = 1 << 8,
+  PB_POP3_CAPA_SASL_XOAUTH2 = 1 << 9,
+  PB_POP3_CAPA_SASL_OAUTHBEARER = 1 << 10,
 } PbPop3Capabilities;
 
 /* From the body of a CAPA answer; unknown lines are ignored, case-insensitive.
