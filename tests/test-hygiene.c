@@ -19,6 +19,9 @@
 /* The part that survives another encoding or escaping of the rest; long
  * enough not to turn up by chance in a hash or a fingerprint. */
 #define CANARY_CORE "Canary-7f3a9c"
+/* An OAuth2 access token with the same core: a bearer token has no spaces or
+ * non-ASCII letters (RFC 6750). */
+#define CANARY_TOKEN "Canary-7f3a9c-Token.ya29_a0AfB~x+y/z=="
 #define HOST "127.0.0.1"
 #define USER "alice"
 
@@ -54,6 +57,16 @@ forms_init (void)
       g_byte_array_append (raw, (const guint8 *) users[i], strlen (users[i]) + 1);
       g_byte_array_append (raw, (const guint8 *) CANARY, strlen (CANARY));
       g_ptr_array_add (forms, g_base64_encode (raw->data, raw->len));
+    }
+
+  /* The token alone, and in the SASL XOAUTH2 message for each user name. */
+  g_ptr_array_add (forms, g_base64_encode ((const guchar *) CANARY_TOKEN, strlen (CANARY_TOKEN)));
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    {
+      g_autofree char *raw = g_strdup_printf ("user=%s\001auth=Bearer %s\001\001",
+                                              users[i], CANARY_TOKEN);
+
+      g_ptr_array_add (forms, g_base64_encode ((const guchar *) raw, strlen (raw)));
     }
 }
 
@@ -286,6 +299,85 @@ test_logs_scripted_auth_failure (void)
   g_assert_error (result->error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED);
   g_assert_null (pb_test_server_get_failure (bench.server));
   g_assert_nonnull (strstr (captured->str, "> PASS"));
+  bench_clear (&bench);
+}
+
+/* An OAuth2 login, accepted or refused with an error challenge: the token
+ * goes out inside TLS, and nowhere else. */
+static void
+test_logs_scripted_bearer (gconstpointer user_data)
+{
+  gboolean refused = GPOINTER_TO_INT (user_data);
+  static const PbTestStep accepted_steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, "+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN XOAUTH2\r\n.\r\n" },
+    { PB_STEP_EXPECT, "AUTH XOAUTH2" },
+    { PB_STEP_SEND, "+ " },
+    { PB_STEP_EXPECT_ANY },
+    { PB_STEP_SEND, "+OK" },
+    { PB_STEP_EXPECT, "STAT" },
+    { PB_STEP_SEND, "+OK 2 200" },
+    { PB_STEP_EXPECT, "UIDL" },
+    { PB_STEP_SEND_RAW, "+OK\r\n1 uid-one\r\n2 uid-two\r\n.\r\n" },
+    { PB_STEP_END },
+  };
+  /* {"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"} */
+  static const PbTestStep refused_steps[] = {
+    { PB_STEP_SEND, GREETING },
+    { PB_STEP_EXPECT, "CAPA" },
+    { PB_STEP_SEND_RAW, "+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN XOAUTH2 OAUTHBEARER\r\n.\r\n" },
+    { PB_STEP_EXPECT, "AUTH OAUTHBEARER" },
+    { PB_STEP_SEND, "+ " },
+    { PB_STEP_EXPECT_ANY },
+    { PB_STEP_SEND, "+ eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==" },
+    { PB_STEP_EXPECT, "AQ==" },
+    { PB_STEP_SEND, "-ERR [AUTH] Invalid credentials" },
+    { PB_STEP_END },
+  };
+  g_autoptr(PbCheckResult) result = NULL;
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GBytes) received = NULL;
+  PbCheckOptions options = { 0 };
+  Bench bench = { 0 };
+
+  bench_init (&bench, "server.pem", PB_SECURITY_TLS, refused ? refused_steps : accepted_steps);
+  options.pins = bench.pins;
+  options.state_dir = bench.dir;
+  options.access_token = CANARY_TOKEN;
+  options.timeout = 5;
+
+  g_string_truncate (captured, 0);
+  pb_checker_check_async (bench.account, &options, NULL, pb_test_store_result, &async);
+  pb_test_wait_result (&async, 30);
+  result = pb_checker_check_finish (async);
+  g_assert_nonnull (strstr (captured->str, "> AUTH"));
+  assert_no_canary ("the debug log", captured->str, captured->len);
+  if (refused)
+    {
+      g_assert_error (result->error, PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED);
+      assert_no_canary ("the error message", result->error->message,
+                        strlen (result->error->message));
+    }
+  else
+    g_assert_no_error (result->error);
+  g_assert_null (pb_test_server_get_failure (bench.server));
+
+  /* It did go out, inside TLS: the server got it. */
+  received = pb_test_server_dup_received (bench.server);
+  {
+    GPtrArray *commands = pb_test_server_get_commands (bench.server);
+    g_autofree guchar *decoded = NULL;
+    gsize decoded_len = 0;
+
+    g_assert_cmpuint (commands->len, >=, 3);
+    decoded = g_base64_decode (g_ptr_array_index (commands, 2), &decoded_len);
+    g_assert_true (contains_bytes ((const char *) decoded, decoded_len,
+                                   "auth=Bearer " CANARY_TOKEN "\001\001",
+                                   strlen ("auth=Bearer " CANARY_TOKEN "\001\001")));
+  }
+  g_assert_cmpuint (pb_test_server_get_plain_received (bench.server), ==, 0);
+  assert_tree_clean (bench.dir);
   bench_clear (&bench);
 }
 
@@ -829,6 +921,10 @@ main (int    argc,
   g_test_add_func ("/pb/hygiene/logs/scripted-untrusted-certificate-sends-nothing",
                    test_logs_scripted_tls_failure);
   g_test_add_func ("/pb/hygiene/logs/scripted-timeout", test_logs_scripted_timeout);
+  g_test_add_data_func ("/pb/hygiene/logs/scripted-oauth2-token-accepted", GINT_TO_POINTER (FALSE),
+                        test_logs_scripted_bearer);
+  g_test_add_data_func ("/pb/hygiene/logs/scripted-oauth2-token-refused", GINT_TO_POINTER (TRUE),
+                        test_logs_scripted_bearer);
   g_test_add_data_func ("/pb/hygiene/logs/dovecot-tls", GINT_TO_POINTER (PB_SECURITY_TLS),
                         test_logs_dovecot);
   g_test_add_data_func ("/pb/hygiene/logs/dovecot-starttls", GINT_TO_POINTER (PB_SECURITY_STARTTLS),

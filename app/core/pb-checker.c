@@ -35,8 +35,9 @@ typedef struct
   PbAccount     *account;
   PbTrustStore  *pins;
   char          *state_dir;
-  char          *password;
+  char          *password;      /* or the access token, when bearer */
   gboolean       password_is_secret; /* from the keyring: pb_secret_free */
+  gboolean       bearer;        /* sign in with an OAuth2 access token */
   gboolean       unlock_keyring;
   guint          timeout;
 
@@ -545,6 +546,17 @@ start_half_done (GTask  *task,
       return;
     }
 
+  set_listing_hint (data);
+  if (data->bearer)
+    {
+      pb_pop3_client_login_bearer_async (data->client,
+                                         pb_account_get_user (data->account),
+                                         data->password,
+                                         cancellable,
+                                         on_login, task);
+      return;
+    }
+
   oauth2_error = oauth2_only_error (data->account);
   if (oauth2_error != NULL)
     {
@@ -552,7 +564,6 @@ start_half_done (GTask  *task,
       return;
     }
 
-  set_listing_hint (data);
   pb_pop3_client_login_async (data->client,
                               pb_account_get_user (data->account),
                               data->password,
@@ -748,7 +759,13 @@ pb_checker_check_async (PbAccount            *account,
   if (options->seen == NULL)
     start_state_load (task);
 
-  if (options->password != NULL)
+  if (options->access_token != NULL)
+    {
+      data->password = g_strdup (options->access_token);
+      data->bearer = TRUE;
+      start_connect (task);
+    }
+  else if (options->password != NULL)
     {
       data->password = g_strdup (options->password);
       start_connect (task);

@@ -70,6 +70,8 @@ typedef struct
   PbSeenStore  *seen;          /* NULL: load <state_dir>/<id>.state; else this loaded store */
   const char   *state_dir;     /* NULL: $XDG_STATE_HOME/popbell */
   const char   *password;      /* NULL: look it up in the keyring */
+  const char   *access_token;  /* an OAuth2 access token to sign in with instead of a
+                                * password (SASL XOAUTH2 or OAUTHBEARER), or NULL */
   gboolean      unlock_keyring; /* may show the keyring's unlock prompt */
   guint         timeout;       /* seconds per wait, 0: the default */
   guint         deadline;      /* seconds for the whole check, 0: timeout × PB_CHECK_DEADLINE_FACTOR */
