@@ -22,6 +22,8 @@
 struct _PbDovecot
 {
   PbDovecotFlags flags;
+  char *introspection_url;  /* NULL: no OAuth2 */
+  char *oauth2_mechanisms;
   char *dir;
   char *instance_name;
   char *conf_path;
@@ -170,6 +172,8 @@ write_config (PbDovecot  *self,
   g_autofree char *pop3s_port = g_strdup_printf ("%u", self->pop3s_port);
   g_autoptr(GString) config = NULL;
   const char *mechanisms = (self->flags & PB_DOVECOT_FLAGS_SASL_LOGIN_ONLY) ? "login" : "plain login";
+  g_autofree char *all_mechanisms = NULL;
+  g_autofree char *oauth2_passdb = g_strdup ("");
   const char *values[][2] = {
     { "@INSTANCE_NAME@", self->instance_name },
     { "@BASE_DIR@", base_dir },
@@ -179,13 +183,49 @@ write_config (PbDovecot  *self,
     { "@MAIL_GID@", mail_gid },
     { "@SSL_CERT@", cert },
     { "@SSL_KEY@", key },
-    { "@AUTH_MECHANISMS@", mechanisms },
+    { "@AUTH_MECHANISMS@", NULL },
+    { "@OAUTH2_PASSDB@", NULL },
     { "@PASSWD_PREFIX@", self->passwd_prefix },
     { "@HOME_DIR@", self->home_dir },
     { "@POP3_PORT@", pop3_port },
     { "@POP3S_PORT@", pop3s_port },
     { "@POP3_LOCK_SESSION@", (self->flags & PB_DOVECOT_FLAGS_LOCK_SESSION) ? "yes" : "no" },
   };
+
+  if (self->introspection_url != NULL)
+    {
+      g_autofree char *ext_path = g_build_filename (self->dir, "dovecot-oauth2.conf.ext", NULL);
+      g_autofree char *ca = pb_test_cert_path ("ca.crt");
+      g_autofree char *ext = NULL;
+
+      /* "post": the token goes in the body (token=…), as RFC 7662 has it. */
+      ext = g_strdup_printf ("introspection_mode = post\n"
+                             "introspection_url = %s\n"
+                             "username_attribute = username\n"
+                             "active_attribute = active\n"
+                             "active_value = true\n"
+                             "tls_ca_cert_file = %s\n"
+                             "timeout_msecs = 10000\n",
+                             self->introspection_url, ca);
+      if (!g_file_set_contents (ext_path, ext, -1, error))
+        return FALSE;
+      g_free (oauth2_passdb);
+      oauth2_passdb = g_strdup_printf ("passdb {\n"
+                                       "  driver = oauth2\n"
+                                       "  mechanisms = %s\n"
+                                       "  args = %s\n"
+                                       "}", self->oauth2_mechanisms, ext_path);
+      all_mechanisms = g_strconcat (mechanisms, " ", self->oauth2_mechanisms, NULL);
+    }
+  else
+    all_mechanisms = g_strdup (mechanisms);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      if (strcmp (values[i][0], "@AUTH_MECHANISMS@") == 0)
+        values[i][1] = all_mechanisms;
+      else if (strcmp (values[i][0], "@OAUTH2_PASSDB@") == 0)
+        values[i][1] = oauth2_passdb;
+    }
 
   template_path = g_test_build_filename (G_TEST_DIST, "dovecot", "dovecot.conf.in", NULL);
   if (!g_file_get_contents (template_path, &template, NULL, error))
@@ -471,9 +511,11 @@ prepare_dir (PbDovecot  *self,
   return TRUE;
 }
 
-PbDovecot *
-pb_dovecot_new_full (PbDovecotFlags   flags,
-                     GError         **error)
+static PbDovecot *
+dovecot_new (const char      *introspection_url,
+             const char      *oauth2_mechanisms,
+             PbDovecotFlags   flags,
+             GError         **error)
 {
   g_autoptr(PbDovecot) self = NULL;
   g_autofree char *dovecot = find_dovecot ();
@@ -491,6 +533,8 @@ pb_dovecot_new_full (PbDovecotFlags   flags,
 
   self = g_new0 (PbDovecot, 1);
   self->flags = flags;
+  self->introspection_url = g_strdup (introspection_url);
+  self->oauth2_mechanisms = g_strdup (oauth2_mechanisms);
   if (!lookup_users (self, error))
     return NULL;
 
@@ -525,6 +569,24 @@ pb_dovecot_new_full (PbDovecotFlags   flags,
 }
 
 PbDovecot *
+pb_dovecot_new_full (PbDovecotFlags   flags,
+                     GError         **error)
+{
+  return dovecot_new (NULL, NULL, flags, error);
+}
+
+PbDovecot *
+pb_dovecot_new_oauth2 (const char      *introspection_url,
+                       const char      *mechanisms,
+                       PbDovecotFlags   flags,
+                       GError         **error)
+{
+  g_return_val_if_fail (introspection_url != NULL, NULL);
+  g_return_val_if_fail (mechanisms != NULL && *mechanisms != '\0', NULL);
+  return dovecot_new (introspection_url, mechanisms, flags, error);
+}
+
+PbDovecot *
 pb_dovecot_new (GError **error)
 {
   return pb_dovecot_new_full (PB_DOVECOT_FLAGS_NONE, error);
@@ -540,6 +602,8 @@ pb_dovecot_free (PbDovecot *self)
   if (self->dir != NULL && g_getenv ("PB_TEST_KEEP_TMP") == NULL)
     pb_test_rm_rf (self->dir);
 
+  g_free (self->introspection_url);
+  g_free (self->oauth2_mechanisms);
   g_free (self->dir);
   g_free (self->instance_name);
   g_free (self->conf_path);

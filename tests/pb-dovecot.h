@@ -45,6 +45,14 @@ typedef void (*PbDovecotGenerator) (guint     index,
 PbDovecot   *pb_dovecot_new              (GError            **error);
 PbDovecot   *pb_dovecot_new_full         (PbDovecotFlags      flags,
                                           GError            **error);
+/* Also takes OAuth2 bearer tokens, by the SASL @mechanisms ("xoauth2",
+ * "oauthbearer" or both, space-separated; passdb oauth2): each token is looked up at @introspection_url (RFC 7662, POST,
+ * trusting $PB_TEST_CERTS/ca.crt), and accepted when it is active and its
+ * "username" is the user signing in (who needs a Maildir: pb_dovecot_add_user). */
+PbDovecot   *pb_dovecot_new_oauth2       (const char         *introspection_url,
+                                          const char         *mechanisms,
+                                          PbDovecotFlags      flags,
+                                          GError            **error);
 /* Stops Dovecot (SIGTERM, SIGKILL after 3 s) and removes its folder. */
 void         pb_dovecot_free             (PbDovecot          *self);
 
