@@ -34,11 +34,25 @@ static const SecretSchema account_schema = {
   },
 };
 
+/* OAuth2 sign-ins: the refresh token of an account, apart from passwords so
+ * that neither is ever taken for the other. */
+static const SecretSchema oauth2_schema = {
+  "io.github.popbell.Popbell.OAuth2",
+  SECRET_SCHEMA_NONE,
+  {
+    { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "provider", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+};
+
 typedef struct _Op Op;
 typedef void (*OpStep) (GTask *task);
 
 struct _Op
 {
+  const SecretSchema *schema; /* account_schema or oauth2_schema */
   SecretService *service;
   OpStep         step;        /* what to do once the service is there */
   char          *account_id;
@@ -70,6 +84,59 @@ const void *
 pb_secret_get_schema (void)
 {
   return &account_schema;
+}
+
+const void *
+pb_secret_get_token_schema (void)
+{
+  return &oauth2_schema;
+}
+
+static gboolean
+op_is_token (Op *op)
+{
+  return op->schema == &oauth2_schema;
+}
+
+static GError *
+locked_error (gboolean    token,
+              const char *account_id)
+{
+  if (token)
+    return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED,
+                        _("The keyring that holds the sign-in of “%s” is locked"), account_id);
+  return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED,
+                      _("The keyring that holds the password of “%s” is locked"), account_id);
+}
+
+static GError *
+not_found_error (Op *op)
+{
+  if (op_is_token (op))
+    return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND,
+                        _("No sign-in is stored for “%s”"), op->account_id);
+  return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND,
+                      _("No password is stored for “%s”"), op->account_id);
+}
+
+static GError *
+unreadable_error (Op *op)
+{
+  if (op_is_token (op))
+    return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
+                        _("The sign-in of “%s” could not be read from the keyring"),
+                        op->account_id);
+  return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
+                      _("The password of “%s” could not be read from the keyring"),
+                      op->account_id);
+}
+
+static GError *
+not_text_error (Op *op)
+{
+  return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
+                      _("The keyring item of “%s” does not hold a text password"),
+                      op->account_id);
 }
 
 /* The copy returned by lookup comes from libsecret's secure allocator
@@ -124,6 +191,7 @@ is_no_service_error (const GError *error,
 static GError *
 translate_error (GError     *error,
                  gboolean    connecting,
+                 gboolean    token,
                  const char *account_id)
 {
   g_autoptr(GError) original = error;
@@ -149,8 +217,7 @@ translate_error (GError     *error,
     }
 
   if (g_error_matches (original, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
-    return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED,
-                        _("The keyring that holds the password of “%s” is locked"), account_id);
+    return locked_error (token, account_id);
 
   return g_error_new (PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
                       _("The keyring service failed: %s"), detail);
@@ -163,7 +230,8 @@ op_return_error (GTask    *task,
 {
   Op *op = g_task_get_task_data (task);
 
-  g_task_return_error (task, translate_error (error, connecting, op->account_id));
+  g_task_return_error (task, translate_error (error, connecting, op_is_token (op),
+                                              op->account_id));
 }
 
 static void
@@ -206,7 +274,8 @@ op_run (GTask         *task,
 }
 
 static GTask *
-op_task_new (const char          *account_id,
+op_task_new (const SecretSchema  *schema,
+             const char          *account_id,
              gpointer             source_tag,
              GCancellable        *cancellable,
              GAsyncReadyCallback  callback,
@@ -216,8 +285,9 @@ op_task_new (const char          *account_id,
   Op *op = g_new0 (Op, 1);
 
   g_task_set_source_tag (task, source_tag);
+  op->schema = schema;
   op->account_id = g_strdup (account_id);
-  op->search = secret_attributes_build (&account_schema, "account", account_id, NULL);
+  op->search = secret_attributes_build (schema, "account", account_id, NULL);
   g_task_set_task_data (task, op, op_free);
 
   return task;
@@ -254,7 +324,7 @@ op_search (GTask               *task,
 {
   Op *op = g_task_get_task_data (task);
 
-  secret_service_search (op->service, &account_schema, op->search, flags,
+  secret_service_search (op->service, op->schema, op->search, flags,
                          g_task_get_cancellable (task), callback, task);
 }
 
@@ -302,23 +372,18 @@ on_lookup_searched (GObject      *source,
 
   if (value == NULL && locked)
     {
-      g_debug ("The password of “%s” is in a locked collection", op->account_id);
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED,
-                               _("The keyring that holds the password of “%s” is locked"),
-                               op->account_id);
+      g_debug ("The secret of “%s” is in a locked collection", op->account_id);
+      g_task_return_error (task, locked_error (op_is_token (op), op->account_id));
       return;
     }
   if (value == NULL && found)
     {
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
-                               _("The password of “%s” could not be read from the keyring"),
-                               op->account_id);
+      g_task_return_error (task, unreadable_error (op));
       return;
     }
   if (value == NULL)
     {
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND,
-                               _("No password is stored for “%s”"), op->account_id);
+      g_task_return_error (task, not_found_error (op));
       return;
     }
 
@@ -326,18 +391,14 @@ on_lookup_searched (GObject      *source,
    * written by Popbell, and can't be sent as one. */
   if (secret_value_get_text (value) == NULL)
     {
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
-                               _("The keyring item of “%s” does not hold a text password"),
-                               op->account_id);
+      g_task_return_error (task, not_text_error (op));
       return;
     }
   password = secret_value_unref_to_password (g_steal_pointer (&value), &length);
   if (strlen (password) != length)
     {
       pb_secret_free (password);
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
-                               _("The keyring item of “%s” does not hold a text password"),
-                               op->account_id);
+      g_task_return_error (task, not_text_error (op));
       return;
     }
 
@@ -370,18 +431,14 @@ return_password (GTask       *task,
   if (secret_value_get_text (value) == NULL)
     {
       secret_value_unref (value);
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
-                               _("The keyring item of “%s” does not hold a text password"),
-                               op->account_id);
+      g_task_return_error (task, not_text_error (op));
       return;
     }
   password = secret_value_unref_to_password (value, &length);
   if (strlen (password) != length)
     {
       pb_secret_free (password);
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_FAILED,
-                               _("The keyring item of “%s” does not hold a text password"),
-                               op->account_id);
+      g_task_return_error (task, not_text_error (op));
       return;
     }
 
@@ -445,17 +502,14 @@ on_fast_searched (GObject      *source,
 
   if ((unlocked == NULL || unlocked[0] == NULL) && (locked == NULL || locked[0] == NULL))
     {
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND,
-                               _("No password is stored for “%s”"), op->account_id);
+      g_task_return_error (task, not_found_error (op));
       return;
     }
 
   if ((unlocked == NULL || unlocked[0] == NULL) && !op->unlock)
     {
-      g_debug ("The password of “%s” is in a locked collection", op->account_id);
-      g_task_return_new_error (task, PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED,
-                               _("The keyring that holds the password of “%s” is locked"),
-                               op->account_id);
+      g_debug ("The secret of “%s” is in a locked collection", op->account_id);
+      g_task_return_error (task, locked_error (op_is_token (op), op->account_id));
       return;
     }
 
@@ -471,19 +525,23 @@ lookup_step (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
 
-  secret_service_search_for_dbus_paths (op->service, &account_schema, op->search,
+  secret_service_search_for_dbus_paths (op->service, op->schema, op->search,
                                         g_task_get_cancellable (task), on_fast_searched, task);
 }
 
 static void
 lookup_start (SecretService       *service,
+              const SecretSchema  *schema,
               const char          *account_id,
               gboolean             unlock,
               GCancellable        *cancellable,
               GAsyncReadyCallback  callback,
               gpointer             user_data)
 {
-  GTask *task = op_task_new (account_id, pb_secret_lookup_async, cancellable, callback, user_data);
+  GTask *task = op_task_new (schema, account_id,
+                             schema == &oauth2_schema ? (gpointer) pb_secret_lookup_token_async
+                                                      : (gpointer) pb_secret_lookup_async,
+                             cancellable, callback, user_data);
   Op *op = g_task_get_task_data (task);
 
   op->unlock = unlock;
@@ -500,7 +558,7 @@ pb_secret_lookup_async (const char          *account_id,
   g_return_if_fail (account_id != NULL && *account_id != '\0');
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  lookup_start (NULL, account_id, unlock, cancellable, callback, user_data);
+  lookup_start (NULL, &account_schema, account_id, unlock, cancellable, callback, user_data);
 }
 
 char *
@@ -625,7 +683,7 @@ store_write_step (GTask *task)
   Op *op = g_task_get_task_data (task);
 
   /* CreateItem with "replace" overwrites the item kept by delete_items (). */
-  secret_service_store (op->service, &account_schema, op->attributes, SECRET_COLLECTION_DEFAULT,
+  secret_service_store (op->service, op->schema, op->attributes, SECRET_COLLECTION_DEFAULT,
                         op->label, op->value, g_task_get_cancellable (task), on_store_done, task);
 }
 
@@ -669,7 +727,8 @@ store_start (SecretService       *service,
   const char *id = pb_account_get_id (account);
   const char *user = pb_account_get_user (account);
   const char *host = pb_account_get_host (account);
-  GTask *task = op_task_new (id, pb_secret_store_async, cancellable, callback, user_data);
+  GTask *task = op_task_new (&account_schema, id, pb_secret_store_async, cancellable, callback,
+                             user_data);
   Op *op = g_task_get_task_data (task);
 
   op->attributes = secret_attributes_build (&account_schema,
@@ -711,11 +770,158 @@ pb_secret_store_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* OAuth2 sign-ins */
+
+void
+pb_secret_lookup_token_async (const char          *account_id,
+                              gboolean             unlock,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (account_id != NULL && *account_id != '\0');
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  lookup_start (NULL, &oauth2_schema, account_id, unlock, cancellable, callback, user_data);
+}
+
+char *
+pb_secret_lookup_token_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_secret_lookup_token_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+pb_secret_store_token_async (PbAccount           *account,
+                             const char          *provider,
+                             const char          *refresh_token,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  const char *id;
+  const char *user;
+  GTask *task;
+  Op *op;
+
+  g_return_if_fail (PB_IS_ACCOUNT (account));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (refresh_token != NULL && g_utf8_validate (refresh_token, -1, NULL));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  id = pb_account_get_id (account);
+  user = pb_account_get_user (account);
+  task = op_task_new (&oauth2_schema, id, pb_secret_store_token_async, cancellable, callback,
+                      user_data);
+  op = g_task_get_task_data (task);
+  op->attributes = secret_attributes_build (&oauth2_schema,
+                                            "account", id,
+                                            "provider", provider,
+                                            "user", user != NULL ? user : "",
+                                            NULL);
+  /* Translators: the label of a keyring item: a user name and a provider (Google…). */
+  op->label = g_strdup_printf (_("Popbell sign-in: %s (%s)"),
+                               user != NULL ? user : pb_account_get_display_name (account),
+                               provider);
+  op->value = secret_value_new (refresh_token, -1, "text/plain");
+  op_run (task, NULL, store_step);
+}
+
+gboolean
+pb_secret_store_token_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_secret_store_token_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+token_delete_done (GTask *task)
+{
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+on_token_delete_searched (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GTask *task = user_data;
+  GList *items;
+
+  items = op_search_finish (task, result);
+  if (g_task_had_error (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  delete_items (task, items);
+  g_list_free_full (items, g_object_unref);
+}
+
+static void
+token_delete_step (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+
+  op->step = token_delete_done;
+  op_search (task, SECRET_SEARCH_ALL, on_token_delete_searched);
+}
+
+void
+pb_secret_delete_token_async (const char          *account_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (account_id != NULL && *account_id != '\0');
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = op_task_new (&oauth2_schema, account_id, pb_secret_delete_token_async, cancellable,
+                      callback, user_data);
+  op_run (task, NULL, token_delete_step);
+}
+
+gboolean
+pb_secret_delete_token_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_secret_delete_token_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* Delete */
 
+static void delete_step (GTask *task);
+
+/* The passwords are gone; then the sign-ins go too. */
 static void
 delete_done_step (GTask *task)
 {
+  Op *op = g_task_get_task_data (task);
+
+  if (op->schema == &account_schema)
+    {
+      op->schema = &oauth2_schema;
+      g_hash_table_unref (op->search);
+      op->search = secret_attributes_build (&oauth2_schema, "account", op->account_id, NULL);
+      delete_step (task);
+      return;
+    }
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -756,7 +962,8 @@ delete_start (SecretService       *service,
               GAsyncReadyCallback  callback,
               gpointer             user_data)
 {
-  GTask *task = op_task_new (account_id, pb_secret_delete_async, cancellable, callback, user_data);
+  GTask *task = op_task_new (&account_schema, account_id, pb_secret_delete_async, cancellable,
+                             callback, user_data);
 
   op_run (task, service, delete_step);
 }
@@ -801,7 +1008,7 @@ sync_get_service (const char    *account_id,
 
   service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
   if (service == NULL)
-    g_propagate_error (error, translate_error (local_error, TRUE, account_id));
+    g_propagate_error (error, translate_error (local_error, TRUE, FALSE, account_id));
 
   return service;
 }
@@ -863,7 +1070,8 @@ pb_secret_lookup_sync (const char    *account_id,
     return NULL;
 
   sync_call_begin (&call);
-  lookup_start (service, account_id, unlock, cancellable, on_sync_call_done, &call);
+  lookup_start (service, &account_schema, account_id, unlock, cancellable, on_sync_call_done,
+                &call);
   password = pb_secret_lookup_finish (sync_call_wait (&call), error);
   sync_call_end (&call);
 

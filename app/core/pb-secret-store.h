@@ -47,7 +47,38 @@ gboolean  pb_secret_store_sync       (PbAccount           *account,
                                       GCancellable        *cancellable,
                                       GError             **error);
 
-/* Deletes every item of @account_id. Deleting nothing is not an error. */
+/* The OAuth2 sign-in of an account: its refresh token, in items of their own
+ * schema, io.github.popbell.Popbell.OAuth2 (attributes account, provider,
+ * user), found by "account" alone like passwords. Lookup errors are those of
+ * passwords (_NOT_FOUND: no sign-in stored; _LOCKED; _NO_SERVICE); the token is
+ * in non-pageable memory (pb_secret_free). Storing replaces the account's
+ * earlier sign-in. */
+const void *pb_secret_get_token_schema   (void); /* the const SecretSchema * */
+void      pb_secret_lookup_token_async   (const char          *account_id,
+                                          gboolean             unlock,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+char     *pb_secret_lookup_token_finish  (GAsyncResult        *result,
+                                          GError             **error);
+void      pb_secret_store_token_async    (PbAccount           *account,
+                                          const char          *provider,
+                                          const char          *refresh_token,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean  pb_secret_store_token_finish   (GAsyncResult        *result,
+                                          GError             **error);
+/* Deletes the account's sign-in only (its password items stay). */
+void      pb_secret_delete_token_async   (const char          *account_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean  pb_secret_delete_token_finish  (GAsyncResult        *result,
+                                          GError             **error);
+
+/* Deletes every item of @account_id: its passwords and its sign-in. Deleting
+ * nothing is not an error. */
 void      pb_secret_delete_async     (const char          *account_id,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
