@@ -747,6 +747,50 @@ test_store_write_failure (Fixture       *fixture,
   g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_IO);
 }
 
+/* oauth2-provider names the provider an account signs in with; a name that
+ * could not be an oauth2.ini group skips the account rather than guess. */
+static void
+test_store_oauth2_provider (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(PbAccountStore) store = pb_account_store_new (fixture->path);
+  g_autoptr(PbAccountStore) loaded = NULL;
+  g_autoptr(PbAccountStore) hand = NULL;
+  g_autoptr(PbAccount) account = new_valid_account ("gmail");
+  g_autoptr(PbAccount) bad = new_valid_account ("bad");
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *provider = NULL;
+
+  g_assert_null (pb_account_get_oauth2_provider (account));
+  pb_account_set_oauth2_provider (account, "google");
+  g_assert_true (pb_account_store_add (store, account, &error));
+  pb_account_set_oauth2_provider (bad, "../evil");
+  g_assert_false (pb_account_store_add (store, bad, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (pb_account_store_save (store, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_key_file_load_from_file (keyfile, fixture->path, G_KEY_FILE_NONE, NULL));
+  provider = g_key_file_get_string (keyfile, "gmail", "oauth2-provider", NULL);
+  g_assert_cmpstr (provider, ==, "google");
+
+  loaded = load_store (fixture->path);
+  g_assert_cmpstr (pb_account_get_oauth2_provider (pb_account_store_lookup (loaded, "gmail")),
+                   ==, "google");
+
+  /* Written by hand: a space around the name is fine, a path is not. */
+  write_file (fixture->path, "[a]\nhost=h\nuser=u\noauth2-provider= microsoft \n"
+                             "[b]\nhost=h\nuser=u\noauth2-provider=a/b\n"
+                             "[c]\nhost=h\nuser=u\n");
+  hand = load_store (fixture->path);
+  g_assert_cmpstr (pb_account_get_oauth2_provider (pb_account_store_lookup (hand, "a")), ==,
+                   "microsoft");
+  g_assert_null (pb_account_store_lookup (hand, "b"));
+  g_assert_null (pb_account_get_oauth2_provider (pb_account_store_lookup (hand, "c")));
+}
+
 #define ADD_FIXTURE_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -787,6 +831,7 @@ main (int argc, char **argv)
   ADD_FIXTURE_TEST ("/pb/account-store/atomic-write-leaves-no-temp-files",
                     test_store_atomic_no_temp_files);
   ADD_FIXTURE_TEST ("/pb/account-store/write-failure-is-io-error", test_store_write_failure);
+  ADD_FIXTURE_TEST ("/pb/account-store/oauth2-provider", test_store_oauth2_provider);
 
   return g_test_run ();
 }

@@ -18,6 +18,7 @@
 #define KEY_ENABLED  "enabled"
 #define KEY_INTERVAL "interval"
 #define KEY_CA_FILE  "ca-file"
+#define KEY_OAUTH2_PROVIDER "oauth2-provider"
 
 struct _PbAccountStore
 {
@@ -197,6 +198,15 @@ validate_account (PbAccount  *account,
         }
     }
 
+  if (pb_account_get_oauth2_provider (account) != NULL &&
+      !pb_oauth2_provider_id_is_valid (pb_account_get_oauth2_provider (account)))
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_INVALID,
+                   _("“%s” is not a valid OAuth2 provider name"),
+                   pb_account_get_oauth2_provider (account));
+      return FALSE;
+    }
+
   return TRUE;
 }
 
@@ -271,6 +281,7 @@ account_from_group (GKeyFile   *key_file,
   g_autofree char *security_text = NULL;
   g_autofree char *enabled_text = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *oauth2_provider = NULL;
   PbSecurity security = PB_SECURITY_TLS;
   gboolean has_port, has_interval;
   guint64 port = 0, interval = PB_DEFAULT_INTERVAL_MINUTES;
@@ -287,6 +298,7 @@ account_from_group (GKeyFile   *key_file,
       !read_optional_string (key_file, group, KEY_SECURITY, &security_text) ||
       !read_optional_string (key_file, group, KEY_ENABLED, &enabled_text) ||
       !read_optional_string (key_file, group, KEY_CA_FILE, &ca_file) ||
+      !read_optional_string (key_file, group, KEY_OAUTH2_PROVIDER, &oauth2_provider) ||
       !read_optional_unsigned (key_file, group, KEY_PORT, G_MAXUINT16, &has_port, &port) ||
       !read_optional_unsigned (key_file, group, KEY_INTERVAL, G_MAXUINT, &has_interval,
                                &interval))
@@ -307,6 +319,12 @@ account_from_group (GKeyFile   *key_file,
       !pb_security_from_string (g_strstrip (security_text), &security))
     {
       g_debug ("Skipping [%s]: unknown security “%s”", group, security_text);
+      return NULL;
+    }
+
+  if (oauth2_provider != NULL && !pb_oauth2_provider_id_is_valid (g_strstrip (oauth2_provider)))
+    {
+      g_debug ("Skipping [%s]: “%s” is not a provider name", group, oauth2_provider);
       return NULL;
     }
 
@@ -333,6 +351,7 @@ account_from_group (GKeyFile   *key_file,
   pb_account_set_port (account, (guint16) port);
   pb_account_set_interval (account, (guint) interval);
   pb_account_set_ca_file (account, ca_file);
+  pb_account_set_oauth2_provider (account, oauth2_provider);
 
   return g_steal_pointer (&account);
 }
@@ -371,6 +390,12 @@ write_account (GKeyFile  *key_file,
     g_key_file_set_string (key_file, id, KEY_CA_FILE, ca_file);
   else
     g_key_file_remove_key (key_file, id, KEY_CA_FILE, NULL);
+
+  if (pb_account_get_oauth2_provider (account) != NULL)
+    g_key_file_set_string (key_file, id, KEY_OAUTH2_PROVIDER,
+                           pb_account_get_oauth2_provider (account));
+  else
+    g_key_file_remove_key (key_file, id, KEY_OAUTH2_PROVIDER, NULL);
 }
 
 static void

@@ -22,6 +22,7 @@ struct _PbAccount
   gboolean    enabled;
   guint       interval;
   char       *ca_file;
+  char       *oauth2_provider; /* NULL: signs in with a password */
 };
 
 enum
@@ -36,6 +37,7 @@ enum
   PROP_ENABLED,
   PROP_INTERVAL,
   PROP_CA_FILE,
+  PROP_OAUTH2_PROVIDER,
   N_PROPS
 };
 
@@ -253,6 +255,7 @@ pb_account_finalize (GObject *object)
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->user, g_free);
   g_clear_pointer (&self->ca_file, g_free);
+  g_clear_pointer (&self->oauth2_provider, g_free);
 
   G_OBJECT_CLASS (pb_account_parent_class)->finalize (object);
 }
@@ -294,6 +297,9 @@ pb_account_get_property (GObject    *object,
       break;
     case PROP_CA_FILE:
       g_value_set_string (value, self->ca_file);
+      break;
+    case PROP_OAUTH2_PROVIDER:
+      g_value_set_string (value, self->oauth2_provider);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -337,6 +343,9 @@ pb_account_set_property (GObject      *object,
     case PROP_CA_FILE:
       pb_account_set_ca_file (self, g_value_get_string (value));
       break;
+    case PROP_OAUTH2_PROVIDER:
+      pb_account_set_oauth2_provider (self, g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -375,6 +384,9 @@ pb_account_class_init (PbAccountClass *klass)
     g_param_spec_uint ("interval", NULL, NULL, 0, G_MAXUINT, PB_DEFAULT_INTERVAL_MINUTES, flags);
   properties[PROP_CA_FILE] =
     g_param_spec_string ("ca-file", NULL, NULL, NULL, flags);
+  /* The OAuth2 provider to sign in with instead of a password, or NULL. */
+  properties[PROP_OAUTH2_PROVIDER] =
+    g_param_spec_string ("oauth2-provider", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -587,6 +599,7 @@ pb_account_copy (PbAccount  *account,
   copy->enabled = account->enabled;
   copy->interval = account->interval;
   copy->ca_file = g_strdup (account->ca_file);
+  copy->oauth2_provider = g_strdup (account->oauth2_provider);
   return copy;
 }
 
@@ -604,7 +617,8 @@ pb_account_equal (PbAccount *a,
          g_strcmp0 (a->user, b->user) == 0 &&
          a->enabled == b->enabled &&
          a->interval == b->interval &&
-         g_strcmp0 (a->ca_file, b->ca_file) == 0;
+         g_strcmp0 (a->ca_file, b->ca_file) == 0 &&
+         g_strcmp0 (a->oauth2_provider, b->oauth2_provider) == 0;
 }
 
 gboolean
@@ -616,4 +630,29 @@ pb_account_same_mailbox (PbAccount *a,
   return g_strcmp0 (a->host, b->host) == 0 &&
          pb_account_get_port (a) == pb_account_get_port (b) &&
          g_strcmp0 (a->user, b->user) == 0;
+}
+
+gboolean
+pb_oauth2_provider_id_is_valid (const char *id)
+{
+  /* The same rule as account IDs: it names a group of oauth2.ini. */
+  return pb_account_id_is_valid (id);
+}
+
+const char *
+pb_account_get_oauth2_provider (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), NULL);
+
+  return self->oauth2_provider;
+}
+
+void
+pb_account_set_oauth2_provider (PbAccount  *self,
+                                const char *provider)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  if (replace_string (&self->oauth2_provider, provider))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OAUTH2_PROVIDER]);
 }

@@ -83,5 +83,12 @@ void         pb_account_set_interval     (PbAccount  *self,
 const char  *pb_account_get_ca_file      (PbAccount  *self); /* extra trusted CAs, or NULL */
 void         pb_account_set_ca_file      (PbAccount  *self,
                                           const char *path);
+/* The OAuth2 provider the account signs in with ("google", "microsoft", or a
+ * group of oauth2.ini), or NULL for a password. */
+const char  *pb_account_get_oauth2_provider (PbAccount  *self);
+void         pb_account_set_oauth2_provider (PbAccount  *self,
+                                             const char *provider);
+/* A provider name is 1-64 characters of [A-Za-z0-9._-], not starting with '.'. */
+gboolean     pb_oauth2_provider_id_is_valid (const char *id);
 
 G_END_DECLS
