@@ -268,3 +268,28 @@ pb_test_idp_get (PbTestIdp  *idp,
   body = request (idp, "GET", url, NULL, &status);
   return status;
 }
+
+char *
+pb_test_idp_authorize (PbTestIdp  *idp,
+                       const char *url)
+{
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *location;
+
+  g_assert_nonnull (message);
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
+  body = soup_session_send_and_read (idp->session, message, NULL, &error);
+  g_assert_no_error (error);
+  location = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                           "Location");
+  if (soup_message_get_status (message) != 302 || location == NULL)
+    {
+      g_test_message ("The provider answered the authorization with HTTP %u: %.*s",
+                      soup_message_get_status (message),
+                      (int) g_bytes_get_size (body), (const char *) g_bytes_get_data (body, NULL));
+      return NULL;
+    }
+  return g_strdup (location);
+}

@@ -45,6 +45,11 @@ JsonObject *pb_test_idp_get_stats        (PbTestIdp  *idp);
 /* stats["token"][@grant], 0 when never asked. */
 gint64      pb_test_idp_count_grants     (PbTestIdp  *idp,
                                           const char *grant);
+/* What a browser does with an authorization request: GETs @url and returns
+ * where the provider redirects it (the Location of its 302), or NULL (with the
+ * status in the test log) when it does not redirect. */
+char       *pb_test_idp_authorize        (PbTestIdp  *idp,
+                                          const char *url);
 /* GET @url (the verification page, say) with the test CA; returns the status. */
 guint       pb_test_idp_get              (PbTestIdp  *idp,
                                           const char *url);

@@ -8,6 +8,7 @@
 G_DEFINE_QUARK (pb-pop3-error-quark, pb_pop3_error)
 G_DEFINE_QUARK (pb-store-error-quark, pb_store_error)
 G_DEFINE_QUARK (pb-secret-error-quark, pb_secret_error)
+G_DEFINE_QUARK (pb-oauth2-error-quark, pb_oauth2_error)
 
 const char *
 pb_error_kind (const GError *error)
@@ -44,6 +45,30 @@ pb_error_kind (const GError *error)
         case PB_POP3_ERROR_STLS_UNAVAILABLE:
         case PB_POP3_ERROR_STLS_INJECTION:
         case PB_POP3_ERROR_INSECURE_TLS:
+        default:
+          return "protocol";
+        }
+    }
+
+  if (error->domain == PB_OAUTH2_ERROR)
+    {
+      switch ((PbOAuth2Error) error->code)
+        {
+        case PB_OAUTH2_ERROR_NEEDS_SIGN_IN:
+          return "sign-in";
+        case PB_OAUTH2_ERROR_UNKNOWN_PROVIDER:
+        case PB_OAUTH2_ERROR_INVALID_PROVIDER:
+        case PB_OAUTH2_ERROR_NO_CLIENT_ID:
+          return "config";
+        case PB_OAUTH2_ERROR_DENIED:
+          return "auth";
+        case PB_OAUTH2_ERROR_EXPIRED:
+          return "timeout";
+        case PB_OAUTH2_ERROR_TEMPORARY:
+          return "temporary";
+        case PB_OAUTH2_ERROR_SERVER:
+          return "server";
+        case PB_OAUTH2_ERROR_PROTOCOL:
         default:
           return "protocol";
         }

@@ -54,6 +54,24 @@ typedef enum
   PB_SECRET_ERROR_FAILED,     /* anything else the service reported */
 } PbSecretError;
 
+/* Errors of OAuth2 sign-ins and tokens (identity providers, the keyring's
+ * refresh token, the browser and device sign-ins). */
+#define PB_OAUTH2_ERROR (pb_oauth2_error_quark ())
+typedef enum
+{
+  PB_OAUTH2_ERROR_NEEDS_SIGN_IN,     /* no sign-in stored, or the provider refused it
+                                      * (invalid_grant): the user must sign in again */
+  PB_OAUTH2_ERROR_UNKNOWN_PROVIDER,  /* no such provider, built in or in oauth2.ini */
+  PB_OAUTH2_ERROR_INVALID_PROVIDER,  /* an oauth2.ini entry that can't be used */
+  PB_OAUTH2_ERROR_NO_CLIENT_ID,      /* this build has no client ID for the provider */
+  PB_OAUTH2_ERROR_DENIED,            /* the user said no (access_denied) */
+  PB_OAUTH2_ERROR_EXPIRED,           /* the sign-in took too long (expired_token, 5 minutes) */
+  PB_OAUTH2_ERROR_SERVER,            /* another OAuth2 error or HTTP status (text kept) */
+  PB_OAUTH2_ERROR_TEMPORARY,         /* temporarily_unavailable, HTTP 5xx: try later */
+  PB_OAUTH2_ERROR_PROTOCOL,          /* an answer that is not what RFC 6749 says */
+} PbOAuth2Error;
+
+GQuark pb_oauth2_error_quark (void);
 GQuark pb_pop3_error_quark (void);
 GQuark pb_store_error_quark (void);
 GQuark pb_secret_error_quark (void);
@@ -61,7 +79,8 @@ GQuark pb_secret_error_quark (void);
 /* One word that classifies an error for scripts (`--json`): "certificate",
  * "auth", "temporary" (the mailbox is in use, or the server asks to wait),
  * "server" (a permanent problem the server reported), "network", "timeout",
- * "protocol", "keyring" or "config". */
+ * "protocol", "keyring", "config" or "sign-in" (an OAuth2 account whose
+ * sign-in is missing or was refused: the user must sign in again). */
 const char *pb_error_kind (const GError *error);
 
 G_END_DECLS

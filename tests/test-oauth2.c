@@ -1,0 +1,795 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* OAuth2 in the core: the providers (built in and oauth2.ini), PKCE, the token
+ * endpoint and the device grant against the tests' identity provider
+ * (tests/oauth2/idp.py), and the access tokens of accounts, with the refresh
+ * token in a real gnome-keyring. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "pb-error.h"
+#include "pb-oauth2-client.h"
+#include "pb-oauth2-provider.h"
+#include "pb-oauth2-tokens.h"
+#include "pb-secret-store.h"
+#include "pb-test-idp.h"
+#include "pb-test-keyring.h"
+#include "pb-test-util.h"
+
+#define USER "alice@example.org"
+#define REDIRECT "http://127.0.0.1:45678/"
+
+static void
+write_oauth2_ini (const char *contents)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "oauth2.ini", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  if (contents == NULL)
+    g_unlink (path);
+  else
+    g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+}
+
+/* ---- Providers -------------------------------------------------------------- */
+
+static void
+test_built_in (void)
+{
+  g_autoptr(PbOAuth2Provider) google = NULL;
+  g_autoptr(PbOAuth2Provider) microsoft = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = NULL;
+
+  write_oauth2_ini (NULL);
+  google = pb_oauth2_provider_lookup ("google", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (google->name, ==, "Google");
+  g_assert_cmpstr (google->scope, ==, "https://mail.google.com/");
+  g_assert_cmpstr (google->token_endpoint, ==, "https://oauth2.googleapis.com/token");
+  /* Google refuses mail scopes for the device grant. */
+  g_assert_false (google->device_grant);
+  g_assert_true (google->built_in);
+
+  microsoft = pb_oauth2_provider_lookup ("microsoft", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (microsoft->scope, ==,
+                   "https://outlook.office.com/POP.AccessAsUser.All offline_access");
+  g_assert_true (g_str_has_prefix (microsoft->authorization_endpoint,
+                                   "https://login.microsoftonline.com/common/"));
+  g_assert_true (microsoft->device_grant);
+
+  /* The build's client IDs (none by default). */
+  g_assert_cmpstr (google->client_id, ==, *PB_GOOGLE_CLIENT_ID ? PB_GOOGLE_CLIENT_ID : NULL);
+  g_assert_cmpstr (microsoft->client_id, ==,
+                   *PB_MICROSOFT_CLIENT_ID ? PB_MICROSOFT_CLIENT_ID : NULL);
+  g_assert_cmpint (pb_oauth2_provider_has_client (microsoft), ==, *PB_MICROSOFT_CLIENT_ID != '\0');
+
+  ids = pb_oauth2_provider_list ();
+  g_assert_cmpstr (ids[0], ==, "google");
+  g_assert_cmpstr (ids[1], ==, "microsoft");
+  g_assert_null (ids[2]);
+
+  g_assert_null (pb_oauth2_provider_lookup ("yahoo", &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_UNKNOWN_PROVIDER);
+  g_assert_cmpstr (pb_error_kind (error), ==, "config");
+}
+
+static void
+test_user_file (void)
+{
+  g_autoptr(PbOAuth2Provider) google = NULL;
+  g_autoptr(PbOAuth2Provider) own = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = NULL;
+
+  write_oauth2_ini ("# A client ID of the user's own for Google, and a provider of theirs.\n"
+                    "[google]\nclient-id=1234.apps.googleusercontent.com\n"
+                    "[home]\nname=Home Server\n"
+                    "authorization-endpoint=https://id.example.org/authorize\n"
+                    "token-endpoint=https://id.example.org/token\n"
+                    "device-authorization-endpoint=https://id.example.org/device\n"
+                    "client-id=popbell\nscope=mail offline_access\n"
+                    "ca-file=/etc/ssl/home-ca.pem\n"
+                    "[broken]\ntoken-endpoint=http://id.example.org/token\nscope=mail\n"
+                    "authorization-endpoint=https://id.example.org/authorize\n"
+                    "[incomplete]\nclient-id=x\n");
+
+  google = pb_oauth2_provider_lookup ("google", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (google->client_id, ==, "1234.apps.googleusercontent.com");
+  /* Everything else stays as built in. */
+  g_assert_cmpstr (google->scope, ==, "https://mail.google.com/");
+  g_assert_true (pb_oauth2_provider_has_client (google));
+
+  own = pb_oauth2_provider_lookup ("home", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (own->name, ==, "Home Server");
+  g_assert_cmpstr (own->device_endpoint, ==, "https://id.example.org/device");
+  g_assert_true (own->device_grant);
+  g_assert_cmpstr (own->ca_file, ==, "/etc/ssl/home-ca.pem");
+  g_assert_false (own->built_in);
+  g_assert_true (pb_oauth2_provider_exists ("home"));
+
+  g_assert_null (pb_oauth2_provider_lookup ("broken", &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+  g_assert_null (pb_oauth2_provider_lookup ("incomplete", &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER);
+
+  ids = pb_oauth2_provider_list ();
+  g_assert_cmpuint (g_strv_length (ids), ==, 5);
+  g_assert_true (g_strv_contains ((const char * const *) ids, "home"));
+  write_oauth2_ini (NULL);
+}
+
+/* ---- PKCE and the authorization request ---------------------------------- */
+
+static void
+test_pkce (void)
+{
+  g_autofree char *challenge = NULL;
+  g_autofree char *a = pb_oauth2_pkce_verifier ();
+  g_autofree char *b = pb_oauth2_pkce_verifier ();
+  g_autofree char *state = pb_oauth2_random_state ();
+
+  /* RFC 7636, appendix B. */
+  challenge = pb_oauth2_pkce_challenge ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+  g_assert_cmpstr (challenge, ==, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+
+  g_assert_cmpuint (strlen (a), ==, 43);
+  g_assert_cmpstr (a, !=, b);
+  g_assert_true (g_regex_match_simple ("^[A-Za-z0-9_-]{43}$", a, 0, 0));
+  g_assert_true (g_regex_match_simple ("^[A-Za-z0-9_-]{22}$", state, 0, 0));
+}
+
+static void
+test_authorization_url (void)
+{
+  PbOAuth2Provider provider = {
+    .id = (char *) "google", .name = (char *) "Google",
+    .authorization_endpoint = (char *) "https://accounts.google.com/o/oauth2/v2/auth",
+    .token_endpoint = (char *) "https://oauth2.googleapis.com/token",
+    .client_id = (char *) "id.apps", .scope = (char *) "https://mail.google.com/",
+    .authorization_parameters = (char *) "access_type=offline&prompt=consent",
+  };
+  g_autofree char *url = pb_oauth2_authorization_url (&provider, "http://127.0.0.1:4000/",
+                                                      "st4te", "ch4llenge", "a+b@gmail.com");
+
+  g_assert_cmpstr (url, ==, "https://accounts.google.com/o/oauth2/v2/auth?response_type=code"
+                            "&client_id=id.apps&redirect_uri=http%3A%2F%2F127.0.0.1%3A4000%2F"
+                            "&scope=https%3A%2F%2Fmail.google.com%2F&state=st4te"
+                            "&code_challenge=ch4llenge&code_challenge_method=S256"
+                            "&login_hint=a%2Bb%40gmail.com&access_type=offline&prompt=consent");
+}
+
+/* ---- The token endpoint ---------------------------------------------------------- */
+
+typedef struct
+{
+  PbTestIdp        *idp;
+  PbOAuth2Provider *provider;
+  PbTestKeyring    *keyring;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->idp = pb_test_idp_new (user_data);
+  pb_test_idp_write_provider (fixture->idp, "test", "mail offline_access");
+  fixture->provider = pb_oauth2_provider_lookup ("test", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  pb_oauth2_forget_access_token (NULL);
+  g_clear_pointer (&fixture->keyring, pb_test_keyring_free);
+  g_clear_pointer (&fixture->provider, pb_oauth2_provider_free);
+  g_clear_pointer (&fixture->idp, pb_test_idp_free);
+  write_oauth2_ini (NULL);
+}
+
+/* The query parameter @name of @url, or NULL. */
+static char *
+query_param (const char *url,
+             const char *name)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GHashTable) params = NULL;
+
+  g_assert_nonnull (uri);
+  params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+  return g_strdup (g_hash_table_lookup (params, name));
+}
+
+/* The browser's part of a sign-in: the code the provider redirects with. */
+static char *
+authorize (Fixture    *fixture,
+           const char *challenge,
+           const char *state)
+{
+  g_autofree char *url = pb_oauth2_authorization_url (fixture->provider, REDIRECT, state,
+                                                      challenge, USER);
+  g_autofree char *location = pb_test_idp_authorize (fixture->idp, url);
+  g_autofree char *back = NULL;
+
+  g_assert_nonnull (location);
+  g_assert_true (g_str_has_prefix (location, REDIRECT));
+  back = query_param (location, "state");
+  g_assert_cmpstr (back, ==, state);
+  return query_param (location, "code");
+}
+
+static PbOAuth2Tokens *
+exchange (Fixture     *fixture,
+          const char  *code,
+          const char  *verifier,
+          GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  pb_oauth2_exchange_code_async (fixture->provider, code, verifier, REDIRECT, NULL,
+                                 pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  return pb_oauth2_exchange_code_finish (result, error);
+}
+
+static PbOAuth2Tokens *
+refresh (Fixture     *fixture,
+         const char  *refresh_token,
+         GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  pb_oauth2_refresh_async (fixture->provider, refresh_token, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  return pb_oauth2_refresh_finish (result, error);
+}
+
+static void
+test_code_exchange (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autofree char *verifier = pb_oauth2_pkce_verifier ();
+  g_autofree char *challenge = pb_oauth2_pkce_challenge (verifier);
+  g_autofree char *state = pb_oauth2_random_state ();
+  g_autofree char *code = authorize (fixture, challenge, state);
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(PbOAuth2Tokens) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stats = NULL;
+  JsonObject *asked;
+
+  tokens = exchange (fixture, code, verifier, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (tokens->access_token, "at-"));
+  g_assert_true (g_str_has_prefix (tokens->refresh_token, "rt-"));
+  g_assert_cmpint (tokens->expires_in, ==, 3600);
+  g_assert_cmpstr (tokens->scope, ==, "mail offline_access");
+
+  /* What the provider was asked: S256, the login hint, the loopback redirect. */
+  stats = pb_test_idp_get_stats (fixture->idp);
+  asked = json_object_get_object_member (stats, "last_authorize");
+  g_assert_cmpstr (json_object_get_string_member (asked, "code_challenge_method"), ==, "S256");
+  g_assert_cmpstr (json_object_get_string_member (asked, "login_hint"), ==, USER);
+  g_assert_cmpstr (json_object_get_string_member (asked, "client_id"), ==, "popbell-test");
+
+  /* A code works once. */
+  again = exchange (fixture, code, verifier, &error);
+  g_assert_null (again);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "invalid_grant"));
+}
+
+/* The verifier is what proves the code is ours: another one is refused. */
+static void
+test_code_wrong_verifier (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autofree char *verifier = pb_oauth2_pkce_verifier ();
+  g_autofree char *other = pb_oauth2_pkce_verifier ();
+  g_autofree char *challenge = pb_oauth2_pkce_challenge (verifier);
+  g_autofree char *code = authorize (fixture, challenge, "s");
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = exchange (fixture, code, other, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "PKCE"));
+}
+
+static void
+test_refresh (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  g_autoptr(JsonObject) issued = pb_test_idp_issue (fixture->idp, USER);
+  const char *first = json_object_get_string_member (issued, "refresh_token");
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(PbOAuth2Tokens) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = refresh (fixture, first, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tokens->access_token);
+  /* The provider rotates refresh tokens: the old one is dead now. */
+  g_assert_nonnull (tokens->refresh_token);
+  g_assert_cmpstr (tokens->refresh_token, !=, first);
+
+  again = refresh (fixture, first, &error);
+  g_assert_null (again);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_assert_cmpstr (pb_error_kind (error), ==, "sign-in");
+}
+
+static void
+test_temporary_error (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pb_test_idp_configure (fixture->idp, "{\"token_error\": \"temporarily_unavailable\"}");
+  tokens = refresh (fixture, "rt-anything", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_TEMPORARY);
+  g_assert_cmpstr (pb_error_kind (error), ==, "temporary");
+}
+
+/* A provider that can't be reached is a network problem, said with its name. */
+static void
+test_unreachable (void)
+{
+  PbOAuth2Provider provider = {
+    .id = (char *) "gone", .name = (char *) "Gone",
+    .token_endpoint = g_strdup_printf ("https://127.0.0.1:%u/token", pb_test_free_port ()),
+    .client_id = (char *) "x", .scope = (char *) "mail",
+  };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pb_oauth2_refresh_async (&provider, "rt", NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 40);
+  tokens = pb_oauth2_refresh_finish (result, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_true (g_str_has_prefix (error->message, "127.0.0.1: "));
+  g_assert_cmpstr (pb_error_kind (error), ==, "network");
+  g_free (provider.token_endpoint);
+}
+
+/* ---- The device grant -------------------------------------------------------------- */
+
+static PbOAuth2DeviceCode *
+device_authorize (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PbOAuth2DeviceCode *device;
+
+  pb_oauth2_device_authorize_async (fixture->provider, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  device = pb_oauth2_device_authorize_finish (result, &error);
+  g_assert_no_error (error);
+  return device;
+}
+
+typedef struct
+{
+  Fixture            *fixture;
+  PbOAuth2DeviceCode *device;
+  guint               polls_before;
+} Approval;
+
+/* The user, after a while, types the code at the verification page. */
+static gboolean
+approve_later (gpointer user_data)
+{
+  Approval *approval = user_data;
+  g_autofree char *url = g_strdup_printf ("%s?user_code=%s", approval->device->verification_uri,
+                                          approval->device->user_code);
+
+  g_assert_cmpuint (pb_test_idp_get (approval->fixture->idp, url), ==, 200);
+  return G_SOURCE_REMOVE;
+}
+
+static PbOAuth2Tokens *
+device_wait (Fixture             *fixture,
+             PbOAuth2DeviceCode  *device,
+             GCancellable        *cancellable,
+             guint                seconds,
+             GError             **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  pb_oauth2_device_wait_async (fixture->provider, device, cancellable, pb_test_store_result,
+                               &result);
+  pb_test_wait_result (&result, seconds);
+  return pb_oauth2_device_wait_finish (result, error);
+}
+
+static void
+test_device_grant (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(PbOAuth2DeviceCode) device = device_authorize (fixture);
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  Approval approval = { fixture, device };
+  gint64 started = g_get_monotonic_time ();
+  gint64 polls;
+
+  g_assert_true (g_str_has_prefix (device->verification_uri, "https://127.0.0.1:"));
+  g_assert_true (g_regex_match_simple ("^[0-9]{4}-[0-9]{4}$", device->user_code, 0, 0));
+  g_assert_cmpuint (device->interval, ==, 1);
+  g_assert_nonnull (device->verification_uri_complete);
+
+  /* Pending for a few polls, then the user is done. */
+  g_timeout_add (2500, approve_later, &approval);
+  tokens = device_wait (fixture, device, NULL, 30, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (tokens->access_token, "at-"));
+  g_assert_nonnull (tokens->refresh_token);
+
+  /* One poll an interval, no more: 2 or 3 pending ones, then the tokens. */
+  polls = pb_test_idp_count_grants (fixture->idp, "urn:ietf:params:oauth:grant-type:device_code");
+  g_test_message ("%" G_GINT64_FORMAT " polls in %.1f s", polls,
+                  (g_get_monotonic_time () - started) / 1e6);
+  g_assert_cmpint (polls, >=, 3);
+  g_assert_cmpint (polls, <=, 4);
+}
+
+/* slow_down: 5 seconds more between polls from then on (RFC 8628 §3.5). */
+static void
+test_device_slow_down (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(PbOAuth2DeviceCode) device = NULL;
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  Approval approval;
+  gint64 started;
+
+  pb_test_idp_configure (fixture->idp, "{\"device_slow_down\": 1}");
+  device = device_authorize (fixture);
+  approval = (Approval) { fixture, device };
+  approve_later (&approval);
+
+  started = g_get_monotonic_time ();
+  tokens = device_wait (fixture, device, NULL, 30, &error);
+  g_assert_no_error (error);
+  /* 1 s to the first poll (slow_down), then 1 + 5 s to the second. */
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 7 * G_USEC_PER_SEC);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp,
+                                             "urn:ietf:params:oauth:grant-type:device_code"),
+                   ==, 2);
+}
+
+static void
+test_device_expired (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autoptr(PbOAuth2DeviceCode) device = NULL;
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pb_test_idp_configure (fixture->idp, "{\"device_expires_in\": 3}");
+  device = device_authorize (fixture);
+  tokens = device_wait (fixture, device, NULL, 30, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_EXPIRED);
+}
+
+/* The provider answers expired_token itself (its clock, not ours). */
+static void
+test_device_expired_by_provider (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(PbOAuth2DeviceCode) device = NULL;
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pb_test_idp_configure (fixture->idp, "{\"device_expires_in\": 2}");
+  device = device_authorize (fixture);
+  /* Popbell believes it has longer. */
+  device->expires_in = 600;
+  tokens = device_wait (fixture, device, NULL, 30, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_EXPIRED);
+}
+
+static void
+test_device_denied (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(PbOAuth2DeviceCode) device = NULL;
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  Approval approval;
+
+  pb_test_idp_configure (fixture->idp, "{\"device_deny\": true}");
+  device = device_authorize (fixture);
+  approval = (Approval) { fixture, device };
+  approve_later (&approval);
+  tokens = device_wait (fixture, device, NULL, 30, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_DENIED);
+}
+
+static gboolean
+cancel_later (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelled between two polls: at once, not at the next poll. */
+static void
+test_device_cancelled (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(PbOAuth2DeviceCode) device = NULL;
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gint64 started;
+
+  pb_test_idp_configure (fixture->idp, "{\"device_interval\": 20}");
+  device = device_authorize (fixture);
+  g_timeout_add (300, cancel_later, cancellable);
+  started = g_get_monotonic_time ();
+  tokens = device_wait (fixture, device, cancellable, 10, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 5 * G_USEC_PER_SEC);
+}
+
+/* ---- Access tokens of accounts ---------------------------------------------------- */
+
+static PbAccount *
+oauth2_account (void)
+{
+  PbAccount *account = pb_account_new ("mail");
+
+  pb_account_set_host (account, "127.0.0.1");
+  pb_account_set_user (account, USER);
+  pb_account_set_oauth2_provider (account, "test");
+  return account;
+}
+
+static char *
+get_token (PbAccount           *account,
+           PbOAuth2TokenFlags   flags,
+           gboolean            *cached,
+           GError             **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  pb_oauth2_get_access_token_async (account, flags, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  return pb_oauth2_get_access_token_finish (result, cached, error);
+}
+
+static void
+save_sign_in (PbAccount      *account,
+              PbOAuth2Tokens *tokens)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pb_oauth2_save_sign_in_async (account, tokens, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_true (pb_oauth2_save_sign_in_finish (result, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+stored_refresh_token (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *token;
+
+  pb_secret_lookup_token_async ("mail", FALSE, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  token = pb_secret_lookup_token_finish (result, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static void
+test_account_tokens (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = oauth2_account ();
+  g_autoptr(JsonObject) issued = pb_test_idp_issue (fixture->idp, USER);
+  PbOAuth2Tokens tokens = {
+    .access_token = (char *) json_object_get_string_member (issued, "access_token"),
+    .refresh_token = (char *) json_object_get_string_member (issued, "refresh_token"),
+    .expires_in = 3600,
+  };
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean cached = FALSE;
+
+  fixture->keyring = pb_test_keyring_new ();
+
+  /* Before any sign-in. */
+  g_assert_null (get_token (account, PB_OAUTH2_TOKEN_NONE, &cached, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_assert_cmpstr (pb_error_kind (error), ==, "sign-in");
+  g_clear_error (&error);
+
+  save_sign_in (account, &tokens);
+  stored = stored_refresh_token ();
+  g_assert_cmpstr (stored, ==, tokens.refresh_token);
+
+  /* From memory, without asking the provider. */
+  first = get_token (account, PB_OAUTH2_TOKEN_NONE, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first, ==, tokens.access_token);
+  g_assert_true (cached);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 0);
+
+  /* Fresh: the stored refresh token is used, and its rotation stored. */
+  second = get_token (account, PB_OAUTH2_TOKEN_FRESH, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  g_assert_cmpstr (second, !=, first);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 1);
+  g_clear_pointer (&stored, pb_secret_free);
+  stored = stored_refresh_token ();
+  g_assert_cmpstr (stored, !=, tokens.refresh_token);
+
+  /* Another user or provider in the account: not the token in memory. */
+  pb_account_set_user (account, "bob@example.org");
+  third = get_token (account, PB_OAUTH2_TOKEN_NONE, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 2);
+  g_clear_pointer (&stored, pb_secret_free);
+}
+
+/* A token with little time left is refreshed before it runs out. */
+static void
+test_account_token_near_expiry (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = oauth2_account ();
+  g_autoptr(JsonObject) issued = NULL;
+  PbOAuth2Tokens tokens = { 0 };
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean cached = TRUE;
+
+  fixture->keyring = pb_test_keyring_new ();
+  pb_test_idp_configure (fixture->idp, "{\"access_lifetime\": 60}");
+  issued = pb_test_idp_issue (fixture->idp, USER);
+  tokens.access_token = (char *) json_object_get_string_member (issued, "access_token");
+  tokens.refresh_token = (char *) json_object_get_string_member (issued, "refresh_token");
+  tokens.expires_in = 60;
+  save_sign_in (account, &tokens);
+
+  token = get_token (account, PB_OAUTH2_TOKEN_NONE, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  g_assert_cmpstr (token, !=, tokens.access_token);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 1);
+}
+
+/* The provider refused the stored sign-in: "sign in again". */
+static void
+test_account_refresh_refused (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = oauth2_account ();
+  g_autoptr(JsonObject) issued = pb_test_idp_issue (fixture->idp, USER);
+  PbOAuth2Tokens tokens = {
+    .access_token = (char *) json_object_get_string_member (issued, "access_token"),
+    .refresh_token = (char *) json_object_get_string_member (issued, "refresh_token"),
+  };
+  g_autoptr(GError) error = NULL;
+
+  fixture->keyring = pb_test_keyring_new ();
+  save_sign_in (account, &tokens);
+  pb_test_idp_revoke_refresh (fixture->idp);
+  g_assert_null (get_token (account, PB_OAUTH2_TOKEN_FRESH, NULL, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "Test Provider"));
+}
+
+/* Without a refresh token Popbell can't stay signed in: said at once. */
+static void
+test_sign_in_without_refresh_token (Fixture       *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = oauth2_account ();
+  PbOAuth2Tokens tokens = { .access_token = (char *) "at-x" };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pb_oauth2_save_sign_in_async (account, &tokens, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_false (pb_oauth2_save_sign_in_finish (result, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_PROTOCOL);
+}
+
+/* Deleting an account's secrets takes its sign-in too; its password alone
+ * takes nothing of the sign-in. */
+static void
+test_delete_takes_sign_in (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = oauth2_account ();
+  PbOAuth2Tokens tokens = { .access_token = (char *) "at-x", .refresh_token = (char *) "rt-x" };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  fixture->keyring = pb_test_keyring_new ();
+  save_sign_in (account, &tokens);
+  g_assert_true (pb_secret_store_sync (account, "a password", NULL, &error));
+  g_assert_no_error (error);
+
+  pb_secret_delete_token_async ("mail", NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_true (pb_secret_delete_token_finish (result, &error));
+  g_clear_object (&result);
+  token = pb_secret_lookup_sync ("mail", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token, ==, "a password");
+  g_clear_pointer (&token, pb_secret_free);
+
+  save_sign_in (account, &tokens);
+  g_assert_true (pb_secret_delete_sync ("mail", NULL, &error));
+  pb_secret_lookup_token_async ("mail", FALSE, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_null (pb_secret_lookup_token_finish (result, &error));
+  g_assert_error (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND);
+}
+
+int
+main (int argc, char **argv)
+{
+  pb_test_init (&argc, &argv);
+
+  g_test_add_func ("/pb/oauth2/provider/built-in", test_built_in);
+  g_test_add_func ("/pb/oauth2/provider/oauth2-ini-adds-and-overrides", test_user_file);
+  g_test_add_func ("/pb/oauth2/pkce/s256-rfc7636", test_pkce);
+  g_test_add_func ("/pb/oauth2/authorization-url", test_authorization_url);
+  g_test_add_func ("/pb/oauth2/token/unreachable-provider", test_unreachable);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/pb/oauth2/token/code-exchange-with-pkce", test_code_exchange);
+  ADD ("/pb/oauth2/token/wrong-verifier-refused", test_code_wrong_verifier);
+  ADD ("/pb/oauth2/token/refresh-rotates-and-old-is-refused", test_refresh);
+  ADD ("/pb/oauth2/token/temporarily-unavailable", test_temporary_error);
+  ADD ("/pb/oauth2/device/pending-then-signed-in", test_device_grant);
+  ADD ("/pb/oauth2/device/slow-down-adds-five-seconds", test_device_slow_down);
+  ADD ("/pb/oauth2/device/expired", test_device_expired);
+  ADD ("/pb/oauth2/device/expired-token-from-provider", test_device_expired_by_provider);
+  ADD ("/pb/oauth2/device/denied", test_device_denied);
+  ADD ("/pb/oauth2/device/cancelled-between-polls", test_device_cancelled);
+  ADD ("/pb/oauth2/account/tokens-from-memory-and-keyring", test_account_tokens);
+  ADD ("/pb/oauth2/account/refreshed-before-expiry", test_account_token_near_expiry);
+  ADD ("/pb/oauth2/account/refused-refresh-needs-sign-in", test_account_refresh_refused);
+  ADD ("/pb/oauth2/account/no-refresh-token-is-an-error", test_sign_in_without_refresh_token);
+  ADD ("/pb/oauth2/account/delete-takes-the-sign-in", test_delete_takes_sign_in);
+#undef ADD
+
+  return g_test_run ();
+}
