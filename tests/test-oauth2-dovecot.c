@@ -8,18 +8,22 @@
 
 #include <string.h>
 
+#include "pb-checker.h"
 #include "pb-dovecot.h"
 #include "pb-error.h"
+#include "pb-oauth2-tokens.h"
 #include "pb-pop3-client.h"
 #include "pb-test-idp.h"
+#include "pb-test-keyring.h"
 #include "pb-test-util.h"
 
 #define USER "alice@example.org"
 
 typedef struct
 {
-  PbTestIdp *idp;
-  PbDovecot *dovecot;
+  PbTestIdp     *idp;
+  PbDovecot     *dovecot;
+  PbTestKeyring *keyring;
 } Fixture;
 
 static void
@@ -53,6 +57,8 @@ fixture_teardown (Fixture       *fixture,
 
       g_test_message ("Dovecot's log:\n%s", log);
     }
+  pb_oauth2_forget_access_token (NULL);
+  g_clear_pointer (&fixture->keyring, pb_test_keyring_free);
   g_clear_pointer (&fixture->dovecot, pb_dovecot_free);
   g_clear_pointer (&fixture->idp, pb_test_idp_free);
 }
@@ -182,6 +188,96 @@ test_garbage_token (Fixture       *fixture,
   g_assert_error (error, PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED);
 }
 
+/* ---- Checks of an account that signs in with OAuth2 ------------------------ */
+
+/* An account of the test provider on this Dovecot, signed in: the refresh
+ * token in the keyring, the access token in memory. */
+static PbAccount *
+signed_in_account (Fixture *fixture)
+{
+  g_autoptr(JsonObject) issued = pb_test_idp_issue (fixture->idp, USER);
+  PbOAuth2Tokens tokens = {
+    .access_token = (char *) json_object_get_string_member (issued, "access_token"),
+    .refresh_token = (char *) json_object_get_string_member (issued, "refresh_token"),
+    .expires_in = 3600,
+  };
+  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PbAccount *account = pb_account_new ("mail");
+
+  pb_account_set_host (account, "127.0.0.1");
+  pb_account_set_port (account, pb_dovecot_get_pop3s_port (fixture->dovecot));
+  pb_account_set_user (account, USER);
+  pb_account_set_ca_file (account, ca);
+  pb_account_set_oauth2_provider (account, "test");
+
+  fixture->keyring = pb_test_keyring_new ();
+  pb_test_idp_write_provider (fixture->idp, "test", "mail offline_access");
+  pb_oauth2_save_sign_in_async (account, &tokens, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_true (pb_oauth2_save_sign_in_finish (result, &error));
+  return account;
+}
+
+static PbCheckResult *
+check (PbAccount *account)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *state_dir = pb_test_mkdtemp ("state");
+  PbCheckOptions options = { .state_dir = state_dir, .timeout = 15 };
+
+  pb_checker_check_async (account, &options, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 60);
+  return pb_checker_check_finish (result);
+}
+
+static void
+test_check_signed_in (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = signed_in_account (fixture);
+  g_autoptr(PbCheckResult) result = check (account);
+
+  g_assert_no_error (result->error);
+  g_assert_cmpuint (result->total, ==, 1);
+  /* The access token in memory was good: no refresh. */
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 0);
+}
+
+/* The server refuses the token in memory (revoked, cut short): one fresh
+ * token, one more try, and the check works. */
+static void
+test_check_refused_token_renewed (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = signed_in_account (fixture);
+  g_autoptr(PbCheckResult) result = NULL;
+
+  pb_test_idp_expire_access (fixture->idp);
+  result = check (account);
+  g_assert_no_error (result->error);
+  g_assert_cmpuint (result->total, ==, 1);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 1);
+}
+
+/* The provider refuses the sign-in itself: "needs sign-in", once, with no
+ * more requests than the one refresh. */
+static void
+test_check_needs_sign_in (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = signed_in_account (fixture);
+  g_autoptr(PbCheckResult) result = NULL;
+
+  pb_test_idp_expire_access (fixture->idp);
+  pb_test_idp_revoke_refresh (fixture->idp);
+  result = check (account);
+  g_assert_error (result->error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_assert_cmpstr (pb_error_kind (result->error), ==, "sign-in");
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,6 +300,13 @@ main (int argc, char **argv)
               fixture_setup, test_other_user, fixture_teardown);
   g_test_add ("/pb/oauth2/dovecot/unknown-token-refused", Fixture, "xoauth2",
               fixture_setup, test_garbage_token, fixture_teardown);
+  g_test_add ("/pb/oauth2/dovecot/check/signed-in", Fixture, "xoauth2 oauthbearer",
+              fixture_setup, test_check_signed_in, fixture_teardown);
+  g_test_add ("/pb/oauth2/dovecot/check/refused-token-renewed-once", Fixture,
+              "xoauth2 oauthbearer", fixture_setup, test_check_refused_token_renewed,
+              fixture_teardown);
+  g_test_add ("/pb/oauth2/dovecot/check/refused-refresh-needs-sign-in", Fixture,
+              "xoauth2 oauthbearer", fixture_setup, test_check_needs_sign_in, fixture_teardown);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include "pb-checker.h"
 #include "pb-error.h"
 #include "pb-files.h"
+#include "pb-oauth2-tokens.h"
 #include "pb-pop3-client.h"
 #include "pb-secret-store.h"
 #include "pb-seen-store.h"
@@ -38,6 +39,8 @@ typedef struct
   char          *password;      /* or the access token, when bearer */
   gboolean       password_is_secret; /* from the keyring: pb_secret_free */
   gboolean       bearer;        /* sign in with an OAuth2 access token */
+  gboolean       token_cached;  /* it came from memory, not fresh from the provider */
+  gboolean       token_retried; /* the server refused one, and a fresh one was got */
   gboolean       unlock_keyring;
   guint          timeout;
 
@@ -435,6 +438,8 @@ find_new_messages (CheckData *data)
     }
 }
 
+static void retry_with_fresh_token (GTask *task);
+
 static void
 on_login (GObject      *source,
           GAsyncResult *res,
@@ -452,6 +457,17 @@ on_login (GObject      *source,
   clear_password (data);
   if (data->listing == NULL)
     {
+      /* A token from memory may have been revoked or cut short by the
+       * provider: one fresh token, one more try. */
+      if (data->bearer && data->token_cached && !data->token_retried &&
+          (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED) ||
+           g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED)))
+        {
+          g_debug ("%s refused the access token of %s from memory; getting a fresh one",
+                   result->host, result->account_id);
+          retry_with_fresh_token (g_steal_pointer (&task));
+          return;
+        }
       finish (g_steal_pointer (&task), g_steal_pointer (&error));
       return;
     }
@@ -617,6 +633,54 @@ on_password (GObject      *source,
 }
 
 static void
+on_access_token (GObject      *source,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->password = pb_oauth2_get_access_token_finish (res, &data->token_cached, &error);
+  data->password_is_secret = FALSE;
+  data->bearer = TRUE;
+
+  /* After an unlock prompt, as for a password: connect only now. */
+  if (data->password != NULL && data->client == NULL)
+    start_connect (task);
+
+  start_half_done (task, error);
+}
+
+static void
+start_token (GTask              *task,
+             PbOAuth2TokenFlags  flags)
+{
+  CheckData *data = g_task_get_task_data (task);
+
+  if (data->unlock_keyring)
+    flags |= PB_OAUTH2_TOKEN_UNLOCK;
+  data->pending++;
+  pb_oauth2_get_access_token_async (data->account, flags, data->start_cancellable,
+                                    on_access_token, g_object_ref (task));
+}
+
+/* Takes @task. */
+static void
+retry_with_fresh_token (GTask *task)
+{
+  CheckData *data = g_task_get_task_data (task);
+
+  data->token_retried = TRUE;
+  pb_pop3_client_quit (data->client);
+  g_clear_object (&data->client);
+  g_clear_pointer (&data->listing, pb_pop3_listing_free);
+  start_token (task, PB_OAUTH2_TOKEN_FRESH);
+  start_connect (task);
+  g_object_unref (task);
+}
+
+static void
 start_lookup (GTask *task)
 {
   CheckData *data = g_task_get_task_data (task);
@@ -769,6 +833,14 @@ pb_checker_check_async (PbAccount            *account,
     {
       data->password = g_strdup (options->password);
       start_connect (task);
+    }
+  else if (pb_account_get_oauth2_provider (account) != NULL)
+    {
+      /* The token may take the keyring's prompt, then the provider: as with a
+       * password, connect once it is there. */
+      start_token (task, PB_OAUTH2_TOKEN_NONE);
+      if (!options->unlock_keyring)
+        start_connect (task);
     }
   else if (options->unlock_keyring)
     start_lookup (task); /* may prompt: connect once the password is there */
