@@ -925,6 +925,59 @@ test_provider_oauth2_only (void)
   g_assert_null (pb_autoconfig_lookup_provider_by_host ("pop.example.com"));
 }
 
+/* Which OAuth2 provider signs in to a server: the built-in list names it, and an
+ * autoconfig document's <authentication>OAuth2</authentication> is read with it. */
+static void
+test_oauth2_provider_of_servers (void)
+{
+  g_autoptr(PbServerCandidate) outlook = pb_autoconfig_lookup_provider ("alice@live.jp");
+  g_autoptr(PbServerCandidate) gmail = pb_autoconfig_lookup_provider ("alice@gmail.com");
+  g_autoptr(PbServerCandidate) yahoo = pb_autoconfig_lookup_provider ("alice@yahoo.com");
+  const struct { const char *file; const char *address; gboolean only; const char *provider; }
+  documents[] = {
+    { "hotmail.com.xml", "taro@hotmail.com", TRUE, "microsoft" },
+    { "googlemail.com.xml", "taro@googlemail.com", FALSE, "google" },
+    { "gmx.net.xml", "taro@gmx.net", FALSE, NULL },
+  };
+
+  g_assert_cmpstr (outlook->oauth2_provider, ==, "microsoft");
+  g_assert_cmpstr (gmail->oauth2_provider, ==, "google");
+  g_assert_null (yahoo->oauth2_provider);
+
+  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "ispdb", documents[i].file,
+                                                     NULL);
+      g_autofree char *xml = NULL;
+      g_autoptr(PbServerCandidate) candidate = NULL;
+      g_autoptr(GError) error = NULL;
+      gsize len = 0;
+
+      g_assert_true (g_file_get_contents (path, &xml, &len, NULL));
+      candidate = pb_autoconfig_parse_document (xml, len, documents[i].address, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (candidate->oauth2_only, ==, documents[i].only);
+      g_assert_cmpstr (candidate->oauth2_provider, ==, documents[i].provider);
+    }
+
+  /* A document of a server nobody built in: OAuth2 only, and nobody to sign in with. */
+  {
+    static const char doc[] =
+      "<clientConfig version=\"1.1\"><emailProvider id=\"example.org\">"
+      "<incomingServer type=\"pop3\"><hostname>pop.example.org</hostname><port>995</port>"
+      "<socketType>SSL</socketType><username>%EMAILADDRESS%</username>"
+      "<authentication>OAuth2</authentication></incomingServer>"
+      "</emailProvider></clientConfig>";
+    g_autoptr(PbServerCandidate) candidate = NULL;
+    g_autoptr(GError) error = NULL;
+
+    candidate = pb_autoconfig_parse_document (doc, -1, "a@example.org", &error);
+    g_assert_no_error (error);
+    g_assert_true (candidate->oauth2_only);
+    g_assert_null (candidate->oauth2_provider);
+  }
+}
+
 /* What the table says about passwords beyond the account's own. */
 static void
 test_provider_separate_passwords (void)
@@ -2213,6 +2266,7 @@ main (int    argc,
   g_test_add_func ("/pb/autoconfig/providers/every-entry-is-usable", test_provider_every_entry);
   g_test_add_func ("/pb/autoconfig/providers/sub-domains-match-by-suffix", test_provider_suffixes);
   g_test_add_func ("/pb/autoconfig/providers/oauth2-only-is-marked", test_provider_oauth2_only);
+  g_test_add_func ("/pb/autoconfig/oauth2-provider-of-servers", test_oauth2_provider_of_servers);
   g_test_add_func ("/pb/autoconfig/providers/separate-passwords-only-where-documented",
                    test_provider_separate_passwords);
   g_test_add_func ("/pb/autoconfig/providers/min-interval-raises-the-interval",

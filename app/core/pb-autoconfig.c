@@ -39,6 +39,7 @@ pb_server_candidate_free (PbServerCandidate *candidate)
   g_free (candidate->provider_name);
   g_free (candidate->help_url);
   g_free (candidate->confirm_text);
+  g_free (candidate->oauth2_provider);
   g_free (candidate);
 }
 
@@ -55,6 +56,7 @@ pb_server_candidate_copy (const PbServerCandidate *candidate)
   copy->provider_name = g_strdup (candidate->provider_name);
   copy->help_url = g_strdup (candidate->help_url);
   copy->confirm_text = g_strdup (candidate->confirm_text);
+  copy->oauth2_provider = g_strdup (candidate->oauth2_provider);
   return copy;
 }
 
@@ -430,6 +432,7 @@ provider_entry (GKeyFile       *keyfile,
   candidate->needs_app_password = g_key_file_get_boolean (keyfile, group, "needs-app-password",
                                                           NULL);
   candidate->oauth2_only = g_strcmp0 (authentication, "oauth2") == 0;
+  candidate->oauth2_provider = g_key_file_get_string (keyfile, group, "oauth2-provider", NULL);
   candidate->min_interval = (guint) min_interval;
   candidate->help_url = g_key_file_get_string (keyfile, group, "help-url", NULL);
   return candidate;
@@ -604,6 +607,7 @@ typedef enum
   EL_PROVIDER,
   EL_DISPLAY_NAME,
   EL_INCOMING,
+  EL_AUTHENTICATION,  /* one of an incoming server's ways to log in */
   /* the values of an incoming server, in the order of RawServer.values */
   EL_HOSTNAME,
   EL_PORT,
@@ -616,6 +620,8 @@ typedef enum
 typedef struct
 {
   char *values[N_SERVER_VALUES]; /* trimmed text, the first of each kind */
+  gboolean oauth2;               /* <authentication>OAuth2</authentication> */
+  gboolean other_authentication; /* a password, or anything but OAuth2 */
 } RawServer;
 
 static void
@@ -700,6 +706,8 @@ classify (Element     parent,
         return EL_INCOMING;
       break;
     case EL_INCOMING:
+      if (strcmp (name, "authentication") == 0)
+        return EL_AUTHENTICATION;
       for (guint i = 0; i < N_SERVER_VALUES; i++)
         {
           if (strcmp (name, server_values[i]) == 0)
@@ -768,7 +776,8 @@ collects_text (ParseState *state)
   if (state->depth == 0)
     return FALSE;
   element = state->stack[state->depth - 1];
-  return element == EL_DISPLAY_NAME || (element >= EL_HOSTNAME && state->current != NULL);
+  return element == EL_DISPLAY_NAME ||
+         ((element >= EL_HOSTNAME || element == EL_AUTHENTICATION) && state->current != NULL);
 }
 
 static void
@@ -805,7 +814,16 @@ on_end_element (GMarkupParseContext  *context,
   g_assert (state->depth > 0);
   element = state->stack[--state->depth];
 
-  if (collected)
+  if (collected && element == EL_AUTHENTICATION)
+    {
+      g_autofree char *method = g_strstrip (g_strdup (state->text->str));
+
+      if (g_ascii_strcasecmp (method, "OAuth2") == 0)
+        state->current->oauth2 = TRUE;
+      else if (*method != '\0')
+        state->current->other_authentication = TRUE;
+    }
+  else if (collected)
     {
       char **slot = element == EL_DISPLAY_NAME ? &state->display_name
                                                : &state->current->values[element - EL_HOSTNAME];
@@ -884,6 +902,17 @@ choose_server (ParseState     *state,
           !has_control_chars (state->display_name))
         candidate->provider_name = g_strdup (state->display_name);
       candidate->help_url = g_strdup (state->help_url);
+      /* Only OAuth2 listed: a password would be refused. Who signs in to the
+       * server is known only for the built-in providers' servers (a document
+       * can't bring a client ID). */
+      candidate->oauth2_only = raw->oauth2 && !raw->other_authentication;
+      if (raw->oauth2)
+        {
+          g_autoptr(PbServerCandidate) known = pb_autoconfig_lookup_provider_by_host (host);
+
+          if (known != NULL)
+            candidate->oauth2_provider = g_strdup (known->oauth2_provider);
+        }
       return candidate;
     }
 

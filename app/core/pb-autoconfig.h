@@ -82,6 +82,8 @@ typedef struct
   gboolean            ask_user;        /* the user name is not part of the address: ask */
   gboolean            oauth2_only;     /* the server takes only an OAuth2 sign-in: a password
                                         * login is certain to fail, so none is tried */
+  char               *oauth2_provider; /* the OAuth2 provider that signs in to it ("google",
+                                        * "microsoft"; pb-oauth2-provider.h), or NULL */
   guint               min_interval;    /* minutes the provider wants between checks, or 0 */
   gboolean            no_pop3;         /* the provider offers no POP3 (host is NULL); only
                                         * pb_autoconfig_lookup_entry gives such a candidate */
