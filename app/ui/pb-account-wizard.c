@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "pb-account-wizard.h"
+#include "pb-checker.h"
 #include "pb-describe.h"
 #include "pb-error.h"
 #include "pb-pop3-client.h"
@@ -426,20 +427,14 @@ show_trust (PbAccountWizard *self,
   gtk_widget_child_focus (GTK_WIDGET (dialog), GTK_DIR_TAB_FORWARD);
 }
 
-/* What the test found, in the form the descriptions of pb-describe.h read. */
+/* What the test found, in the form the descriptions of pb-describe.h read:
+ * the checker's own record of a connection. */
 static PbCheckResult *
 collect_facts (PbPop3Client *client)
 {
   PbCheckResult *facts = g_new0 (PbCheckResult, 1);
-  GTlsCertificate *certificate = pb_pop3_client_get_peer_certificate (client);
 
-  facts->host = g_strdup (pb_pop3_client_get_host (client));
-  facts->port = pb_pop3_client_get_port (client);
-  facts->certificate = certificate ? g_object_ref (certificate) : NULL;
-  facts->certificate_errors = pb_pop3_client_get_certificate_errors (client);
-  facts->trust = pb_pop3_client_get_trust_verdict (client);
-  facts->tls_version = pb_pop3_client_get_tls_version (client);
-  facts->ciphersuite = g_strdup (pb_pop3_client_get_ciphersuite (client));
+  pb_check_result_set_connection (facts, client);
   return facts;
 }
 
@@ -581,6 +576,7 @@ start_test (PbAccountWizard *self)
 {
   g_autoptr(PbPop3Client) client = NULL;
   g_autoptr(PbTrustStore) pins = NULL;
+  g_autoptr(PbAccount) probe = NULL;
   g_autofree char *detail = NULL;
   const PbServerCandidate *c = self->candidate;
 
@@ -597,10 +593,14 @@ start_test (PbAccountWizard *self)
   show_page (self, "checking", NULL);
 
   pins = test_pins (self);
-  client = pb_pop3_client_new (c->host, c->port, c->security);
-  pb_pop3_client_set_timeout (client, PB_ACCOUNT_WIZARD_TEST_TIMEOUT);
-  pb_pop3_client_set_trust_store (client, pins);
-  pb_pop3_client_set_ca_file (client, self->probe_ca_file);
+  /* The connection as every check of the account will make it. */
+  probe = pb_account_new ("wizard-test");
+  pb_account_set_host (probe, c->host);
+  pb_account_set_port (probe, c->port);
+  pb_account_set_security (probe, c->security);
+  pb_account_set_user (probe, c->user);
+  pb_account_set_ca_file (probe, self->probe_ca_file);
+  client = pb_checker_client_new (probe, pins, PB_ACCOUNT_WIZARD_TEST_TIMEOUT);
   g_debug ("Testing %s:%u (%s) as %s", c->host, c->port, security_name (c->security), c->user);
   pb_pop3_client_connect_async (client, self->cancellable, on_connected, step_new (self));
 }
