@@ -359,6 +359,7 @@ typedef struct
   gboolean       reviewed;
   gboolean       trusted;
   gboolean       timed_out;
+  guint          timeout_id;
 } Review;
 
 static gboolean
@@ -367,6 +368,7 @@ on_review_timeout (gpointer user_data)
   Review *review = user_data;
 
   review->timed_out = TRUE;
+  review->timeout_id = 0;
   g_application_quit (G_APPLICATION (review->app));
   return G_SOURCE_REMOVE;
 }
@@ -406,8 +408,10 @@ static void
 on_review_startup (GApplication *app,
                    gpointer      user_data)
 {
+  Review *review = user_data;
+
   g_timeout_add (100, step_review, user_data);
-  g_timeout_add_seconds (WAIT_SECONDS, on_review_timeout, user_data);
+  review->timeout_id = g_timeout_add_seconds (WAIT_SECONDS, on_review_timeout, user_data);
 }
 
 static void
@@ -442,6 +446,8 @@ test_review_certificate_trusts_it (void)
   review.app = pb_application_new ();
   g_signal_connect_after (review.app, "startup", G_CALLBACK (on_review_startup), &review);
   g_assert_cmpint (g_application_run (G_APPLICATION (review.app), 1, argv), ==, 0);
+  /* The review lives on this stack: its timer must not outlive it. */
+  g_clear_handle_id (&review.timeout_id, g_source_remove);
 
   g_assert_false (review.timed_out);
   g_assert_true (review.reviewed);
