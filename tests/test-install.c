@@ -238,6 +238,28 @@ test_installs_the_dbus_service (void)
   assert_installed_program (program);
 }
 
+/* Other programs read the applet's interface from there (gdbus-codegen, D-Feet). */
+static void
+test_installs_the_dbus_interface (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  install_once ();
+  if (destdir == NULL)
+    return;
+
+  path = installed ("PB_DATADIR", "dbus-1/interfaces/" APP_ID "1.xml");
+  assert_installed_file (path);
+  g_file_get_contents (path, &xml, NULL, &error);
+  g_assert_no_error (error);
+  node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (g_dbus_node_info_lookup_interface (node, APP_ID "1"));
+}
+
 static void
 test_installs_the_icons (void)
 {
@@ -351,6 +373,7 @@ main (int    argc,
   g_test_add_func ("/pb/install/metainfo-validates", test_installs_the_metainfo);
   g_test_add_func ("/pb/install/schema-compiles-strictly", test_installs_the_schema);
   g_test_add_func ("/pb/install/dbus-service-starts-the-applet", test_installs_the_dbus_service);
+  g_test_add_func ("/pb/install/dbus-interface", test_installs_the_dbus_interface);
   g_test_add_func ("/pb/install/icons-are-installed", test_installs_the_icons);
   g_test_add_func ("/pb/install/japanese-catalogue-is-installed", test_installs_the_translations);
   g_test_add_func ("/pb/install/manual-page-has-every-option", test_installs_the_manual_page);

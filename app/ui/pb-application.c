@@ -9,6 +9,7 @@
 #include "pb-actions.h"
 #include "pb-application.h"
 #include "pb-autostart.h"
+#include "pb-dbus-service.h"
 #include "pb-error.h"
 #include "pb-mail-client.h"
 #include "pb-mail-window.h"
@@ -31,6 +32,7 @@ struct _PbApplication
   PbMonitor      *monitor;
   PbNotifier     *notifier;
   PbTray         *tray;
+  PbDbusService  *dbus_service;      /* io.github.popbell.Popbell1, for other programs */
   GPtrArray      *startup_problems;  /* char*: files set aside while loading */
   /* The first activation of an instance started without --show is the
    * start itself: it stays in the background. */
@@ -296,6 +298,8 @@ pb_application_startup (GApplication *app)
   self->monitor = pb_monitor_new (accounts, pins, NULL, NULL);
   self->notifier = pb_notifier_new (self->monitor, G_ACTION_GROUP (self), self->settings);
   g_signal_connect (self->notifier, "activation-token", G_CALLBACK (on_activation_token), self);
+  if (self->dbus_service != NULL)
+    pb_dbus_service_set_monitor (self->dbus_service, self->monitor);
   pb_autostart_follow (self->settings, "popbell");
 
   /* The tray icon, wherever the desktop hosts StatusNotifierItems. Its icons
@@ -390,6 +394,35 @@ pb_application_handle_local_options (GApplication *app,
   return -1;
 }
 
+/* Exported before the name is owned, so that the call which started the
+ * applet by D-Bus activation finds the interface. */
+static gboolean
+pb_application_dbus_register (GApplication     *app,
+                              GDBusConnection  *connection,
+                              const char       *object_path,
+                              GError          **error)
+{
+  PbApplication *self = PB_APPLICATION (app);
+
+  if (!G_APPLICATION_CLASS (pb_application_parent_class)->dbus_register (app, connection,
+                                                                         object_path, error))
+    return FALSE;
+  self->dbus_service = pb_dbus_service_new (connection, object_path, error);
+  return self->dbus_service != NULL;
+}
+
+static void
+pb_application_dbus_unregister (GApplication    *app,
+                                GDBusConnection *connection,
+                                const char      *object_path)
+{
+  PbApplication *self = PB_APPLICATION (app);
+
+  g_clear_object (&self->dbus_service);
+  G_APPLICATION_CLASS (pb_application_parent_class)->dbus_unregister (app, connection,
+                                                                      object_path);
+}
+
 static void
 pb_application_shutdown (GApplication *app)
 {
@@ -400,6 +433,7 @@ pb_application_shutdown (GApplication *app)
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
     gtk_window_destroy (windows->data);
 
+  g_clear_object (&self->dbus_service);
   g_clear_object (&self->tray);
   g_clear_object (&self->notifier);
   g_clear_object (&self->monitor);
@@ -413,6 +447,7 @@ pb_application_dispose (GObject *object)
 {
   PbApplication *self = PB_APPLICATION (object);
 
+  g_clear_object (&self->dbus_service);
   g_clear_object (&self->tray);
   g_clear_object (&self->notifier);
   g_clear_object (&self->monitor);
@@ -444,6 +479,8 @@ pb_application_class_init (PbApplicationClass *klass)
   app_class->before_emit = pb_application_before_emit;
   app_class->handle_local_options = pb_application_handle_local_options;
   app_class->shutdown = pb_application_shutdown;
+  app_class->dbus_register = pb_application_dbus_register;
+  app_class->dbus_unregister = pb_application_dbus_unregister;
 }
 
 static void
