@@ -385,34 +385,6 @@ pb_describe_message_line (const PbMessage *message,
   return max_chars > 0 ? pb_text_clean (line, -1, max_chars) : g_steal_pointer (&line);
 }
 
-const char *
-pb_describe_state_brief (PbAccountState state,
-                         gboolean       checked)
-{
-  switch (state)
-    {
-    case PB_ACCOUNT_STATE_CHECKING:
-      return _("checking…");
-    case PB_ACCOUNT_STATE_FAILING:
-      return _("cannot connect");
-    case PB_ACCOUNT_STATE_NEEDS_PASSWORD:
-    case PB_ACCOUNT_STATE_NO_KEYRING:
-      return _("password needed");
-    case PB_ACCOUNT_STATE_NEEDS_TRUST:
-      return _("certificate not trusted");
-    case PB_ACCOUNT_STATE_KEYRING_LOCKED:
-      return _("keyring locked");
-    case PB_ACCOUNT_STATE_OFFLINE:
-      return _("offline");
-    case PB_ACCOUNT_STATE_IDLE:
-      return checked ? NULL : _("not checked yet");
-    case PB_ACCOUNT_STATE_OK:
-    case PB_ACCOUNT_STATE_DISABLED:
-    default:
-      return NULL;
-    }
-}
-
 char *
 pb_describe_state_full (PbAccountState  state,
                         const GError   *error,

@@ -66,13 +66,6 @@ gboolean  pb_describe_fix            (PbAccountState  state,
                                       const char    **label,
                                       const char    **action_name);
 
-/* A few words for a short list such as the tray's tooltip: "checking…",
- * "cannot connect", "password needed", "offline"…, "not checked yet" for an
- * account that never had a successful check (@checked FALSE) and nothing
- * else to say, or NULL when all is well. */
-const char *pb_describe_state_brief  (PbAccountState  state,
-                                      gboolean        checked);
-
 /* A message as every face shows it: text from the server on one clean line,
  * cut to @max_chars (0: no limit). The sender's name (or address), or
  * "Unknown sender"; the subject, or "(no subject)"; and the line

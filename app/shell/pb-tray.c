@@ -7,9 +7,10 @@
 #include <glib/gi18n.h>
 
 #include "pb-actions.h"
-#include "pb-describe.h"
 #include "pb-dbusmenu-dbus.h"
+#include "pb-describe.h"
 #include "pb-sni-dbus.h"
+#include "pb-status.h"
 #include "pb-text.h"
 #include "pb-tray.h"
 
@@ -47,15 +48,6 @@ enum
   ID_FIRST_ACCOUNT = 1000,          /* one per account, handed out once */
 };
 
-/* What the icon says, from least to most pressing. */
-typedef enum
-{
-  LOOK_NO_MAIL,
-  LOOK_OFFLINE,
-  LOOK_NEW_MAIL,
-  LOOK_ERROR,
-} Look;
-
 typedef struct
 {
   gint32    id;
@@ -79,7 +71,7 @@ struct _PbTray
   PbDbusmenu           *menu;
   gboolean              exported;
 
-  Look                  look;
+  PbStatus              look;
   GPtrArray            *items;          /* MenuItem*, the root's children in order */
   GVariant             *layout;         /* the whole layout, to tell a change */
   guint                 revision;
@@ -113,61 +105,41 @@ menu_item_free (MenuItem *item)
 
 /* ---- What to show -------------------------------------------------------- */
 
-static gboolean
-state_needs_user (PbAccountState state)
-{
-  return state == PB_ACCOUNT_STATE_NEEDS_PASSWORD || state == PB_ACCOUNT_STATE_NEEDS_TRUST ||
-         state == PB_ACCOUNT_STATE_KEYRING_LOCKED || state == PB_ACCOUNT_STATE_NO_KEYRING;
-}
-
-static Look
-compute_look (PbTray *self)
+/* The accounts as pb-status reads them (names borrowed from the monitor). */
+static GArray *
+collect_accounts (PbTray *self)
 {
   GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
-  gboolean needs_user = FALSE;
-  gboolean checking = FALSE;
-  gboolean any_enabled = FALSE;
-  gboolean all_offline = TRUE;
+  GArray *collected = g_array_sized_new (FALSE, FALSE, sizeof (PbStatusAccount), accounts->len);
 
   for (guint i = 0; i < accounts->len; i++)
     {
-      const char *id = pb_account_get_id (g_ptr_array_index (accounts, i));
-      PbAccountState state = pb_monitor_get_state (self->monitor, id);
+      PbAccount *account = g_ptr_array_index (accounts, i);
+      const char *id = pb_account_get_id (account);
+      PbStatusAccount entry = {
+        pb_account_get_display_name (account),
+        pb_monitor_get_state (self->monitor, id),
+        pb_monitor_count_unacknowledged (self->monitor, id),
+        pb_monitor_get_last_success_time (self->monitor, id) != 0,
+      };
 
-      if (state == PB_ACCOUNT_STATE_DISABLED)
-        continue;
-      any_enabled = TRUE;
-      needs_user |= state_needs_user (state);
-      checking |= state == PB_ACCOUNT_STATE_CHECKING;
-      all_offline &= state == PB_ACCOUNT_STATE_OFFLINE;
+      g_array_append_val (collected, entry);
     }
-
-  if (needs_user)
-    return LOOK_ERROR;
-  if (pb_monitor_count_unacknowledged (self->monitor, NULL) > 0)
-    return LOOK_NEW_MAIL;
-  if (any_enabled && all_offline)
-    return LOOK_OFFLINE;
-  /* A check says nothing yet: keep showing what the last one found, so that
-   * the icon does not flicker on every round. New mail is not kept: its
-   * count is known, and zero means the user has read it. */
-  if (checking && (self->look == LOOK_ERROR || self->look == LOOK_OFFLINE))
-    return self->look;
-  return LOOK_NO_MAIL;
+  return collected;
 }
 
 static const char *
-look_icon (Look look)
+look_icon (PbStatus look)
 {
   switch (look)
     {
-    case LOOK_NEW_MAIL:
+    case PB_STATUS_NEW_MAIL:
       return ICON_NEW_MAIL;
-    case LOOK_ERROR:
+    case PB_STATUS_PROBLEM:
       return ICON_ERROR;
-    case LOOK_OFFLINE:
+    case PB_STATUS_OFFLINE:
       return ICON_OFFLINE;
-    case LOOK_NO_MAIL:
+    case PB_STATUS_NO_MAIL:
     default:
       return ICON_NO_MAIL;
     }
@@ -176,53 +148,20 @@ look_icon (Look look)
 /* Passive would hide the item on some hosts, and then there is no way to
  * reach the menu: only the pressing looks ask for attention. */
 static const char *
-look_status (Look look)
+look_status (PbStatus look)
 {
-  return look == LOOK_NEW_MAIL || look == LOOK_ERROR ? "NeedsAttention" : "Active";
+  return look == PB_STATUS_NEW_MAIL || look == PB_STATUS_PROBLEM ? "NeedsAttention" : "Active";
 }
 
-/* One line per enabled account. Some hosts take the body as markup, so
- * names are escaped; the others show plain text, where escaping a name
- * without markup characters changes nothing. */
 static GVariant *
-build_tool_tip (PbTray     *self,
-                const char *icon)
+build_tool_tip (const char *icon,
+                GArray     *accounts)
 {
-  GPtrArray *accounts = pb_monitor_get_accounts (self->monitor);
-  g_autoptr(GString) body = g_string_new (NULL);
-
-  for (guint i = 0; i < accounts->len; i++)
-    {
-      PbAccount *account = g_ptr_array_index (accounts, i);
-      const char *id = pb_account_get_id (account);
-      PbAccountState state = pb_monitor_get_state (self->monitor, id);
-      guint count = pb_monitor_count_unacknowledged (self->monitor, id);
-      gboolean checked = pb_monitor_get_last_success_time (self->monitor, id) != 0;
-      const char *description = pb_describe_state_brief (state, checked);
-      g_autofree char *name = NULL;
-
-      if (state == PB_ACCOUNT_STATE_DISABLED)
-        continue;
-
-      name = g_markup_escape_text (pb_account_get_display_name (account), -1);
-      if (body->len > 0)
-        g_string_append_c (body, '\n');
-      g_string_append_printf (body, "%s: ", name);
-      if (count > 0)
-        g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "%u new", "%u new", count),
-                                count);
-      else if (description == NULL)
-        g_string_append (body, _("no new mail"));
-      if (description != NULL)
-        g_string_append_printf (body, "%s%s", count > 0 ? ", " : "", description);
-    }
-
-  if (body->len == 0)
-    g_string_append (body, _("No accounts"));
+  g_autofree char *body = pb_status_describe ((PbStatusAccount *) accounts->data, accounts->len);
 
   return g_variant_new ("(s@a(iiay)ss)", icon, g_variant_new_array (G_VARIANT_TYPE ("(iiay)"),
                                                                     NULL, 0),
-                        "Popbell", body->str);
+                        "Popbell", body);
 }
 
 /* dbusmenu labels take '_' as a mnemonic marker; text from mail must not. */
@@ -392,7 +331,7 @@ build_items (PbTray *self)
           label = g_strdup_printf (_("Review certificate for %s…"), name);
           action = PB_ACTION_REVIEW_CERTIFICATE;
         }
-      else if (state_needs_user (state))
+      else if (pb_account_state_needs_user (state))
         {
           label = g_strdup_printf (_("Enter password for %s…"), name);
           action = PB_ACTION_ENTER_PASSWORD;
@@ -830,10 +769,12 @@ static void
 update (PbTray *self)
 {
   PbStatusNotifierItem *item = self->item;
-  Look look = compute_look (self);
+  g_autoptr(GArray) accounts = collect_accounts (self);
+  PbStatus look = pb_status_summarize ((PbStatusAccount *) accounts->data, accounts->len,
+                                       self->look);
   const char *icon = look_icon (look);
   const char *status = look_status (look);
-  g_autoptr(GVariant) tool_tip = g_variant_ref_sink (build_tool_tip (self, icon));
+  g_autoptr(GVariant) tool_tip = g_variant_ref_sink (build_tool_tip (icon, accounts));
   GVariant *old_tool_tip = pb_status_notifier_item_get_tool_tip (item);
   gboolean icon_changed = g_strcmp0 (pb_status_notifier_item_get_icon_name (item), icon) != 0;
   gboolean status_changed = g_strcmp0 (pb_status_notifier_item_get_status (item), status) != 0;
