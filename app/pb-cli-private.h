@@ -60,5 +60,11 @@ int pb_cli_run_trust          (GVariantDict *options,
 int pb_cli_run_forget_trust   (const char   *target);
 int pb_cli_run_applet_request (const char   *action,
                                GVariant     *parameter);         /* pb-cli-remote.c */
+/* Follows the running applet over io.github.popbell.Popbell1, printing a line
+ * at the start and at every change of what it shows: with @json waybar's
+ * custom-module object (text, alt, tooltip, class, count), else the unread
+ * count alone (0 too). Before the applet runs it prints the "not running"
+ * line and waits; when the applet quits it prints it again and returns 0. */
+int pb_cli_run_watch          (gboolean      json);              /* pb-cli-watch.c */
 
 G_END_DECLS

@@ -26,7 +26,7 @@ static const GOptionEntry cli_entries[] = {
   { "account", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --check or --check-now: only this account"), N_("ID") },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("With --check, --list-accounts or --discover: print JSON"), NULL },
+    N_("With --check, --list-accounts, --discover or --watch: print JSON"), NULL },
   { "discover", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Show the server the setup wizard would propose for an address (no password, no login)"),
     N_("ADDRESS") },
@@ -75,6 +75,8 @@ static const GOptionEntry cli_entries[] = {
   { "show", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the mail window of the applet"), NULL },
   { "preferences", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the preferences of the applet"), NULL },
   { "quit", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Quit the running applet"), NULL },
+  { "watch", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print a line whenever what the applet shows changes, for status bars"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version"), NULL },
   { NULL }
 };
@@ -127,6 +129,8 @@ on_handle_local_options (GApplication *app,
     return pb_cli_run_applet_request (PB_ACTION_PREFERENCES, NULL);
   if (g_variant_dict_contains (options, "quit"))
     return pb_cli_run_applet_request (PB_ACTION_QUIT, NULL);
+  if (g_variant_dict_contains (options, "watch"))
+    return pb_cli_run_watch (json);
 
   /* No option: the desktop applet (shown, when it runs already). */
   return pb_cli_run_applet_request (NULL, NULL);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The interfaces other programs rely on, against the real popbell-applet
  * with a private Dovecot, a real keyring and a mock notification server:
- * io.github.popbell.Popbell1 driven with gdbus call. */
+ * io.github.popbell.Popbell1 driven with gdbus call, and popbell --watch. */
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <json-glib/json-glib.h>
 
 #include "pb-dovecot.h"
 #include "pb-test-applet.h"
@@ -309,6 +311,391 @@ test_introspection_matches_the_installed_xml (void)
   g_assert_nonnull (g_dbus_node_info_lookup_interface (live_node, "org.gtk.Actions"));
 }
 
+
+/* ---- popbell --watch --json ------------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GPtrArray        *lines;     /* JsonObject*, or char* for plain text */
+  gboolean          json;
+  gboolean          ended;
+} Watcher;
+
+static void read_next_line (Watcher *watcher);
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Watcher *watcher = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (watcher->out, result, NULL,
+                                                                    &error);
+
+  g_assert_no_error (error);
+  if (line == NULL)
+    {
+      watcher->ended = TRUE;
+      return;
+    }
+  g_test_message ("popbell --watch: %s", line);
+  if (watcher->json)
+    {
+      g_autoptr(JsonNode) node = json_from_string (line, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+      g_ptr_array_add (watcher->lines, json_object_ref (json_node_get_object (node)));
+    }
+  else
+    g_ptr_array_add (watcher->lines, g_steal_pointer (&line));
+  read_next_line (watcher);
+}
+
+static void
+read_next_line (Watcher *watcher)
+{
+  g_data_input_stream_read_line_async (watcher->out, G_PRIORITY_DEFAULT, NULL, on_line, watcher);
+}
+
+static Watcher *
+watcher_start (PbTestApplet *e2e,
+               gboolean      json)
+{
+  Watcher *watcher = g_new0 (Watcher, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("PB_POPBELL"), "--watch", json ? "--json" : NULL, NULL };
+
+  watcher->json = json;
+  watcher->lines = json ? g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref)
+                        : g_ptr_array_new_with_free_func (g_free);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  pb_test_applet_set_home (e2e, launcher);
+  watcher->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  watcher->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watcher->process));
+  read_next_line (watcher);
+  return watcher;
+}
+
+static void
+watcher_free (Watcher *watcher)
+{
+  g_subprocess_force_exit (watcher->process);
+  g_subprocess_wait (watcher->process, NULL, NULL);
+  while (!watcher->ended)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (watcher->out);
+  g_object_unref (watcher->process);
+  g_ptr_array_unref (watcher->lines);
+  g_free (watcher);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Watcher, watcher_free)
+
+typedef struct
+{
+  Watcher    *watcher;
+  const char *class_name;
+  gint64      count;
+} LineWait;
+
+static JsonObject *
+last_line (Watcher *watcher)
+{
+  g_assert_cmpuint (watcher->lines->len, >, 0);
+  return g_ptr_array_index (watcher->lines, watcher->lines->len - 1);
+}
+
+static gboolean
+printed (gpointer data)
+{
+  LineWait *wait = data;
+  JsonObject *line;
+
+  if (wait->watcher->lines->len == 0)
+    return FALSE;
+  line = last_line (wait->watcher);
+  return g_str_equal (json_object_get_string_member (line, "class"), wait->class_name) &&
+         json_object_get_int_member (line, "count") == wait->count;
+}
+
+typedef struct
+{
+  Watcher    *watcher;
+  const char *text;
+} PlainWait;
+
+static gboolean
+plain_printed (gpointer data)
+{
+  PlainWait *wait = data;
+  GPtrArray *lines = wait->watcher->lines;
+
+  return lines->len > 0 && g_str_equal (g_ptr_array_index (lines, lines->len - 1), wait->text);
+}
+
+static gboolean
+watcher_ended (gpointer data)
+{
+  return ((Watcher *) data)->ended;
+}
+
+/* What waybar's custom module reads (return-type json): these five members. */
+static void
+assert_waybar_line (JsonObject *line,
+                    const char *text,
+                    const char *class_name,
+                    gint64      count)
+{
+  g_assert_cmpuint (json_object_get_size (line), ==, 5);
+  g_assert_cmpstr (json_object_get_string_member (line, "text"), ==, text);
+  g_assert_cmpstr (json_object_get_string_member (line, "alt"), ==, class_name);
+  g_assert_cmpstr (json_object_get_string_member (line, "class"), ==, class_name);
+  g_assert_cmpint (json_object_get_int_member (line, "count"), ==, count);
+  g_assert_true (json_object_has_member (line, "tooltip"));
+}
+
+static void
+test_watch_follows_the_applet (void)
+{
+  g_autoptr(PbTestApplet) e2e = NULL;
+  g_autoptr(Watcher) watcher = NULL;
+  g_autoptr(Watcher) plain = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  LineWait idle = { NULL, "no-mail", 0 };
+  LineWait one = { NULL, "new-mail", 1 };
+  PlainWait plain_one = { NULL, "1" };
+  JsonObject *line;
+
+  e2e = start_with_account ("watch");
+  pb_test_applet_wait_until (e2e, home_is_checked, NULL, "home has been checked");
+  watcher = watcher_start (e2e, TRUE);
+  plain = watcher_start (e2e, FALSE);
+  idle.watcher = one.watcher = watcher;
+  plain_one.watcher = plain;
+
+  /* At the start: what the applet shows now. */
+  pb_test_applet_wait_until (e2e, printed, &idle, "--watch prints no mail");
+  g_assert_cmpuint (watcher->lines->len, ==, 1);
+  line = last_line (watcher);
+  assert_waybar_line (line, "", "no-mail", 0);
+  g_assert_cmpstr (json_object_get_string_member (line, "tooltip"), ==, "Home: no new mail");
+
+  /* At every change. */
+  deliver ("watch", "From: Alice Example <alice@example.com>\r\n"
+                    "Subject: Lunch\r\n\r\nHello\r\n");
+  reply = gdbus_call_ok ("CheckNow", "home");
+  pb_test_applet_wait_until (e2e, printed, &one, "--watch prints the new mail");
+  line = last_line (watcher);
+  assert_waybar_line (line, "1", "new-mail", 1);
+  g_assert_cmpstr (json_object_get_string_member (line, "tooltip"), ==, "Home: 1 new");
+  /* The count alone, without --json. */
+  pb_test_applet_wait_until (e2e, plain_printed, &plain_one, "--watch prints 1");
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = gdbus_call_ok ("MarkAsRead", "");
+  pb_test_applet_wait_until (e2e, printed, &idle, "--watch prints no mail again");
+  /* Only lines that differ: no-mail, new-mail ("checking…" in between), no-mail. */
+  for (guint i = 1; i < watcher->lines->len; i++)
+    g_assert_false (json_object_equal (g_ptr_array_index (watcher->lines, i - 1),
+                                g_ptr_array_index (watcher->lines, i)));
+
+  /* It ends with the applet, telling the bar that nothing is watched. */
+  pb_test_applet_stop (e2e);
+  pb_test_applet_wait_until (e2e, watcher_ended, watcher, "--watch ends");
+  line = last_line (watcher);
+  assert_waybar_line (line, "", "offline", 0);
+  g_assert_cmpstr (json_object_get_string_member (line, "tooltip"), ==, "Popbell is not running.");
+  g_assert_true (g_subprocess_wait_check (watcher->process, NULL, NULL));
+  pb_test_applet_wait_until (e2e, watcher_ended, plain, "--watch without --json ends");
+  plain_one.text = "0";
+  g_assert_true (plain_printed (&plain_one));
+}
+
+/* A bar starts at login, before Popbell: it waits for the applet. */
+static void
+test_watch_waits_for_the_applet (void)
+{
+  g_autoptr(PbTestApplet) e2e = pb_test_applet_new (pb_test_xvfb_get_display (xvfb));
+  g_autoptr(Watcher) watcher = NULL;
+  LineWait not_running = { NULL, "offline", 0 };
+  LineWait running = { NULL, "no-mail", 0 };
+  JsonObject *line;
+
+  watcher = watcher_start (e2e, TRUE);
+  not_running.watcher = running.watcher = watcher;
+  pb_test_applet_wait_until (e2e, printed, &not_running, "--watch says it is not running");
+  g_assert_cmpuint (watcher->lines->len, ==, 1);
+  g_assert_false (watcher->ended);
+
+  /* No account: the applet opens the wizard and runs. */
+  pb_test_applet_start (e2e);
+  pb_test_applet_wait_until (e2e, printed, &running, "--watch follows the applet");
+  line = last_line (watcher);
+  assert_waybar_line (line, "", "no-mail", 0);
+  g_assert_cmpstr (json_object_get_string_member (line, "tooltip"), ==, "No accounts");
+}
+
+/* ---- The README's snippets for status bars ----------------------------------- */
+
+/* The fenced block of README.md that starts with @first_line. */
+static char *
+readme_block (const char *first_line)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "README.md", NULL);
+  g_autofree char *readme = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *start;
+  const char *end;
+
+  g_file_get_contents (path, &readme, NULL, &error);
+  g_assert_no_error (error);
+  start = strstr (readme, first_line);
+  g_assert_nonnull (start);
+  end = strstr (start, "```");
+  g_assert_nonnull (end);
+  return g_strndup (start, end - start);
+}
+
+/* A folder with "popbell" in it, for commands that say just popbell. */
+static char *
+path_with_popbell (void)
+{
+  g_autofree char *bin = pb_test_mkdtemp ("bin");
+  g_autofree char *link = g_build_filename (bin, "popbell", NULL);
+
+  g_assert_cmpint (symlink (g_getenv ("PB_POPBELL"), link), ==, 0);
+  return g_strconcat (bin, ":", g_getenv ("PATH"), NULL);
+}
+
+typedef struct
+{
+  GDataInputStream *out;
+  GPtrArray        *lines;
+  gboolean          ended;
+} Reader;
+
+static void reader_next (Reader *reader);
+
+static void
+on_reader_line (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Reader *reader = user_data;
+  char *line = g_data_input_stream_read_line_finish_utf8 (reader->out, result, NULL, NULL);
+
+  if (line == NULL)
+    {
+      reader->ended = TRUE;
+      return;
+    }
+  g_test_message ("i3blocks: %s", line);
+  g_ptr_array_add (reader->lines, line);
+  reader_next (reader);
+}
+
+static void
+reader_next (Reader *reader)
+{
+  g_data_input_stream_read_line_async (reader->out, G_PRIORITY_DEFAULT, NULL, on_reader_line,
+                                       reader);
+}
+
+typedef struct
+{
+  Reader     *reader;
+  const char *text;
+} ReaderWait;
+
+static gboolean
+reader_shows (gpointer data)
+{
+  ReaderWait *wait = data;
+
+  return wait->reader->lines->len > 0 &&
+         strstr (g_ptr_array_index (wait->reader->lines, wait->reader->lines->len - 1),
+                 wait->text) != NULL;
+}
+
+/* i3blocks runs the README's block and prints what i3bar would show. */
+static void
+test_i3blocks_shows_the_count (void)
+{
+  g_autoptr(PbTestApplet) e2e = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) i3blocks = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *block = readme_block ("[popbell]\n");
+  g_autofree char *dir = pb_test_mkdtemp ("i3blocks");
+  g_autofree char *config = g_build_filename (dir, "config", NULL);
+  g_autofree char *path = path_with_popbell ();
+  const char *argv[] = { "i3blocks", "-c", config, NULL };
+  Reader reader = { NULL, g_ptr_array_new_with_free_func (g_free) };
+  ReaderWait none = { &reader, "\"full_text\":\"✉ 0\"" };
+  ReaderWait one = { &reader, "\"full_text\":\"✉ 1\"" };
+
+  g_assert_nonnull (strstr (block, "command=popbell --watch\n"));
+  g_file_set_contents (config, block, -1, &error);
+  g_assert_no_error (error);
+
+  e2e = start_with_account ("i3blocks");
+  pb_test_applet_wait_until (e2e, home_is_checked, NULL, "home has been checked");
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  pb_test_applet_set_home (e2e, launcher);
+  g_subprocess_launcher_setenv (launcher, "PATH", path, TRUE);
+  i3blocks = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  reader.out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (i3blocks));
+  reader_next (&reader);
+
+  pb_test_applet_wait_until (e2e, reader_shows, &none, "i3blocks shows no mail");
+  deliver ("i3blocks", "Subject: For the bar\r\n\r\nHello\r\n");
+  reply = gdbus_call_ok ("CheckNow", "home");
+  pb_test_applet_wait_until (e2e, reader_shows, &one, "i3blocks shows the new mail");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = gdbus_call_ok ("MarkAsRead", "");
+  pb_test_applet_wait_until (e2e, reader_shows, &none, "i3blocks shows it read");
+
+  g_subprocess_force_exit (i3blocks);
+  g_subprocess_wait (i3blocks, NULL, NULL);
+  while (!reader.ended)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (reader.out);
+  g_ptr_array_unref (reader.lines);
+}
+
+/* waybar reads the words --watch prints: every alt has an icon. */
+static void
+test_waybar_snippet_names_every_class (void)
+{
+  g_autofree char *block = readme_block ("\"custom/popbell\": {");
+  g_autofree char *document = g_strconcat ("{", block, "}", NULL);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *module;
+  JsonObject *icons;
+  const char *const classes[] = { "new-mail", "no-mail", "problem", "offline" };
+
+  root = json_from_string (document, &error);
+  g_assert_no_error (error);
+  module = json_object_get_object_member (json_node_get_object (root), "custom/popbell");
+  g_assert_cmpstr (json_object_get_string_member (module, "exec"), ==, "popbell --watch --json");
+  g_assert_cmpstr (json_object_get_string_member (module, "return-type"), ==, "json");
+  /* A continuous script: a click must not start another. */
+  g_assert_false (json_object_get_boolean_member (module, "exec-on-event"));
+  icons = json_object_get_object_member (module, "format-icons");
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    g_assert_true (json_object_has_member (icons, classes[i]));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -326,6 +713,12 @@ main (int    argc,
   g_test_add_func ("/pb/interface/dbus/methods-and-changed", test_methods_and_changed);
   g_test_add_func ("/pb/interface/dbus/introspection-matches-the-installed-xml",
                    test_introspection_matches_the_installed_xml);
+  g_test_add_func ("/pb/interface/watch/follows-the-applet-and-ends-with-it",
+                   test_watch_follows_the_applet);
+  g_test_add_func ("/pb/interface/watch/waits-for-the-applet", test_watch_waits_for_the_applet);
+  g_test_add_func ("/pb/interface/i3blocks/shows-the-count", test_i3blocks_shows_the_count);
+  g_test_add_func ("/pb/interface/waybar/snippet-names-every-class",
+                   test_waybar_snippet_names_every_class);
 
   status = g_test_run ();
 
