@@ -47,6 +47,7 @@ static const char panel_config[] =
   "  <property name=\"plugins\" type=\"empty\">\n"
   "    <property name=\"plugin-1\" type=\"string\" value=\"systray\">\n"
   "      <property name=\"square-icons\" type=\"bool\" value=\"true\"/>\n"
+  "      <property name=\"icon-size\" type=\"int\" value=\"32\"/>\n"
   "    </property>\n"
   "  </property>\n"
   "</channel>\n";
@@ -364,6 +365,84 @@ screenshot_when_changed (const char *name,
     }
 }
 
+
+/* Pixels of the badge's red in the panel strip of a screenshot. */
+static guint
+count_badge_red (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) shot = gdk_pixbuf_new_from_file (path, &error);
+  int channels;
+  guint red = 0;
+
+  g_assert_no_error (error);
+  channels = gdk_pixbuf_get_n_channels (shot);
+  for (int y = 0; y < PANEL_HEIGHT; y++)
+    {
+      const guint8 *row = gdk_pixbuf_read_pixels (shot) + y * gdk_pixbuf_get_rowstride (shot);
+
+      for (int x = 0; x < gdk_pixbuf_get_width (shot); x++)
+        {
+          const guint8 *p = row + x * channels;
+
+          if (p[0] > 0xa0 && p[1] < 0x50 && p[2] < 0x60)
+            red++;
+        }
+    }
+  return red;
+}
+
+/* IconPixmap as a host reads it: with a connection of its own, as the
+ * panel has (the tray answers from this process's main loop). */
+static guint
+count_pixmap_red (Desktop    *desktop,
+                  const char *unique_name)
+{
+  g_autoptr(PbTestSniHost) host = pb_test_sni_host_new (g_test_dbus_get_bus_address (desktop->bus),
+                                                        unique_name, "/StatusNotifierItem");
+  g_autoptr(GVariant) properties = pb_test_sni_host_get_all (host);
+  g_autoptr(GVariant) pixmap = g_variant_lookup_value (properties, "IconPixmap",
+                                                       G_VARIANT_TYPE ("a(iiay)"));
+  guint red = 0;
+
+  g_assert_nonnull (pixmap);
+  for (gsize i = 0; i < g_variant_n_children (pixmap); i++)
+    {
+      g_autoptr(GVariant) bytes = NULL;
+      const guint8 *argb;
+      gsize length;
+      int width, height;
+
+      g_variant_get_child (pixmap, i, "(ii@ay)", &width, &height, &bytes);
+      argb = g_variant_get_fixed_array (bytes, &length, 1);
+      g_assert_cmpuint (length, ==, (gsize) width * height * 4);
+      for (gsize p = 0; p < length; p += 4)
+        if (argb[p] == 0xff && argb[p + 1] > 0xa0 && argb[p + 2] < 0x50 && argb[p + 3] < 0x60)
+          red++;
+    }
+  return red;
+}
+
+/* The top left corner of the panel, where the icon is, doubled (nearest
+ * neighbour, so that each pixel stays what the panel drew), for the README:
+ * data/screenshots/tray-badge.png comes from here. */
+static void
+save_badge_crop (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *crop = g_build_filename (dir, "tray-badge.png", NULL);
+  g_autoptr(GSubprocess) convert = NULL;
+  g_autoptr(GError) error = NULL;
+
+  convert = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "convert", path, "-crop",
+                              "96x48+0+0", "+repage", "-filter", "point", "-resize", "200%",
+                              crop, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (convert, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("Screenshot: %s", crop);
+}
+
 /* ---- The test -------------------------------------------------------------- */
 
 static gboolean
@@ -478,6 +557,13 @@ test_panel_shows_the_icon (void)
   }
 
   new_mail = screenshot_when_changed ("tray-panel-new-mail", no_mail);
+
+  /* The count is drawn into the icon: the panel read the pixels and shows
+   * the red badge (nothing red before). */
+  g_assert_cmpuint (count_pixmap_red (&desktop, unique_name), >, 100);
+  g_assert_cmpuint (count_badge_red (no_mail), ==, 0);
+  g_assert_cmpuint (count_badge_red (new_mail), >, 10);
+  save_badge_crop (new_mail);
 
   g_assert_finalize_object (tray);
   g_assert_finalize_object (monitor);

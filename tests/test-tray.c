@@ -1503,6 +1503,106 @@ add (const char *path,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
 }
 
+
+/* ---- The count on the icon (IconPixmap) ------------------------------------ */
+
+/* Popbell's own icons, from the source tree, so that there are pixels. */
+static void
+start_tray_with_icons (Fixture *fixture)
+{
+  g_autofree char *icons = g_test_build_filename (G_TEST_DIST, "..", "data", "icons", NULL);
+
+  if (fixture->monitor == NULL)
+    start_monitor (fixture);
+  fixture->tray = pb_tray_new (fixture->connection, fixture->monitor,
+                               G_ACTION_GROUP (fixture->actions), icons);
+  fixture->host = pb_test_sni_host_new (g_test_dbus_get_bus_address (fixture->bus),
+                                        g_dbus_connection_get_unique_name (fixture->connection),
+                                        ITEM_PATH);
+}
+
+/* Red pixels (the badge's) in the 24 px image of IconPixmap, which must hold
+ * 16, 22, 24, 32 and 48 px squares of ARGB32 in network byte order. */
+static guint
+count_red_in_pixmap (GVariant *properties,
+                     const char *name)
+{
+  g_autoptr(GVariant) pixmap = g_variant_lookup_value (properties, name,
+                                                       G_VARIANT_TYPE ("a(iiay)"));
+  const int sizes[] = { 16, 22, 24, 32, 48 };
+  guint red = 0;
+
+  g_assert_nonnull (pixmap);
+  g_assert_cmpuint (g_variant_n_children (pixmap), ==, G_N_ELEMENTS (sizes));
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr(GVariant) bytes = NULL;
+      const guint8 *argb;
+      gsize length;
+      int width, height;
+
+      g_variant_get_child (pixmap, i, "(ii@ay)", &width, &height, &bytes);
+      g_assert_cmpint (width, ==, sizes[i]);
+      g_assert_cmpint (height, ==, sizes[i]);
+      argb = g_variant_get_fixed_array (bytes, &length, 1);
+      g_assert_cmpuint (length, ==, (gsize) width * height * 4);
+      if (width != 24)
+        continue;
+      for (gsize p = 0; p < length; p += 4)
+        if (argb[p] == 0xff && argb[p + 1] > 0xa0 && argb[p + 2] < 0x50 && argb[p + 3] < 0x60)
+          red++;
+    }
+  return red;
+}
+
+static void
+test_pixmap_count_drawn_and_hidden (Fixture       *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) pb_message_free);
+  g_autoptr(GVariant) properties = NULL;
+  g_autofree char *signals = NULL;
+  const char *name = NULL;
+
+  setup_accounts (fixture);
+  g_ptr_array_add (messages, make_message ("m1", "Ann <ann@example.org>", "One", 1));
+  g_ptr_array_add (messages, make_message ("m2", "Bob <bob@example.org>", "Two", 2));
+  write_state (fixture, "home", messages);
+  start_tray_with_icons (fixture);
+  g_assert_true (pb_tray_get_show_count (fixture->tray));
+
+  /* The count is in the pixels, and there is no name that hosts would draw
+   * instead of them. */
+  properties = pb_test_sni_host_get_all (fixture->host);
+  g_assert_cmpuint (count_red_in_pixmap (properties, "IconPixmap"), >, 20);
+  g_assert_cmpuint (count_red_in_pixmap (properties, "AttentionIconPixmap"), >, 20);
+  g_assert_true (g_variant_lookup (properties, "IconName", "&s", &name));
+  g_assert_cmpstr (name, ==, "");
+  g_assert_true (g_variant_lookup (properties, "AttentionIconName", "&s", &name));
+  g_assert_cmpstr (name, ==, "");
+  g_clear_pointer (&properties, g_variant_unref);
+
+  /* The preference off: the named icon again, and pixels without a badge. */
+  g_free (pb_test_sni_host_take_signals (fixture->host));
+  pb_tray_set_show_count (fixture->tray, FALSE);
+  pb_test_sni_host_sync (fixture->host);
+  signals = pb_test_sni_host_take_signals (fixture->host);
+  g_assert_nonnull (strstr (signals, "NewIcon"));
+  properties = pb_test_sni_host_get_all (fixture->host);
+  g_assert_cmpuint (count_red_in_pixmap (properties, "IconPixmap"), ==, 0);
+  g_assert_true (g_variant_lookup (properties, "IconName", "&s", &name));
+  g_assert_cmpstr (name, ==, "popbell-new-mail-symbolic");
+  g_clear_pointer (&properties, g_variant_unref);
+
+  /* On again, then read: no count to draw, the named icon. */
+  pb_tray_set_show_count (fixture->tray, TRUE);
+  pb_monitor_acknowledge (fixture->monitor, NULL);
+  properties = pb_test_sni_host_get_all (fixture->host);
+  g_assert_cmpuint (count_red_in_pixmap (properties, "IconPixmap"), ==, 0);
+  g_assert_true (g_variant_lookup (properties, "IconName", "&s", &name));
+  g_assert_cmpstr (name, ==, "popbell-no-mail-symbolic");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1534,6 +1634,7 @@ main (int    argc,
   add ("/pb/tray/menu/properties", test_menu_properties);
   add ("/pb/tray/activate/shows-the-window", test_activate_shows_window);
   add ("/pb/tray/activate/secondary-checks-now", test_secondary_activate_checks_now);
+  add ("/pb/tray/pixmap/count-drawn-and-hidden", test_pixmap_count_drawn_and_hidden);
 
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 #include "pb-status.h"
 #include "pb-text.h"
 #include "pb-tray.h"
+#include "pb-tray-badge.h"
 
 #define WATCHER_NAME      "org.kde.StatusNotifierWatcher"
 #define WATCHER_PATH      "/StatusNotifierWatcher"
@@ -78,6 +79,10 @@ struct _PbTray
   GHashTable           *account_ids;    /* account ID → menu item ID */
   gint32                next_account_id;
 
+  gboolean              show_count;     /* the count drawn on the icon */
+  char                 *pixmap_key;     /* what pixmap shows: "<icon> <count>" */
+  GVariant             *pixmap;
+
   guint                 watch_id;
   GCancellable         *register_cancellable;
   gboolean              registered;
@@ -87,6 +92,7 @@ enum
 {
   PROP_0,
   PROP_REGISTERED,
+  PROP_SHOW_COUNT,
   N_PROPS
 };
 
@@ -762,6 +768,31 @@ on_scroll (PbStatusNotifierItem  *item,
   return TRUE;
 }
 
+/* The pixels of @icon with @count drawn on it (0: none), rendered again
+ * only when one of them changed. */
+static GVariant *
+icon_pixmap (PbTray     *self,
+             const char *icon,
+             guint       count)
+{
+  g_autofree char *key = g_strdup_printf ("%s %u", icon, MIN (count, 100u));
+  g_autofree char *file = g_strconcat (icon, ".svg", NULL);
+  g_autofree char *path = NULL;
+
+  if (g_strcmp0 (key, self->pixmap_key) == 0)
+    return self->pixmap;
+
+  g_clear_pointer (&self->pixmap, g_variant_unref);
+  g_free (self->pixmap_key);
+  self->pixmap_key = g_steal_pointer (&key);
+  if (self->icon_theme_path != NULL)
+    path = g_build_filename (self->icon_theme_path, "hicolor", "symbolic", "apps", file, NULL);
+  self->pixmap = g_variant_ref_sink (path != NULL
+                                     ? pb_tray_badge_render (path, count)
+                                     : g_variant_new_array (G_VARIANT_TYPE ("(iiay)"), NULL, 0));
+  return self->pixmap;
+}
+
 /* Hosts read properties again only when told by a New* signal, and redraw
  * on NewIcon: so the icon itself changes with the state, and each signal
  * goes out only for a real change. */
@@ -774,9 +805,18 @@ update (PbTray *self)
                                        self->look);
   const char *icon = look_icon (look);
   const char *status = look_status (look);
+  guint count = self->show_count ? pb_monitor_count_unacknowledged (self->monitor, NULL) : 0;
+  GVariant *pixmap = icon_pixmap (self, icon, count);
+  /* Every host we know (Plasma, xfce4-panel, waybar, the GNOME extension)
+   * draws IconName when there is one and the pixels only without: no name
+   * while the pixels carry the count. */
+  const char *icon_name = count > 0 && g_variant_n_children (pixmap) > 0 ? "" : icon;
   g_autoptr(GVariant) tool_tip = g_variant_ref_sink (build_tool_tip (icon, accounts));
   GVariant *old_tool_tip = pb_status_notifier_item_get_tool_tip (item);
-  gboolean icon_changed = g_strcmp0 (pb_status_notifier_item_get_icon_name (item), icon) != 0;
+  GVariant *old_pixmap = pb_status_notifier_item_get_icon_pixmap (item);
+  gboolean icon_changed =
+    g_strcmp0 (pb_status_notifier_item_get_icon_name (item), icon_name) != 0 ||
+    old_pixmap == NULL || !g_variant_equal (old_pixmap, pixmap);
   gboolean status_changed = g_strcmp0 (pb_status_notifier_item_get_status (item), status) != 0;
   gboolean tool_tip_changed = old_tool_tip == NULL || !g_variant_equal (old_tool_tip, tool_tip);
 
@@ -786,8 +826,10 @@ update (PbTray *self)
     {
       /* Hosts that ignore Status show AttentionIconName when it is set: the
        * same icon in both keeps them right. */
-      pb_status_notifier_item_set_icon_name (item, icon);
-      pb_status_notifier_item_set_attention_icon_name (item, icon);
+      pb_status_notifier_item_set_icon_name (item, icon_name);
+      pb_status_notifier_item_set_attention_icon_name (item, icon_name);
+      pb_status_notifier_item_set_icon_pixmap (item, pixmap);
+      pb_status_notifier_item_set_attention_icon_pixmap (item, pixmap);
       pb_status_notifier_item_emit_new_icon (item);
       pb_status_notifier_item_emit_new_attention_icon (item);
     }
@@ -926,6 +968,7 @@ pb_tray_dispose (GObject *object)
   g_clear_object (&self->connection);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->layout, g_variant_unref);
+  g_clear_pointer (&self->pixmap, g_variant_unref);
 
   G_OBJECT_CLASS (pb_tray_parent_class)->dispose (object);
 }
@@ -936,6 +979,7 @@ pb_tray_finalize (GObject *object)
   PbTray *self = PB_TRAY (object);
 
   g_free (self->icon_theme_path);
+  g_free (self->pixmap_key);
   g_hash_table_unref (self->account_ids);
 
   G_OBJECT_CLASS (pb_tray_parent_class)->finalize (object);
@@ -954,6 +998,27 @@ pb_tray_get_property (GObject    *object,
     case PROP_REGISTERED:
       g_value_set_boolean (value, self->registered);
       break;
+    case PROP_SHOW_COUNT:
+      g_value_set_boolean (value, self->show_count);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_tray_set_property (GObject      *object,
+                      guint         prop_id,
+                      const GValue *value,
+                      GParamSpec   *pspec)
+{
+  PbTray *self = PB_TRAY (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_COUNT:
+      pb_tray_set_show_count (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -967,10 +1032,14 @@ pb_tray_class_init (PbTrayClass *klass)
   object_class->dispose = pb_tray_dispose;
   object_class->finalize = pb_tray_finalize;
   object_class->get_property = pb_tray_get_property;
+  object_class->set_property = pb_tray_set_property;
 
   properties[PROP_REGISTERED] =
     g_param_spec_boolean ("registered", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SHOW_COUNT] =
+    g_param_spec_boolean ("show-count", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -979,6 +1048,7 @@ pb_tray_init (PbTray *self)
 {
   self->account_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->next_account_id = ID_FIRST_ACCOUNT;
+  self->show_count = TRUE;
 }
 
 static void
@@ -1093,6 +1163,29 @@ pb_tray_get_registered (PbTray *self)
 {
   g_return_val_if_fail (PB_IS_TRAY (self), FALSE);
   return self->registered;
+}
+
+gboolean
+pb_tray_get_show_count (PbTray *self)
+{
+  g_return_val_if_fail (PB_IS_TRAY (self), FALSE);
+  return self->show_count;
+}
+
+void
+pb_tray_set_show_count (PbTray   *self,
+                        gboolean  show_count)
+{
+  g_return_if_fail (PB_IS_TRAY (self));
+
+  show_count = !!show_count;
+  if (self->show_count == show_count)
+    return;
+  self->show_count = show_count;
+  /* Not during construction: the item is set up after the properties. */
+  if (self->item != NULL)
+    update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_COUNT]);
 }
 
 const char *

@@ -25,6 +25,12 @@ PbTray     *pb_tray_new                (GDBusConnection *connection,
                                         const char      *icon_theme_path);
 /* TRUE while registered with a watcher (property "registered", notified). */
 gboolean    pb_tray_get_registered     (PbTray          *self);
+/* The count of new messages drawn on the icon (IconPixmap), as the
+ * application's PB_SETTINGS_SHOW_COUNT says; property "show-count",
+ * TRUE by default. */
+gboolean    pb_tray_get_show_count     (PbTray          *self);
+void        pb_tray_set_show_count     (PbTray          *self,
+                                        gboolean         show_count);
 /* The object path of the item, for tests. */
 const char *pb_tray_get_object_path    (PbTray          *self);
 
