@@ -258,7 +258,7 @@ fixture_teardown (Fixture       *fixture,
   g_autofree char *state = g_build_filename (g_get_user_state_dir (), "popbell", NULL);
   const char *keys[] = {
     PB_SETTINGS_NOTIFY_NEW_MAIL, PB_SETTINGS_NOTIFY_ERRORS, PB_SETTINGS_PRIVACY,
-    PB_SETTINGS_MAIL_CLIENT, PB_SETTINGS_START_AT_LOGIN,
+    PB_SETTINGS_MAIL_CLIENT, PB_SETTINGS_START_AT_LOGIN, PB_SETTINGS_SHOW_COUNT,
   };
 
   if (fixture->window != NULL)
@@ -313,6 +313,7 @@ test_switches_change_settings (Fixture       *fixture,
     { "Notify about new mail", PB_SETTINGS_NOTIFY_NEW_MAIL },
     { "Notify about problems", PB_SETTINGS_NOTIFY_ERRORS },
     { "Hide senders and subjects", PB_SETTINGS_PRIVACY },
+    { "Show the count on the tray icon", PB_SETTINGS_SHOW_COUNT },
     { "Start at login", PB_SETTINGS_START_AT_LOGIN },
   };
 

@@ -312,6 +312,8 @@ pb_application_startup (GApplication *app)
 
       self->tray = pb_tray_new (g_application_get_dbus_connection (app), self->monitor,
                                 G_ACTION_GROUP (self), icon_dir ? icon_dir : installed);
+      g_settings_bind (self->settings, PB_SETTINGS_SHOW_COUNT, self->tray, "show-count",
+                       G_SETTINGS_BIND_GET);
     }
 
   /* A background applet: no window keeps it alive, only the user's quit. */

@@ -27,6 +27,7 @@ struct _PbPreferencesWindow
   GtkWidget      *notify_new_mail_switch;
   GtkWidget      *notify_errors_switch;
   GtkWidget      *privacy_switch;
+  GtkWidget      *show_count_switch;
   GtkWidget      *start_at_login_switch;
   GtkCheckButton *system_client_radio;
   GtkCheckButton *command_client_radio;
@@ -999,6 +1000,7 @@ pb_preferences_window_class_init (PbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, notify_new_mail_switch);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, notify_errors_switch);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, privacy_switch);
+  gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, show_count_switch);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, start_at_login_switch);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, system_client_radio);
   gtk_widget_class_bind_template_child (widget_class, PbPreferencesWindow, command_client_radio);
@@ -1037,6 +1039,8 @@ pb_preferences_window_new (GtkApplication *application,
   g_settings_bind (settings, PB_SETTINGS_NOTIFY_ERRORS, self->notify_errors_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, PB_SETTINGS_PRIVACY, self->privacy_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, PB_SETTINGS_SHOW_COUNT, self->show_count_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, PB_SETTINGS_START_AT_LOGIN, self->start_at_login_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
