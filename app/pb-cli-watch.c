@@ -104,8 +104,9 @@ refresh (Watch *watch)
   for (gsize i = 0; i < g_variant_n_children (list); i++)
     {
       g_autoptr(GVariant) dict = g_variant_get_child_value (list, i);
-      PbStatusAccount account = { NULL, PB_ACCOUNT_STATE_IDLE, 0 };
+      PbStatusAccount account = { NULL, PB_ACCOUNT_STATE_IDLE, 0, FALSE };
       const char *state = NULL;
+      gint64 last_check = 0;
 
       if (!g_variant_lookup (dict, "name", "&s", &account.name))
         g_variant_lookup (dict, "id", "&s", &account.name);
@@ -114,6 +115,8 @@ refresh (Watch *watch)
       if (g_variant_lookup (dict, "state", "&s", &state))
         pb_account_state_from_string (state, &account.state);
       g_variant_lookup (dict, "unread", "u", &account.unread);
+      g_variant_lookup (dict, "last-check", "x", &last_check);
+      account.checked = last_check != 0;
       count += account.unread;
       g_array_append_val (accounts, account);
     }
