@@ -1148,6 +1148,7 @@ test_menu_layout_no_mail (Fixture       *fixture,
 
   menu = describe_menu (fixture, &revision);
   g_assert_cmpstr (menu, ==,
+                   "12 Show new mail\n"
                    "1 Check now\n"
                    "2 ---\n"
                    "3 No new mail (disabled)\n"
@@ -1194,6 +1195,7 @@ test_menu_layout_messages (Fixture       *fixture,
 
   menu = describe_menu (fixture, &revision);
   g_assert_cmpstr (menu, ==,
+                   "12 Show new mail\n"
                    "1 Check now\n"
                    "2 ---\n"
                    "100 Late — Newest\n"
@@ -1242,6 +1244,7 @@ test_menu_layout_messages (Fixture       *fixture,
     g_assert_cmpstr (signals, ==, expected);
   }
   g_assert_cmpstr (after, ==,
+                   "12 Show new mail\n"
                    "1 Check now\n"
                    "2 ---\n"
                    "100 Late — Newest\n"
@@ -1276,6 +1279,7 @@ test_menu_accounts_needing_attention (Fixture       *fixture,
 
   menu = describe_menu (fixture, &revision);
   g_assert_cmpstr (menu, ==,
+                   "12 Show new mail\n"
                    "1 Check now\n"
                    "2 ---\n"
                    "3 No new mail (disabled)\n"
@@ -1303,9 +1307,9 @@ test_menu_events_run_actions (Fixture       *fixture,
   g_autofree char *activations = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
-  static const gint32 ids[] = { 1, 100, 6, 7, 10, 11 };
-  static const char expected[] = "check-now ''|open-mail-client|mark-read ''|open-mail-client|"
-                                 "preferences|quit";
+  static const gint32 ids[] = { 12, 1, 100, 6, 7, 10, 11 };
+  static const char expected[] = "show-window|check-now ''|open-mail-client|mark-read ''|"
+                                 "open-mail-client|preferences|quit";
 
   setup_accounts (fixture);
   g_ptr_array_add (messages, make_message ("m1", "Ann <ann@example.org>", "One", 1));

@@ -45,6 +45,7 @@ enum
   ID_SEPARATOR_END,
   ID_PREFERENCES,
   ID_QUIT,
+  ID_SHOW_WINDOW,
   ID_FIRST_MESSAGE = 100,           /* one per place in the list, up to MAX_MESSAGES */
   ID_FIRST_ACCOUNT = 1000,          /* one per account, handed out once */
 };
@@ -279,6 +280,8 @@ build_items (PbTray *self)
   guint order = 0;
   gboolean first_account = TRUE;
 
+  /* What a left click does too, for hosts that open the menu on any click. */
+  add_item (items, ID_SHOW_WINDOW, _("Show new mail"), TRUE, PB_ACTION_SHOW_WINDOW, NULL);
   add_item (items, ID_CHECK_NOW, _("Check now"), TRUE, PB_ACTION_CHECK_NOW, "");
   add_separator (items, ID_SEPARATOR_MESSAGES);
 
