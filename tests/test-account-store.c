@@ -386,6 +386,74 @@ test_store_reads_hand_written_file (Fixture       *fixture,
   g_assert_cmpuint (pb_account_get_interval (account), ==, PB_MIN_INTERVAL_MINUTES);
 }
 
+/* The notification settings: written only when they differ from the
+ * defaults, read back as written, and a wrong value skips the account as
+ * any other wrong value does. */
+static void
+test_store_notification_settings (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(PbAccountStore) store = pb_account_store_new (fixture->path);
+  g_autoptr(PbAccountStore) again = NULL;
+  g_autoptr(PbAccount) quiet = pb_account_new ("quiet");
+  g_autoptr(PbAccount) plain = pb_account_new ("plain");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *plain_group = NULL;
+  PbAccount *account;
+
+  g_assert_true (pb_account_get_notify_new_mail (plain));
+  g_assert_cmpstr (pb_account_get_sound (plain), ==, PB_ACCOUNT_SOUND_DEFAULT);
+  g_assert_true (pb_account_get_notify_problems (plain));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      PbAccount *each = i == 0 ? quiet : plain;
+
+      pb_account_set_host (each, "pop.example.org");
+      pb_account_set_user (each, "me");
+    }
+  pb_account_set_notify_new_mail (quiet, FALSE);
+  pb_account_set_sound (quiet, PB_ACCOUNT_SOUND_NONE);
+  pb_account_set_notify_problems (quiet, FALSE);
+  pb_account_store_add (store, quiet, &error);
+  g_assert_no_error (error);
+  pb_account_store_add (store, plain, &error);
+  g_assert_no_error (error);
+  pb_account_store_save (store, &error);
+  g_assert_no_error (error);
+
+  contents = read_file (fixture->path);
+  g_assert_nonnull (strstr (contents, "notify-new-mail=false\n"));
+  g_assert_nonnull (strstr (contents, "sound=none\n"));
+  g_assert_nonnull (strstr (contents, "notify-problems=false\n"));
+  plain_group = g_strdup (strstr (contents, "[plain]"));
+  g_assert_nonnull (plain_group);
+  g_assert_null (strstr (plain_group, "notify-"));
+  g_assert_null (strstr (plain_group, "sound"));
+
+  again = load_store (fixture->path);
+  account = pb_account_store_lookup (again, "quiet");
+  g_assert_true (pb_account_equal (account, quiet));
+  g_assert_false (pb_account_get_notify_new_mail (account));
+  g_assert_cmpstr (pb_account_get_sound (account), ==, PB_ACCOUNT_SOUND_NONE);
+  g_assert_false (pb_account_get_notify_problems (account));
+  g_assert_true (pb_account_equal (pb_account_store_lookup (again, "plain"), plain));
+  g_clear_object (&again);
+
+  write_file (fixture->path,
+              "[loud]\nhost=a.example\nuser=u\nsound=message-new-instant\nnotify-new-mail=1\n"
+              "[bad-sound]\nhost=a.example\nuser=u\nsound=../../x.oga\n"
+              "[bad-switch]\nhost=a.example\nuser=u\nnotify-problems=maybe\n");
+  again = load_store (fixture->path);
+  account = pb_account_store_lookup (again, "loud");
+  g_assert_nonnull (account);
+  g_assert_cmpstr (pb_account_get_sound (account), ==, "message-new-instant");
+  g_assert_true (pb_account_get_notify_new_mail (account));
+  g_assert_null (pb_account_store_lookup (again, "bad-sound"));
+  g_assert_null (pb_account_store_lookup (again, "bad-switch"));
+}
+
 static void
 test_store_add_duplicate (Fixture       *fixture,
                           gconstpointer  data)
@@ -812,6 +880,7 @@ main (int argc, char **argv)
                    test_store_default_path);
   ADD_FIXTURE_TEST ("/pb/account-store/missing-file-is-empty", test_store_missing_file);
   ADD_FIXTURE_TEST ("/pb/account-store/round-trip-keeps-all-fields", test_store_round_trip);
+  ADD_FIXTURE_TEST ("/pb/account-store/notification-settings", test_store_notification_settings);
   ADD_FIXTURE_TEST ("/pb/account-store/reads-hand-written-file",
                     test_store_reads_hand_written_file);
   ADD_FIXTURE_TEST ("/pb/account-store/add-duplicate-exists", test_store_add_duplicate);

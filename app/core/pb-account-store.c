@@ -19,6 +19,9 @@
 #define KEY_INTERVAL "interval"
 #define KEY_CA_FILE  "ca-file"
 #define KEY_OAUTH2_PROVIDER "oauth2-provider"
+#define KEY_NOTIFY_NEW_MAIL "notify-new-mail"
+#define KEY_SOUND           "sound"
+#define KEY_NOTIFY_PROBLEMS "notify-problems"
 
 struct _PbAccountStore
 {
@@ -269,6 +272,21 @@ read_optional_unsigned (GKeyFile   *key_file,
   return TRUE;
 }
 
+/* "true"/"1" or "false"/"0", as people write them by hand; FALSE for anything else. */
+static gboolean
+parse_boolean (char     *text,
+               gboolean *out)
+{
+  g_strstrip (text);
+  if (g_ascii_strcasecmp (text, "true") == 0 || g_str_equal (text, "1"))
+    *out = TRUE;
+  else if (g_ascii_strcasecmp (text, "false") == 0 || g_str_equal (text, "0"))
+    *out = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* NULL (with a g_debug saying why) for a group that is not a usable account. */
 static PbAccount *
 account_from_group (GKeyFile   *key_file,
@@ -282,6 +300,10 @@ account_from_group (GKeyFile   *key_file,
   g_autofree char *enabled_text = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *oauth2_provider = NULL;
+  g_autofree char *notify_new_mail_text = NULL;
+  g_autofree char *sound = NULL;
+  g_autofree char *notify_problems_text = NULL;
+  gboolean notify_new_mail = TRUE, notify_problems = TRUE;
   PbSecurity security = PB_SECURITY_TLS;
   gboolean has_port, has_interval;
   guint64 port = 0, interval = PB_DEFAULT_INTERVAL_MINUTES;
@@ -299,6 +321,9 @@ account_from_group (GKeyFile   *key_file,
       !read_optional_string (key_file, group, KEY_ENABLED, &enabled_text) ||
       !read_optional_string (key_file, group, KEY_CA_FILE, &ca_file) ||
       !read_optional_string (key_file, group, KEY_OAUTH2_PROVIDER, &oauth2_provider) ||
+      !read_optional_string (key_file, group, KEY_NOTIFY_NEW_MAIL, &notify_new_mail_text) ||
+      !read_optional_string (key_file, group, KEY_SOUND, &sound) ||
+      !read_optional_string (key_file, group, KEY_NOTIFY_PROBLEMS, &notify_problems_text) ||
       !read_optional_unsigned (key_file, group, KEY_PORT, G_MAXUINT16, &has_port, &port) ||
       !read_optional_unsigned (key_file, group, KEY_INTERVAL, G_MAXUINT, &has_interval,
                                &interval))
@@ -327,21 +352,30 @@ account_from_group (GKeyFile   *key_file,
       g_debug ("Skipping [%s]: “%s” is not a provider name", group, oauth2_provider);
       return NULL;
     }
+  if ((notify_new_mail_text != NULL && !parse_boolean (notify_new_mail_text, &notify_new_mail)) ||
+      (notify_problems_text != NULL && !parse_boolean (notify_problems_text, &notify_problems)))
+    {
+      g_debug ("Skipping [%s]: a notification setting is neither true nor false", group);
+      return NULL;
+    }
+  if (sound != NULL && !pb_account_sound_is_valid (g_strstrip (sound)))
+    {
+      g_debug ("Skipping [%s]: “%s” is not a sound name", group, sound);
+      return NULL;
+    }
 
   account = pb_account_new (group);
 
   if (enabled_text != NULL)
     {
-      g_strstrip (enabled_text);
-      if (g_ascii_strcasecmp (enabled_text, "true") == 0 || g_str_equal (enabled_text, "1"))
-        pb_account_set_enabled (account, TRUE);
-      else if (g_ascii_strcasecmp (enabled_text, "false") == 0 || g_str_equal (enabled_text, "0"))
-        pb_account_set_enabled (account, FALSE);
-      else
+      gboolean enabled;
+
+      if (!parse_boolean (enabled_text, &enabled))
         {
           g_debug ("Skipping [%s]: enabled is neither true nor false", group);
           return NULL;
         }
+      pb_account_set_enabled (account, enabled);
     }
 
   pb_account_set_display_name (account, name);
@@ -352,6 +386,9 @@ account_from_group (GKeyFile   *key_file,
   pb_account_set_interval (account, (guint) interval);
   pb_account_set_ca_file (account, ca_file);
   pb_account_set_oauth2_provider (account, oauth2_provider);
+  pb_account_set_notify_new_mail (account, notify_new_mail);
+  pb_account_set_sound (account, sound);
+  pb_account_set_notify_problems (account, notify_problems);
 
   return g_steal_pointer (&account);
 }
@@ -396,6 +433,19 @@ write_account (GKeyFile  *key_file,
                            pb_account_get_oauth2_provider (account));
   else
     g_key_file_remove_key (key_file, id, KEY_OAUTH2_PROVIDER, NULL);
+  /* Written only when they differ from the defaults, which may change. */
+  if (!pb_account_get_notify_new_mail (account))
+    g_key_file_set_boolean (key_file, id, KEY_NOTIFY_NEW_MAIL, FALSE);
+  else
+    g_key_file_remove_key (key_file, id, KEY_NOTIFY_NEW_MAIL, NULL);
+  if (g_strcmp0 (pb_account_get_sound (account), PB_ACCOUNT_SOUND_DEFAULT) != 0)
+    g_key_file_set_string (key_file, id, KEY_SOUND, pb_account_get_sound (account));
+  else
+    g_key_file_remove_key (key_file, id, KEY_SOUND, NULL);
+  if (!pb_account_get_notify_problems (account))
+    g_key_file_set_boolean (key_file, id, KEY_NOTIFY_PROBLEMS, FALSE);
+  else
+    g_key_file_remove_key (key_file, id, KEY_NOTIFY_PROBLEMS, NULL);
 }
 
 static void

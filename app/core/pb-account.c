@@ -23,6 +23,9 @@ struct _PbAccount
   guint       interval;
   char       *ca_file;
   char       *oauth2_provider; /* NULL: signs in with a password */
+  gboolean    notify_new_mail;
+  char       *sound;        /* a sound theme name, or PB_ACCOUNT_SOUND_NONE */
+  gboolean    notify_problems;
 };
 
 enum
@@ -38,6 +41,9 @@ enum
   PROP_INTERVAL,
   PROP_CA_FILE,
   PROP_OAUTH2_PROVIDER,
+  PROP_NOTIFY_NEW_MAIL,
+  PROP_SOUND,
+  PROP_NOTIFY_PROBLEMS,
   N_PROPS
 };
 
@@ -256,6 +262,7 @@ pb_account_finalize (GObject *object)
   g_clear_pointer (&self->user, g_free);
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->oauth2_provider, g_free);
+  g_clear_pointer (&self->sound, g_free);
 
   G_OBJECT_CLASS (pb_account_parent_class)->finalize (object);
 }
@@ -300,6 +307,15 @@ pb_account_get_property (GObject    *object,
       break;
     case PROP_OAUTH2_PROVIDER:
       g_value_set_string (value, self->oauth2_provider);
+      break;
+    case PROP_NOTIFY_NEW_MAIL:
+      g_value_set_boolean (value, self->notify_new_mail);
+      break;
+    case PROP_SOUND:
+      g_value_set_string (value, self->sound);
+      break;
+    case PROP_NOTIFY_PROBLEMS:
+      g_value_set_boolean (value, self->notify_problems);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -346,6 +362,15 @@ pb_account_set_property (GObject      *object,
     case PROP_OAUTH2_PROVIDER:
       pb_account_set_oauth2_provider (self, g_value_get_string (value));
       break;
+    case PROP_NOTIFY_NEW_MAIL:
+      pb_account_set_notify_new_mail (self, g_value_get_boolean (value));
+      break;
+    case PROP_SOUND:
+      pb_account_set_sound (self, g_value_get_string (value));
+      break;
+    case PROP_NOTIFY_PROBLEMS:
+      pb_account_set_notify_problems (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -387,6 +412,12 @@ pb_account_class_init (PbAccountClass *klass)
   /* The OAuth2 provider to sign in with instead of a password, or NULL. */
   properties[PROP_OAUTH2_PROVIDER] =
     g_param_spec_string ("oauth2-provider", NULL, NULL, NULL, flags);
+  properties[PROP_NOTIFY_NEW_MAIL] =
+    g_param_spec_boolean ("notify-new-mail", NULL, NULL, TRUE, flags);
+  properties[PROP_SOUND] =
+    g_param_spec_string ("sound", NULL, NULL, PB_ACCOUNT_SOUND_DEFAULT, flags);
+  properties[PROP_NOTIFY_PROBLEMS] =
+    g_param_spec_boolean ("notify-problems", NULL, NULL, TRUE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -397,6 +428,9 @@ pb_account_init (PbAccount *self)
   self->security = PB_SECURITY_TLS;
   self->enabled = TRUE;
   self->interval = PB_DEFAULT_INTERVAL_MINUTES;
+  self->notify_new_mail = TRUE;
+  self->sound = g_strdup (PB_ACCOUNT_SOUND_DEFAULT);
+  self->notify_problems = TRUE;
 }
 
 PbAccount *
@@ -582,6 +616,81 @@ pb_account_set_ca_file (PbAccount  *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CA_FILE]);
 }
 
+gboolean
+pb_account_get_notify_new_mail (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), TRUE);
+
+  return self->notify_new_mail;
+}
+
+void
+pb_account_set_notify_new_mail (PbAccount *self,
+                                gboolean   notify)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  notify = !!notify;
+  if (self->notify_new_mail == notify)
+    return;
+  self->notify_new_mail = notify;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFY_NEW_MAIL]);
+}
+
+gboolean
+pb_account_sound_is_valid (const char *sound)
+{
+  if (sound == NULL || *sound == '\0' || strlen (sound) > 64)
+    return FALSE;
+  /* Sound theme names: lower-case words joined by '-'. */
+  for (const char *p = sound; *p != '\0'; p++)
+    if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+const char *
+pb_account_get_sound (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), PB_ACCOUNT_SOUND_NONE);
+
+  return self->sound;
+}
+
+void
+pb_account_set_sound (PbAccount  *self,
+                      const char *sound)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  if (sound == NULL)
+    sound = PB_ACCOUNT_SOUND_DEFAULT;
+  g_return_if_fail (pb_account_sound_is_valid (sound));
+  if (replace_string (&self->sound, sound))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOUND]);
+}
+
+gboolean
+pb_account_get_notify_problems (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), TRUE);
+
+  return self->notify_problems;
+}
+
+void
+pb_account_set_notify_problems (PbAccount *self,
+                                gboolean   notify)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+
+  notify = !!notify;
+  if (self->notify_problems == notify)
+    return;
+  self->notify_problems = notify;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFY_PROBLEMS]);
+}
+
 PbAccount *
 pb_account_copy (PbAccount  *account,
                  const char *id)
@@ -600,6 +709,10 @@ pb_account_copy (PbAccount  *account,
   copy->interval = account->interval;
   copy->ca_file = g_strdup (account->ca_file);
   copy->oauth2_provider = g_strdup (account->oauth2_provider);
+  copy->notify_new_mail = account->notify_new_mail;
+  g_free (copy->sound);
+  copy->sound = g_strdup (account->sound);
+  copy->notify_problems = account->notify_problems;
   return copy;
 }
 
@@ -618,7 +731,10 @@ pb_account_equal (PbAccount *a,
          a->enabled == b->enabled &&
          a->interval == b->interval &&
          g_strcmp0 (a->ca_file, b->ca_file) == 0 &&
-         g_strcmp0 (a->oauth2_provider, b->oauth2_provider) == 0;
+         g_strcmp0 (a->oauth2_provider, b->oauth2_provider) == 0 &&
+         a->notify_new_mail == b->notify_new_mail &&
+         g_strcmp0 (a->sound, b->sound) == 0 &&
+         a->notify_problems == b->notify_problems;
 }
 
 gboolean

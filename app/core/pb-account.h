@@ -91,4 +91,24 @@ void         pb_account_set_oauth2_provider (PbAccount  *self,
 /* A provider name is 1-64 characters of [A-Za-z0-9._-], not starting with '.'. */
 gboolean     pb_oauth2_provider_id_is_valid (const char *id);
 
+/* How the account's news are told. New mail: a notification or not, and the
+ * sound it asks the notification server to play (the "sound-name" hint: a
+ * name from the freedesktop sound theme, PB_ACCOUNT_SOUND_DEFAULT unless
+ * set, or PB_ACCOUNT_SOUND_NONE for silence). Problems (a password, a
+ * certificate, a server that can't be reached): a notification or not; the
+ * tray and the mail window show them either way. */
+#define PB_ACCOUNT_SOUND_DEFAULT "message-new-email"
+#define PB_ACCOUNT_SOUND_NONE    "none"
+/* Lower-case letters, digits and '-', 1-64 of them, as sound theme names are. */
+gboolean     pb_account_sound_is_valid      (const char *sound);
+gboolean     pb_account_get_notify_new_mail (PbAccount  *self);
+void         pb_account_set_notify_new_mail (PbAccount  *self,
+                                             gboolean    notify);
+const char  *pb_account_get_sound           (PbAccount  *self);
+void         pb_account_set_sound           (PbAccount  *self,
+                                             const char *sound); /* NULL: the default */
+gboolean     pb_account_get_notify_problems (PbAccount  *self);
+void         pb_account_set_notify_problems (PbAccount  *self,
+                                             gboolean    notify);
+
 G_END_DECLS
