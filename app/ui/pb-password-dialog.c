@@ -109,7 +109,7 @@ on_stored (GObject      *source,
   PbPasswordDialog *self = data->dialog;
   g_autoptr(GError) error = NULL;
 
-  if (pb_secret_store_finish (result, &error))
+  if (pb_account_admin_set_password_finish (PB_ACCOUNT_ADMIN (source), result, &error))
     {
       pb_monitor_resume (data->monitor, data->account_id);
       if (self->cancellable != NULL)
@@ -135,9 +135,8 @@ on_stored (GObject      *source,
     }
   else
     {
-      g_autofree char *text = g_strdup_printf (_("Could not store the password in the keyring: %s"),
-                                               error->message);
-      show_problem (self, text);
+      /* "Could not store the password in the keyring: …" */
+      show_problem (self, error->message);
     }
   store_data_free (data);
 }
@@ -171,7 +170,8 @@ remember_activated (GtkWidget  *widget,
    * warning) when an ancestor turns insensitive under it. */
   gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
-  pb_secret_store_async (account, password, self->cancellable, on_stored, data);
+  pb_account_admin_set_password_async (pb_monitor_get_admin (self->monitor), self->account_id,
+                                       password, self->cancellable, on_stored, data);
   wipe_password (password);
 }
 
