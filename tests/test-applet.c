@@ -298,6 +298,55 @@ template_child (gpointer    widget,
   return GTK_WIDGET (child);
 }
 
+/* With a keyring: "Remember" stores the password (through the account
+ * administration) and the account is checked again with it. */
+static void
+test_password_dialog_remembers (void)
+{
+  g_autoptr(PbTestKeyring) keyring = NULL;
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  PbMonitor *monitor;
+  PbPasswordDialog *dialog;
+  GtkWidget *entry;
+  char *secret;
+
+  if (!need_display () || !need_dovecot ())
+    return;
+
+  keyring = pb_test_keyring_new ();
+  add_dovecot_user ("remember");
+  monitor = new_monitor (&store);
+  account = dovecot_account ("kept", "remember");
+  pb_account_store_add (store, account, &error);
+  g_assert_no_error (error);
+  pb_account_store_save (store, &error);
+  g_assert_no_error (error);
+  pb_monitor_start (monitor);
+
+  /* No password stored yet. */
+  wait_for_state (monitor, "kept", PB_ACCOUNT_STATE_NEEDS_PASSWORD);
+
+  dialog = pb_password_dialog_new (NULL, monitor, "kept");
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  entry = template_child (dialog, PB_TYPE_PASSWORD_DIALOG, "entry");
+  gtk_editable_set_text (GTK_EDITABLE (entry), PASSWORD);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "password.remember", NULL);
+
+  wait_for_state (monitor, "kept", PB_ACCOUNT_STATE_OK);
+  g_assert_null (dialog);
+  secret = pb_secret_lookup_sync ("kept", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  stored = g_strdup (secret);
+  pb_secret_free (secret);
+  g_assert_cmpstr (stored, ==, PASSWORD);
+
+  g_assert_finalize_object (monitor);
+}
+
 static void
 test_password_dialog_session_only (void)
 {
@@ -1132,6 +1181,8 @@ main (int    argc,
                    test_first_start_opens_the_account_wizard);
   g_test_add_func ("/pb/applet/password-dialog/session-only-sets-a-session-password",
                    test_password_dialog_session_only);
+  g_test_add_func ("/pb/applet/password-dialog/remember-stores-it-in-the-keyring",
+                   test_password_dialog_remembers);
 
   g_test_add_func ("/pb/applet/review-certificate/trusting-it-lets-the-check-succeed",
                    test_review_certificate_trusts_it);
