@@ -22,6 +22,7 @@ struct _PbTestNotifications
   GSubprocess     *server;
   GDBusConnection *connection;  /* our own, not the session singleton the code under test uses */
   char            *runtime_dir; /* this process's XDG_RUNTIME_DIR, which GTestDBus unsets */
+  gboolean         has_inhibited;
 };
 
 static gboolean notifications_are_up;
@@ -235,6 +236,28 @@ call_mock (PbTestNotifications *self,
                                        G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
   g_assert_no_error (error);
   return reply;
+}
+
+void
+pb_test_notifications_set_inhibited (PbTestNotifications *self,
+                                     gboolean             inhibited)
+{
+  g_autoptr(GVariant) reply = NULL;
+  GVariantBuilder properties;
+
+  if (!self->has_inhibited)
+    {
+      reply = call_mock (self, "AddProperty",
+                         g_variant_new ("(ssv)", NOTIFICATIONS_NAME, "Inhibited",
+                                        g_variant_new_boolean (FALSE)),
+                         NULL);
+      g_clear_pointer (&reply, g_variant_unref);
+      self->has_inhibited = TRUE;
+    }
+  g_variant_builder_init (&properties, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&properties, "{sv}", "Inhibited", g_variant_new_boolean (inhibited));
+  reply = call_mock (self, "UpdateProperties",
+                     g_variant_new ("(sa{sv})", NOTIFICATIONS_NAME, &properties), NULL);
 }
 
 GPtrArray *

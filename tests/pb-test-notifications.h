@@ -34,6 +34,12 @@ GPtrArray           *pb_test_notifications_get_calls    (PbTestNotifications *se
                                                          const char          *method);
 void                 pb_test_notifications_clear_calls  (PbTestNotifications *self);
 
+/* The server's do-not-disturb, as newer servers (Plasma's) have it: the
+ * Inhibited property, added on the first call, then changed with
+ * PropertiesChanged. */
+void                 pb_test_notifications_set_inhibited (PbTestNotifications *self,
+                                                          gboolean             inhibited);
+
 /* Signals from the server, as if the user clicked or dismissed. */
 void                 pb_test_notifications_invoke_action (PbTestNotifications *self,
                                                           guint32              id,

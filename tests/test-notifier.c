@@ -738,6 +738,130 @@ test_actions_run_application_actions (Fixture       *fixture,
   g_assert_cmpstr (fixture->activations->pdata[2], ==, "enter-password('home')");
 }
 
+/* ---- Per account, and do not disturb ------------------------------------------- */
+
+static void
+set_account_notifications (Fixture    *fixture,
+                           const char *account_id,
+                           gboolean    new_mail,
+                           const char *sound,
+                           gboolean    problems)
+{
+  PbAccount *account = pb_account_store_lookup (fixture->accounts, account_id);
+
+  g_assert_nonnull (account);
+  pb_account_set_notify_new_mail (account, new_mail);
+  pb_account_set_sound (account, sound);
+  pb_account_set_notify_problems (account, problems);
+}
+
+/* The sound goes as the sound-name hint; an account without one sends none. */
+static void
+test_new_mail_sound_per_account (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autoptr(GVariant) silent = NULL;
+
+  set_account_notifications (fixture, "home", TRUE, PB_ACCOUNT_SOUND_NONE, TRUE);
+  emit_new_mail (fixture, "work", 1, "Alice <alice@example.com>", "Hello", NULL);
+  emit_new_mail (fixture, "home", 1, "Bob <bob@example.com>", "Quiet", NULL);
+  /* The work notification grows: the sound again, the hint kept. */
+  emit_new_mail (fixture, "work", 1, "Carol <carol@example.com>", "Again", NULL);
+
+  calls = notify_calls (fixture);
+  g_assert_cmpuint (calls->len, ==, 3);
+  assert_hint_string (calls->pdata[0], "sound-name", "message-new-email");
+  silent = pb_test_notify_call_get_hint (calls->pdata[1], "sound-name");
+  g_assert_null (silent);
+  assert_common (calls->pdata[1], "email.arrived");
+  assert_hint_string (calls->pdata[2], "sound-name", "message-new-email");
+}
+
+/* An account's switches leave the other accounts alone. */
+static void
+test_account_switches (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GPtrArray) calls = NULL;
+
+  set_account_notifications (fixture, "work", FALSE, NULL, FALSE);
+  emit_new_mail (fixture, "work", 1, "Alice <alice@example.com>", "Not told", NULL);
+  emit_attention (fixture, "work", PB_ACCOUNT_STATE_NEEDS_PASSWORD, PB_POP3_ERROR,
+                  PB_POP3_ERROR_AUTH_FAILED, "Refused");
+  emit_new_mail (fixture, "home", 1, "Bob <bob@example.com>", "Told", NULL);
+  emit_attention (fixture, "home", PB_ACCOUNT_STATE_NEEDS_TRUST, PB_POP3_ERROR,
+                  PB_POP3_ERROR_UNTRUSTED_CERTIFICATE, "Untrusted");
+
+  calls = notify_calls (fixture);
+  g_assert_cmpuint (calls->len, ==, 2);
+  g_assert_cmpstr (body_of (calls->pdata[0]), ==, "Told");
+  g_assert_cmpstr (summary_of (calls->pdata[1]), ==, "Can't verify the identity of mail.example.net");
+}
+
+/* Lets the server's PropertiesChanged reach the notifier. */
+static void
+settle_a_while (void)
+{
+  gint64 until = g_get_monotonic_time () + 200 * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  settle ();
+}
+
+static void
+test_do_not_disturb_server_inhibited (Fixture       *fixture,
+                                      gconstpointer  user_data)
+{
+  g_autoptr(GPtrArray) calls = NULL;
+
+  settle_a_while ();
+  pb_test_notifications_set_inhibited (fixture->server, TRUE);
+  settle_a_while ();
+  emit_new_mail (fixture, "work", 1, "Alice <alice@example.com>", "During the meeting", NULL);
+  emit_attention (fixture, "home", PB_ACCOUNT_STATE_NEEDS_PASSWORD, PB_POP3_ERROR,
+                  PB_POP3_ERROR_AUTH_FAILED, "Refused");
+  calls = notify_calls (fixture);
+  g_assert_cmpuint (calls->len, ==, 0);
+
+  pb_test_notifications_set_inhibited (fixture->server, FALSE);
+  settle_a_while ();
+  emit_new_mail (fixture, "work", 1, "Bob <bob@example.com>", "After the meeting", NULL);
+  g_clear_pointer (&calls, g_ptr_array_unref);
+  calls = notify_calls (fixture);
+  g_assert_cmpuint (calls->len, ==, 1);
+  g_assert_cmpstr (body_of (calls->pdata[0]), ==, "After the meeting");
+}
+
+static void
+test_do_not_disturb_gnome_banners_off (Fixture       *fixture,
+                                       gconstpointer  user_data)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) gnome = NULL;
+  g_autoptr(GPtrArray) calls = NULL;
+
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "org.gnome.desktop.notifications", TRUE);
+  g_assert_nonnull (schema);
+  /* The process's default backend: memory, shared with the notifier. */
+  gnome = g_settings_new_full (schema, NULL, NULL);
+  g_settings_set_boolean (gnome, "show-banners", FALSE);
+  emit_new_mail (fixture, "work", 1, "Alice <alice@example.com>", "Quietly", NULL);
+  calls = notify_calls (fixture);
+  g_assert_cmpuint (calls->len, ==, 0);
+
+  g_settings_reset (gnome, "show-banners");
+  emit_new_mail (fixture, "work", 1, "Bob <bob@example.com>", "Shown", NULL);
+  g_clear_pointer (&calls, g_ptr_array_unref);
+  calls = notify_calls (fixture);
+  g_assert_cmpuint (calls->len, ==, 1);
+}
+
 static void
 test_no_server (void)
 {
@@ -783,6 +907,14 @@ main (int    argc,
   g_test_add (path, Fixture, caps, fixture_setup, func, fixture_teardown)
 
   ADD ("/pb/notifier/create-destroy", &full, test_create_destroy);
+  ADD ("/pb/notifier/per-account/new-mail-plays-its-sound", &full,
+       test_new_mail_sound_per_account);
+  ADD ("/pb/notifier/per-account/switches-leave-other-accounts-alone", &full,
+       test_account_switches);
+  ADD ("/pb/notifier/do-not-disturb/server-inhibited-shows-nothing", &full,
+       test_do_not_disturb_server_inhibited);
+  ADD ("/pb/notifier/do-not-disturb/gnome-banners-off-shows-nothing", &full,
+       test_do_not_disturb_gnome_banners_off);
   ADD ("/pb/notifier/new-mail/single-shows-sender-and-subject", &full, test_new_mail_single);
   ADD ("/pb/notifier/new-mail/several-show-count-and-newest", &full, test_new_mail_several);
   ADD ("/pb/notifier/new-mail/privacy-shows-counts-only", &full, test_new_mail_privacy);

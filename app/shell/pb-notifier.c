@@ -9,6 +9,7 @@
 
 #include "pb-actions.h"
 #include "pb-describe.h"
+#include "pb-do-not-disturb.h"
 #include "pb-error.h"
 #include "pb-message.h"
 #include "pb-notifier.h"
@@ -41,6 +42,7 @@ struct _PbNotifier
   GActionGroup *actions;
   GSettings    *settings;
   GHashTable   *notes;             /* account ID → Notes* */
+  PbDoNotDisturb *do_not_disturb;
   char        **caps;              /* the server's capabilities, NULL until known */
 };
 
@@ -335,6 +337,8 @@ prepare (PbNotifier          *self,
       notify_notification_clear_actions (*slot);
     }
 
+  /* Hints stay from one update to the next: a sound must not. */
+  notify_notification_clear_hints (*slot);
   notify_notification_set_category (*slot, category);
   notify_notification_set_urgency (*slot, NOTIFY_URGENCY_NORMAL);
   notify_notification_set_hint_string (*slot, "desktop-entry", APP_ID);
@@ -416,12 +420,21 @@ on_new_mail (PbMonitor  *monitor,
              gpointer    user_data)
 {
   PbNotifier *self = user_data;
+  PbAccount *account = lookup_account (self, account_id);
   g_autofree char *summary = NULL;
   g_autofree char *body = NULL;
+  const char *sound;
   Notes *notes;
 
-  if (count == 0 || !setting (self, PB_SETTINGS_NOTIFY_NEW_MAIL, TRUE))
+  if (count == 0 || !setting (self, PB_SETTINGS_NOTIFY_NEW_MAIL, TRUE) ||
+      (account != NULL && !pb_account_get_notify_new_mail (account)))
     return;
+  /* The count, the tray and the window change all the same. */
+  if (pb_do_not_disturb_get_active (self->do_not_disturb))
+    {
+      g_debug ("%s: %u new, not shown: do not disturb", account_id, count);
+      return;
+    }
 
   notes = get_notes (self, account_id);
   /* A notification still on screen grows: replacing it must not hide earlier mail. */
@@ -449,6 +462,9 @@ on_new_mail (PbMonitor  *monitor,
     }
 
   prepare (self, &notes->mail, G_CALLBACK (on_mail_closed), summary, body, "email.arrived");
+  sound = account != NULL ? pb_account_get_sound (account) : PB_ACCOUNT_SOUND_DEFAULT;
+  if (g_strcmp0 (sound, PB_ACCOUNT_SOUND_NONE) != 0)
+    notify_notification_set_hint_string (notes->mail, "sound-name", sound);
   if (server_has (self, "actions"))
     {
       add_action (self, notes->mail, "default", _("Open mail client"),
@@ -477,8 +493,17 @@ on_attention (PbMonitor    *monitor,
   const char *action = NULL;
   Notes *notes;
 
-  if (!setting (self, PB_SETTINGS_NOTIFY_ERRORS, TRUE))
+  PbAccount *account = lookup_account (self, account_id);
+
+  if (!setting (self, PB_SETTINGS_NOTIFY_ERRORS, TRUE) ||
+      (account != NULL && !pb_account_get_notify_problems (account)))
     return;
+  /* The tray and the window still show the problem, with its fix. */
+  if (pb_do_not_disturb_get_active (self->do_not_disturb))
+    {
+      g_debug ("%s: a problem, not shown: do not disturb", account_id);
+      return;
+    }
 
   notes = get_notes (self, account_id);
   /* Failures are told once, however often they recur, until the account
@@ -640,6 +665,7 @@ pb_notifier_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->actions);
   g_clear_object (&self->settings);
+  g_clear_object (&self->do_not_disturb);
 
   G_OBJECT_CLASS (pb_notifier_parent_class)->dispose (object);
 }
@@ -691,6 +717,7 @@ pb_notifier_new (PbMonitor    *monitor,
   self->monitor = g_object_ref (monitor);
   self->actions = g_object_ref (actions);
   self->settings = settings != NULL ? g_object_ref (settings) : NULL;
+  self->do_not_disturb = pb_do_not_disturb_new ();
 
   g_signal_connect (monitor, "new-mail", G_CALLBACK (on_new_mail), self);
   g_signal_connect (monitor, "attention", G_CALLBACK (on_attention), self);

@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  *   action "Review certificate…"), password refused or missing, keyring
  *   locked or absent ("Enter password…"), repeated connection failures
  *   (once). Closed when the account is fine again.
+ * Each account can turn either kind off and choose its sound (pb-account.h;
+ * new mail asks for it with the "sound-name" hint). While the desktop's
+ * do-not-disturb is on (pb-do-not-disturb.h) nothing is shown; the tray and
+ * the window still change.
  * Text from servers and mail is escaped when the server takes body markup.
  * Actions run the application's actions (pb-actions.h) on @actions.
  *
