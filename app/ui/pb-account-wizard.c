@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "pb-accessible.h"
 #include "pb-account-wizard.h"
 #include "pb-checker.h"
 #include "pb-describe.h"
@@ -97,6 +98,11 @@ struct _PbAccountWizard
   GtkLabel            *summary_user;
   GtkLabel            *summary_server;
   GtkLabel            *summary_protection;
+  GtkLabel            *summary_name_label;
+  GtkLabel            *summary_address_label;
+  GtkLabel            *summary_user_label;
+  GtkLabel            *summary_server_label;
+  GtkLabel            *summary_protection_label;
   GtkLabel            *done_problem;
 };
 
@@ -1245,6 +1251,11 @@ pb_account_wizard_class_init (PbAccountWizardClass *klass)
   BIND (summary_user);
   BIND (summary_server);
   BIND (summary_protection);
+  BIND (summary_name_label);
+  BIND (summary_address_label);
+  BIND (summary_user_label);
+  BIND (summary_server_label);
+  BIND (summary_protection_label);
   BIND (done_problem);
 #undef BIND
 
@@ -1259,6 +1270,12 @@ static void
 pb_account_wizard_init (PbAccountWizard *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  pb_accessible_fix_names (GTK_WIDGET (self));
+  pb_accessible_name_value (self->summary_name, self->summary_name_label);
+  pb_accessible_name_value (self->summary_address, self->summary_address_label);
+  pb_accessible_name_value (self->summary_user, self->summary_user_label);
+  pb_accessible_name_value (self->summary_server, self->summary_server_label);
+  pb_accessible_name_value (self->summary_protection, self->summary_protection_label);
 
   /* One password, typed on whichever page asks for it. */
   g_object_bind_property (self->password_entry, "text", self->manual_password_entry, "text",

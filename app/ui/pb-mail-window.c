@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pb-accessible.h"
 #include "pb-actions.h"
 #include "pb-describe.h"
 #include "pb-mail-window.h"
@@ -162,7 +163,9 @@ section_new (PbMailWindow *self,
                                NULL);
 
   heading = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  section->name_label = gtk_label_new (NULL);
+  /* A heading (level 2, below the window's title), as it looks. */
+  section->name_label = g_object_new (GTK_TYPE_LABEL,
+                                      "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING, NULL);
   gtk_label_set_xalign (GTK_LABEL (section->name_label), 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (section->name_label), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (section->name_label, TRUE);
@@ -214,6 +217,7 @@ section_new (PbMailWindow *self,
 
   section_set_name (section, pb_account_get_display_name (account));
   gtk_box_append (GTK_BOX (self->accounts_box), section->box);
+  pb_accessible_fix_names (section->box);
   return section;
 }
 
@@ -838,6 +842,7 @@ pb_mail_window_init (PbMailWindow *self)
   self->displayed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_ptr_array_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
+  pb_accessible_fix_names (GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "pb-mail-window");
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "pb-accessible.h"
 #include "pb-error.h"
 #include "pb-password-dialog.h"
 #include "pb-secret-store.h"
@@ -250,6 +251,7 @@ static void
 pb_password_dialog_init (PbPasswordDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  pb_accessible_fix_names (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
 }
 

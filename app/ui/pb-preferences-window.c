@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "pb-accessible.h"
 #include "pb-describe.h"
 #include "pb-error.h"
 #include "pb-preferences-window.h"
@@ -502,6 +503,7 @@ edit_account (PbPreferencesWindow *self,
                                                           gtk_named_action_new ("window.close")));
   gtk_widget_add_controller (GTK_WIDGET (editor->window), GTK_EVENT_CONTROLLER (shortcuts));
 
+  pb_accessible_fix_names (GTK_WIDGET (editor->window));
   gtk_window_present (editor->window);
 }
 
@@ -1015,6 +1017,7 @@ static void
 pb_preferences_window_init (PbPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  pb_accessible_fix_names (GTK_WIDGET (self));
   ensure_style (GTK_WIDGET (self));
   gtk_widget_set_name (GTK_WIDGET (self->mail_client_entry), "mail-client-entry");
 }

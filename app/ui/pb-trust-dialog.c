@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pb-accessible.h"
 #include "pb-describe.h"
 #include "pb-error.h"
 #include "pb-text.h"
@@ -40,7 +41,11 @@ struct _PbTrustDialog
   GtkLabel             *changed_label;
   GtkLabel             *old_fingerprint;
   GtkLabel             *new_fingerprint;
+  GtkLabel             *old_fingerprint_title;
+  GtkLabel             *new_fingerprint_title;
   GtkBox               *problems_box;
+  GtkToggleButton      *details_button;
+  GtkImage             *details_arrow;
   GtkLabel             *explanation;
   GtkGrid              *details_grid;
   GtkLabel             *error_label;
@@ -68,6 +73,13 @@ static const char style[] =
   ".pb-trust-changed > label:first-child {"
   "  color: @error_color;"
   "  font-weight: bold;"
+  "}"
+  /* "Certificate Details" looks like the expander it acts as. */
+  "button.pb-trust-details, button.pb-trust-details:hover, button.pb-trust-details:checked {"
+  "  background: none;"
+  "  box-shadow: none;"
+  "  padding: 2px 4px;"
+  "  min-height: 0;"
   "}";
 
 static void
@@ -150,8 +162,7 @@ add_detail (PbTrustDialog *self,
   gtk_widget_add_css_class (key_label, "dim-label");
   gtk_grid_attach (self->details_grid, key_label, 0, row, 1, 1);
   gtk_grid_attach (self->details_grid, value_widget, 1, row, 1, 1);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (value_widget),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, key_label, NULL, -1);
+  pb_accessible_name_value (GTK_LABEL (value_widget), GTK_LABEL (key_label));
 }
 
 static void
@@ -159,12 +170,12 @@ add_problem (PbTrustDialog *self,
              const char    *sentence)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *bullet = gtk_label_new ("•");
+  /* Drawn, not read: each problem is a sentence of its own. */
+  GtkWidget *bullet = g_object_new (GTK_TYPE_LABEL, "label", "•",
+                                    "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL);
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_widget_set_valign (bullet, GTK_ALIGN_START);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (bullet), GTK_ACCESSIBLE_PROPERTY_LABEL, "",
-                                  -1);
   gtk_label_set_text (GTK_LABEL (label), sentence);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
@@ -404,9 +415,13 @@ pb_trust_dialog_class_init (PbTrustDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, changed_label);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, old_fingerprint);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, new_fingerprint);
+  gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, old_fingerprint_title);
+  gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, new_fingerprint_title);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, problems_box);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, explanation);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, details_grid);
+  gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, details_button);
+  gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, details_arrow);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, error_label);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, reject_button);
   gtk_widget_class_bind_template_child (widget_class, PbTrustDialog, accept_button);
@@ -417,10 +432,27 @@ pb_trust_dialog_class_init (PbTrustDialogClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+/* As an expander shows it, and tells it. */
+static void
+on_details_toggled (PbTrustDialog *self)
+{
+  gboolean open = gtk_toggle_button_get_active (self->details_button);
+
+  gtk_image_set_from_icon_name (self->details_arrow, open ? "pan-down-symbolic"
+                                                          : "pan-end-symbolic");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->details_button),
+                               GTK_ACCESSIBLE_STATE_EXPANDED, open, -1);
+}
+
 static void
 pb_trust_dialog_init (PbTrustDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  pb_accessible_fix_names (GTK_WIDGET (self));
+  pb_accessible_name_value (self->old_fingerprint, self->old_fingerprint_title);
+  pb_accessible_name_value (self->new_fingerprint, self->new_fingerprint_title);
+  g_signal_connect_swapped (self->details_button, "notify::active",
+                            G_CALLBACK (on_details_toggled), self);
   ensure_style (GTK_WIDGET (self));
 }
 
