@@ -429,8 +429,8 @@ show_trust (PbAccountWizard *self,
   gtk_widget_set_vexpand (GTK_WIDGET (dialog), TRUE);
   g_signal_connect_object (dialog, "decided", G_CALLBACK (on_trust_decided), self, 0);
   gtk_box_append (GTK_BOX (self->trust_box), GTK_WIDGET (dialog));
-  show_page (self, "trust", NULL);
-  gtk_widget_child_focus (GTK_WIDGET (dialog), GTK_DIR_TAB_FORWARD);
+  /* Its safe choice, "Don't Trust", takes the focus: Enter must not trust. */
+  show_page (self, "trust", GTK_WIDGET (dialog));
 }
 
 /* What the test found, in the form the descriptions of pb-describe.h read:

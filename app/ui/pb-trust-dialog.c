@@ -368,6 +368,14 @@ pb_trust_dialog_map (GtkWidget *widget)
   gtk_widget_grab_focus (self->reject_button);
 }
 
+/* Given the focus (by a window or page that shows it), the dialog hands it to
+ * its safe choice. */
+static gboolean
+pb_trust_dialog_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (PB_TRUST_DIALOG (widget)->reject_button);
+}
+
 static void
 pb_trust_dialog_dispose (GObject *object)
 {
@@ -404,6 +412,7 @@ pb_trust_dialog_class_init (PbTrustDialogClass *klass)
   object_class->dispose = pb_trust_dialog_dispose;
   object_class->finalize = pb_trust_dialog_finalize;
   widget_class->map = pb_trust_dialog_map;
+  widget_class->grab_focus = pb_trust_dialog_grab_focus;
 
   signals[SIGNAL_DECIDED] = g_signal_new ("decided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
