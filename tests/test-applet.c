@@ -23,7 +23,7 @@
 #include "pb-test-keyring.h"
 #include "pb-test-notifications.h"
 #include "pb-test-util.h"
-#include "pb-test-xvfb.h"
+#include "pb-test-gtk.h"
 
 #define PASSWORD "s3cret-canary-Passw0rd"
 #define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
@@ -31,19 +31,8 @@
 #define MOCK_IFACE "org.freedesktop.DBus.Mock"
 #define WAIT_SECONDS 30
 
-static PbTestXvfb *xvfb;
 static PbDovecot *dovecot;
 
-static gboolean
-need_display (void)
-{
-  if (xvfb == NULL)
-    {
-      g_test_skip ("Xvfb is not installed");
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static gboolean
 need_dovecot (void)
@@ -162,7 +151,7 @@ test_windows_create_destroy (void)
   PbMonitor *monitor;
   GtkWindow *windows[3];
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   monitor = new_monitor (NULL);
@@ -237,7 +226,7 @@ test_first_start_opens_the_account_wizard (void)
                                                 "accounts.ini", NULL);
   int status;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   g_assert_false (g_file_test (accounts, G_FILE_TEST_EXISTS));
@@ -313,7 +302,7 @@ test_password_dialog_remembers (void)
   GtkWidget *entry;
   char *secret;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   keyring = pb_test_keyring_new ();
@@ -358,7 +347,7 @@ test_password_dialog_session_only (void)
   PbPasswordDialog *dialog;
   GtkWidget *entry;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   keyring = pb_test_keyring_new_no_service ();
@@ -475,7 +464,7 @@ test_review_certificate_trusts_it (void)
   char *argv[] = { (char *) "popbell-applet", NULL };
   Review review = { .id = "review" };
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   keyring = pb_test_keyring_new ();
@@ -743,7 +732,7 @@ start_applet (EndToEnd *e2e)
   g_subprocess_launcher_set_stdout_file_path (launcher, e2e->log_path);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   /* GTestDBus unsets DISPLAY when it brings the bus up. */
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", pb_test_xvfb_get_display (xvfb), TRUE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", pb_test_gtk_get_display (), TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   set_home (e2e, launcher);
   e2e->applet = g_subprocess_launcher_spawnv (launcher, argv, &error);
@@ -850,7 +839,7 @@ test_end_to_end (void)
   GVariant *call = NULL;
   guint index = 0;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
   if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
     {
@@ -1030,7 +1019,7 @@ assert_only_mail_notified (EndToEnd *e2e)
 static gboolean
 can_run_end_to_end (void)
 {
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return FALSE;
   if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
     {
@@ -1163,9 +1152,7 @@ main (int    argc,
 
   pb_test_init (&argc, &argv);
 
-  xvfb = pb_test_xvfb_new ();
-  if (xvfb != NULL)
-    gtk_init ();
+  pb_test_gtk_init ();
   dovecot = pb_dovecot_new (&error);
   if (dovecot == NULL)
     {
@@ -1195,6 +1182,6 @@ main (int    argc,
   status = g_test_run ();
 
   g_clear_pointer (&dovecot, pb_dovecot_free);
-  g_clear_pointer (&xvfb, pb_test_xvfb_free);
+  pb_test_gtk_shutdown ();
   return status;
 }

@@ -13,11 +13,10 @@
 #include "pb-test-network.h"
 #include "pb-test-server.h"
 #include "pb-test-util.h"
-#include "pb-test-xvfb.h"
+#include "pb-test-gtk.h"
 
 #define PASSWORD "secret"
 
-static PbTestXvfb *xvfb;
 static GtkApplication *app;
 
 typedef struct
@@ -83,95 +82,12 @@ was_activated (Fixture    *fixture,
 
 /* ---- Widgets -------------------------------------------------------------- */
 
-static gboolean
-set_true (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets GTK lay out and draw. */
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_true, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-wait_mapped (GtkWidget *widget,
-             gboolean   mapped)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (gtk_widget_get_mapped (widget) != mapped)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      settle (20);
-    }
-  settle (100);
-}
-
-typedef gboolean (*WidgetMatch) (GtkWidget  *widget,
-                                 const char *a,
-                                 const char *b);
-
-static GtkWidget *
-find_widget (GtkWidget   *root,
-             WidgetMatch  match,
-             const char  *a,
-             const char  *b)
-{
-  if (match (root, a, b))
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, a, b);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_has_text (GtkWidget  *widget,
-                const char *text,
-                const char *unused)
-{
-  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
-}
-
-static gboolean
-actionable_is (GtkWidget  *widget,
-               const char *action_name,
-               const char *target)
-{
-  GVariant *value;
-
-  if (!GTK_IS_ACTIONABLE (widget) ||
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) != 0)
-    return FALSE;
-  value = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
-  if (target == NULL)
-    return value == NULL;
-  return value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) &&
-         g_str_equal (g_variant_get_string (value, NULL), target);
-}
-
 /* A label showing exactly @text, on screen. */
 static GtkWidget *
 shown_label (Fixture    *fixture,
              const char *text)
 {
-  GtkWidget *label = find_widget (GTK_WIDGET (fixture->window), label_has_text, text, NULL);
-
-  return label != NULL && gtk_widget_get_mapped (label) ? label : NULL;
+  return pb_test_gtk_shown_label (GTK_WIDGET (fixture->window), text);
 }
 
 static GtkWidget *
@@ -179,42 +95,7 @@ shown_button (Fixture    *fixture,
               const char *action_name,
               const char *target)
 {
-  GtkWidget *button = find_widget (GTK_WIDGET (fixture->window), actionable_is, action_name,
-                                   target);
-
-  return button != NULL && gtk_widget_get_mapped (button) ? button : NULL;
-}
-
-/* As the keyboard does (Space or Enter): a button shows itself pressed for a
- * moment before it acts. */
-static void
-activate (GtkWidget *widget)
-{
-  g_assert_true (gtk_widget_activate (widget));
-  settle (400);
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autofree char *dir = g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
+  return pb_test_gtk_shown_actionable (GTK_WIDGET (fixture->window), action_name, target);
 }
 
 /* ---- Accounts, servers and state ---------------------------------------- */
@@ -393,7 +274,7 @@ check_all (Fixture *fixture)
   pb_test_wait_for (&done, 30);
   g_signal_handler_disconnect (fixture->monitor, handler);
   g_object_set_data (G_OBJECT (fixture->monitor), "done", NULL);
-  settle (100);
+  pb_test_gtk_settle (100);
 }
 
 static void
@@ -405,7 +286,7 @@ show_window (Fixture *fixture)
       g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
     }
   gtk_window_present (GTK_WINDOW (fixture->window));
-  wait_mapped (GTK_WIDGET (fixture->window), TRUE);
+  pb_test_gtk_wait_mapped (GTK_WIDGET (fixture->window));
 }
 
 static void
@@ -415,7 +296,7 @@ fixture_setup (Fixture       *fixture,
   g_autofree char *accounts_path = NULL;
   g_autofree char *pins_path = NULL;
 
-  if (xvfb == NULL)
+  if (!pb_test_gtk_has_display ())
     return;
 
   fixture->config_dir = pb_test_mkdtemp ("config");
@@ -435,7 +316,7 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  if (xvfb == NULL)
+  if (!pb_test_gtk_has_display ())
     return;
 
   for (guint i = 0; i < G_N_ELEMENTS (action_names); i++)
@@ -444,7 +325,7 @@ fixture_teardown (Fixture       *fixture,
   if (fixture->window != NULL)
     {
       gtk_window_destroy (GTK_WINDOW (fixture->window));
-      settle (20);
+      pb_test_gtk_settle (20);
       g_assert_null (fixture->window);
     }
   g_clear_object (&fixture->monitor);
@@ -460,16 +341,6 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->config_dir);
 }
 
-static gboolean
-need_display (void)
-{
-  if (xvfb == NULL)
-    {
-      g_test_skip ("Xvfb is not installed");
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* ---- Tests ---------------------------------------------------------------- */
 
@@ -479,7 +350,7 @@ test_create_destroy (Fixture       *fixture,
 {
   PbMailWindow *window;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   start_monitor (fixture);
@@ -507,7 +378,7 @@ test_lists_mail_status_and_protection (Fixture       *fixture,
   GtkWidget *list;
   GtkWidget *row;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   g_ptr_array_add (work_mail, message_new ("w1", "田中 太郎", "taro@example.jp",
@@ -582,17 +453,17 @@ test_lists_mail_status_and_protection (Fixture       *fixture,
   widget = shown_button (fixture, "app." PB_ACTION_REVIEW_CERTIFICATE, "school");
   g_assert_nonnull (widget);
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (widget)), ==, "Review Certificate…");
-  activate (widget);
+  pb_test_gtk_activate (widget);
   g_assert_true (was_activated (fixture, PB_ACTION_REVIEW_CERTIFICATE "(school)"));
   /* No mail there, so no button to mark it read. */
   g_assert_null (shown_button (fixture, "app." PB_ACTION_MARK_READ, "school"));
 
-  save_screenshot (GTK_WIDGET (fixture->window), "mail-window.png");
+  pb_test_gtk_save_screenshot (GTK_WIDGET (fixture->window), "mail-window.png");
 
   /* Mark as read: the list empties, and so does the saved state. */
   widget = shown_button (fixture, "app." PB_ACTION_MARK_READ, "work");
   g_assert_nonnull (widget);
-  activate (widget);
+  pb_test_gtk_activate (widget);
   g_assert_true (was_activated (fixture, PB_ACTION_MARK_READ "(work)"));
   g_assert_cmpuint (saved_unacknowledged (fixture, "work"), ==, 0);
   g_assert_null (shown_label (fixture, "佐藤 花子"));
@@ -602,7 +473,7 @@ test_lists_mail_status_and_protection (Fixture       *fixture,
 
   /* Closing hides the window, and what it showed has been seen. */
   gtk_window_close (GTK_WINDOW (fixture->window));
-  wait_mapped (GTK_WIDGET (fixture->window), FALSE);
+  pb_test_gtk_wait_unmapped (GTK_WIDGET (fixture->window));
   g_assert_nonnull (fixture->window);
   g_assert_cmpuint (pb_monitor_count_unacknowledged (fixture->monitor, NULL), ==, 0);
   g_assert_cmpuint (saved_unacknowledged (fixture, "home"), ==, 0);
@@ -613,11 +484,11 @@ test_lists_mail_status_and_protection (Fixture       *fixture,
   g_assert_null (shown_label (fixture, "Your March invoice"));
   g_assert_false (gtk_widget_get_sensitive (shown_button (fixture, "app." PB_ACTION_MARK_READ,
                                                           "")));
-  save_screenshot (GTK_WIDGET (fixture->window), "mail-window-empty.png");
+  pb_test_gtk_save_screenshot (GTK_WIDGET (fixture->window), "mail-window-empty.png");
 
   /* The network goes away: every account says so. */
   pb_test_network_set_available (fixture->network, FALSE);
-  settle (50);
+  pb_test_gtk_settle (50);
   g_assert_nonnull (shown_label (fixture, "Offline — Popbell checks when the network is back"));
 }
 
@@ -630,7 +501,7 @@ test_failing_account_offers_to_try_again (Fixture       *fixture,
   const GError *check_error;
   GtkWidget *button;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   /* Nothing listens there. */
@@ -659,7 +530,7 @@ test_failing_account_offers_to_try_again (Fixture       *fixture,
   button = shown_button (fixture, "app." PB_ACTION_CHECK_NOW, "gone");
   g_assert_nonnull (button);
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Try Again");
-  activate (button);
+  pb_test_gtk_activate (button);
   g_assert_true (was_activated (fixture, PB_ACTION_CHECK_NOW "(gone)"));
 
   /* No mail: the empty state, and nothing to mark. */
@@ -673,7 +544,7 @@ test_without_accounts_offers_to_add_one (Fixture       *fixture,
 {
   GtkWidget *button;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   start_monitor (fixture);
@@ -682,7 +553,7 @@ test_without_accounts_offers_to_add_one (Fixture       *fixture,
   g_assert_nonnull (shown_label (fixture, "No Accounts"));
   button = shown_button (fixture, "app." PB_ACTION_ADD_ACCOUNT, NULL);
   g_assert_nonnull (button);
-  activate (button);
+  pb_test_gtk_activate (button);
   g_assert_true (was_activated (fixture, PB_ACTION_ADD_ACCOUNT "()"));
 
   /* The account the wizard saved appears at once. */
@@ -701,7 +572,7 @@ test_without_accounts_offers_to_add_one (Fixture       *fixture,
     g_assert_no_error (error);
   }
   pb_monitor_reload (fixture->monitor);
-  settle (50);
+  pb_test_gtk_settle (50);
   g_assert_nonnull (shown_label (fixture, "メール"));
   g_assert_nonnull (shown_label (fixture, "Not Checked Yet"));
   g_assert_null (shown_button (fixture, "app." PB_ACTION_ADD_ACCOUNT, NULL));
@@ -711,8 +582,7 @@ test_without_accounts_offers_to_add_one (Fixture       *fixture,
  * icon-only buttons carry a tooltip (their accessible label is set too). */
 static gboolean
 is_unnamed_button (GtkWidget  *widget,
-                   const char *unused_a,
-                   const char *unused_b)
+                   const char *unused)
 {
   /* Minimize, maximize and close are GTK's own. */
   if (!GTK_IS_BUTTON (widget) || !gtk_widget_get_mapped (widget) ||
@@ -733,7 +603,7 @@ test_controls_are_named_and_focusable (Fixture       *fixture,
   GtkWidget *unnamed;
   GtkWidget *row;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   g_ptr_array_add (mail, message_new ("a", "Ada", "ada@example.org", "Engines", NULL));
@@ -742,7 +612,7 @@ test_controls_are_named_and_focusable (Fixture       *fixture,
   start_monitor (fixture);
   show_window (fixture);
 
-  unnamed = find_widget (GTK_WIDGET (fixture->window), is_unnamed_button, NULL, NULL);
+  unnamed = pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), is_unnamed_button, NULL);
   g_assert_null (unnamed);
 
   /* A message row opens the mail client, by mouse or keyboard. */
@@ -765,8 +635,7 @@ main (int    argc,
 
   pb_test_init (&argc, &argv);
 
-  xvfb = pb_test_xvfb_new ();
-  if (xvfb != NULL)
+  if (pb_test_gtk_init ())
     {
       /* No session bus (and no autolaunched one): the application stays
        * in this process. */
@@ -789,6 +658,6 @@ main (int    argc,
   status = g_test_run ();
 
   g_clear_object (&app);
-  g_clear_pointer (&xvfb, pb_test_xvfb_free);
+  pb_test_gtk_shutdown ();
   return status;
 }

@@ -21,14 +21,13 @@
 #include "pb-test-keyring.h"
 #include "pb-test-server.h"
 #include "pb-test-util.h"
-#include "pb-test-xvfb.h"
+#include "pb-test-gtk.h"
 #include "pb-trust-dialog.h"
 
 #define PASSWORD "s3cret-canary-Passw0rd"
 #define WRONG_PASSWORD "not-the-Passw0rd"
 #define WAIT_SECONDS 30
 
-static PbTestXvfb *xvfb;
 static PbDovecot *dovecot;
 static SoupServer *http;
 static guint16 http_port;
@@ -368,16 +367,6 @@ typedef struct
   char             *screenshots; /* a suffix when this run takes screenshots, else NULL */
 } Fixture;
 
-static gboolean
-need_display (void)
-{
-  if (xvfb == NULL)
-    {
-      g_test_skip ("Xvfb is not installed");
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static gboolean
 need_dovecot (void)
@@ -401,7 +390,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(PbScheduler) scheduler = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (xvfb == NULL)
+  if (!pb_test_gtk_has_display ())
     return;
 
   /* @data: TRUE for a session without a keyring. */
@@ -426,23 +415,12 @@ fixture_setup (Fixture       *f,
   g_hash_table_insert (resolver->hosts, g_strdup ("localhost"), g_strdup ("127.0.0.1"));
 }
 
-static void
-settle (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (5000);
-    }
-}
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  if (xvfb == NULL)
+  if (!pb_test_gtk_has_display ())
     return;
 
   if (f->wizard != NULL)
@@ -458,7 +436,7 @@ fixture_teardown (Fixture       *f,
       gtk_window_destroy (g_ptr_array_index (windows, i));
   }
   /* Let cancelled operations end. */
-  settle (200);
+  pb_test_gtk_settle (200);
   g_assert_null (f->wizard);
   g_assert_finalize_object (f->monitor);
   g_clear_object (&f->store);
@@ -543,35 +521,14 @@ static void
 save_screenshot (Fixture    *f,
                  const char *name)
 {
-  GtkWidget *widget = GTK_WIDGET (f->wizard);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  GtkSnapshot *snapshot;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
   g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
 
   if (f->screenshots == NULL)
     return;
 
-  settle (600);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  dir = g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
+  pb_test_gtk_settle (600);
   file = g_strdup_printf ("%s%s.png", name, f->screenshots);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
+  pb_test_gtk_save_screenshot (GTK_WIDGET (f->wizard), file);
 }
 
 /* As the keyboard does: the button must be shown and able to act. */
@@ -768,7 +725,7 @@ static void
 test_create_destroy (Fixture       *f,
                      gconstpointer  data)
 {
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   open_wizard (f, TRUE);
@@ -831,7 +788,7 @@ static void
 test_continue_needs_address_and_password (Fixture       *f,
                                           gconstpointer  data)
 {
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   open_wizard (f, TRUE);
@@ -902,7 +859,7 @@ test_provider_list (Fixture       *f,
   g_autoptr(PbTestServer) server = NULL;
   g_autofree char *lines = NULL;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   open_wizard (f, TRUE);
@@ -980,7 +937,7 @@ test_autoconfig (Fixture       *f,
 {
   g_autofree char *lines = NULL;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("anna@example.org");
@@ -1020,7 +977,7 @@ test_ispdb (Fixture       *f,
 {
   g_autofree char *lines = NULL;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("ben@example.net");
@@ -1049,7 +1006,7 @@ test_srv (Fixture       *f,
   g_autofree char *target = NULL;
   g_autofree char *server = NULL;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("cleo@example.com");
@@ -1099,7 +1056,7 @@ test_srv_outside_domain_gets_nothing (Fixture       *f,
   g_autoptr(PbTestServer) server = NULL;
   g_autofree char *target = NULL;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   server = pb_test_server_new (certificate, TRUE, script);
@@ -1110,12 +1067,12 @@ test_srv_outside_domain_gets_nothing (Fixture       *f,
   fill_address_page (f, "", "ida@example.com", PASSWORD);
   press (f, "primary_button");
   wait_page (f, "confirm");
-  settle (300);
+  pb_test_gtk_settle (300);
   g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 0);
 
   press (f, "back_button");
   wait_page (f, "address");
-  settle (200);
+  pb_test_gtk_settle (200);
   g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 0);
   gtk_window_close (GTK_WINDOW (f->wizard));
   wait_closed (f);
@@ -1129,7 +1086,7 @@ test_srv_inside_domain_asks_nothing (Fixture       *f,
 {
   g_autofree char *target = NULL;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   target = g_strdup_printf ("pop3.example.com:%u", pb_dovecot_get_pop3s_port (dovecot));
@@ -1165,7 +1122,7 @@ test_https_failure_is_said (Fixture       *f,
   g_autofree char *target = NULL;
   const char *failures;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   serve ("/autoconfig/example.com", g_strdup ("status:500"));
@@ -1195,7 +1152,7 @@ static void
 test_https_failure_then_nothing (Fixture       *f,
                                  gconstpointer  data)
 {
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   serve ("/well-known/example.org", g_strdup ("status:502"));
@@ -1226,7 +1183,7 @@ test_probing_and_trust (Fixture       *f,
   GtkWidget *dialog;
   guint16 port;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("dan@example.com");
@@ -1317,7 +1274,7 @@ test_manual (Fixture    *f,
   const char *user = security == PB_SECURITY_TLS ? "erin" : "finn";
   guint16 port;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user (user);
@@ -1376,7 +1333,7 @@ static void
 test_wrong_password (Fixture       *f,
                      gconstpointer  data)
 {
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("gail@example.org");
@@ -1430,7 +1387,7 @@ static void
 test_oauth2_only (Fixture       *f,
                   gconstpointer  data)
 {
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   open_wizard (f, TRUE);
@@ -1464,7 +1421,7 @@ static void
 test_no_pop3 (Fixture       *f,
               gconstpointer  data)
 {
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   open_wizard (f, TRUE);
@@ -1487,7 +1444,7 @@ test_ask_user (Fixture       *f,
 {
   g_autofree char *entry = NULL;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("ab4t-ivan");
@@ -1522,7 +1479,7 @@ test_min_interval (Fixture       *f,
   g_autofree char *entry = NULL;
   PbAccount *account;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("slow@slow.example");
@@ -1553,7 +1510,7 @@ test_untrusted_certificate (Fixture       *f,
   g_autofree char *key = NULL;
   guint16 port;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("hugo");
@@ -1594,7 +1551,7 @@ static void
 test_only_plaintext (Fixture       *f,
                      gconstpointer  data)
 {
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   serve ("/autoconfig/example.org", document ("pop.example.org", 110, "plain"));
@@ -1625,7 +1582,7 @@ test_not_found (Fixture       *f,
 {
   g_autofree char *lines = NULL;
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   open_wizard (f, TRUE);
@@ -1657,7 +1614,7 @@ static void
 test_cancel_while_finding (Fixture       *f,
                            gconstpointer  data)
 {
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   serve ("/autoconfig/example.org", g_strdup (""));
@@ -1665,7 +1622,7 @@ test_cancel_while_finding (Fixture       *f,
   fill_address_page (f, "", "kim@example.org", PASSWORD);
   press (f, "primary_button");
   wait_page (f, "finding");
-  settle (300);
+  pb_test_gtk_settle (300);
   g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (child (f, "finding_spinner"))));
 
   /* Back stops the search; Continue starts it again. */
@@ -1673,11 +1630,11 @@ test_cancel_while_finding (Fixture       *f,
   wait_page (f, "address");
   press (f, "primary_button");
   wait_page (f, "finding");
-  settle (200);
+  pb_test_gtk_settle (200);
 
   press (f, "cancel_button");
   wait_closed (f);
-  settle (500);
+  pb_test_gtk_settle (500);
   assert_saved_nothing (f);
 }
 
@@ -1692,7 +1649,7 @@ test_cancel_while_checking (Fixture       *f,
 {
   g_autoptr(PbTestServer) server = pb_test_server_new (NULL, FALSE, stall_script);
 
-  if (!need_display ())
+  if (!pb_test_gtk_need_display ())
     return;
 
   open_wizard (f, TRUE);
@@ -1700,13 +1657,13 @@ test_cancel_while_checking (Fixture       *f,
   manual_setup (f, "localhost", pb_test_server_get_port (server), PB_SECURITY_STARTTLS,
                 "lee@example.org");
   wait_page (f, "checking");
-  settle (300);
+  pb_test_gtk_settle (300);
   g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (child (f, "checking_spinner"))));
 
   /* Escape closes the wizard, as Cancel does. */
   gtk_window_close (GTK_WINDOW (f->wizard));
   wait_closed (f);
-  settle (300);
+  pb_test_gtk_settle (300);
   g_assert_cmpuint (pb_test_server_get_n_connections (server), ==, 1);
   assert_saved_nothing (f);
 }
@@ -1716,7 +1673,7 @@ static void
 test_cancel_after_trusting (Fixture       *f,
                             gconstpointer  data)
 {
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("mo");
@@ -1741,7 +1698,7 @@ test_no_keyring (Fixture       *f,
   GtkWindow *told = NULL;
   GListModel *toplevels;
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   add_user ("nia");
@@ -1861,7 +1818,7 @@ static void
 test_screenshots (Fixture       *f,
                   gconstpointer  data)
 {
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
 
   screenshot_flow (f, "");
@@ -1875,7 +1832,7 @@ test_screenshots_japanese (Fixture       *f,
   g_autofree char *mo = g_build_filename (po_dir, "ja", "LC_MESSAGES", GETTEXT_PACKAGE ".mo",
                                           NULL);
 
-  if (!need_display () || !need_dovecot ())
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
     return;
   if (!g_file_test (mo, G_FILE_TEST_EXISTS))
     {
@@ -1915,9 +1872,7 @@ main (int    argc,
   resolver = g_object_new (TEST_TYPE_RESOLVER, NULL);
   /* The wizard's test and the monitor's checks connect through it too. */
   g_resolver_set_default (G_RESOLVER (resolver));
-  xvfb = pb_test_xvfb_new ();
-  if (xvfb != NULL)
-    gtk_init ();
+  pb_test_gtk_init ();
   dovecot = pb_dovecot_new (&error);
   if (dovecot == NULL)
     {
@@ -1972,7 +1927,7 @@ main (int    argc,
   g_clear_object (&http);
   g_clear_pointer (&documents, g_hash_table_unref);
   g_clear_pointer (&dovecot, pb_dovecot_free);
-  g_clear_pointer (&xvfb, pb_test_xvfb_free);
+  pb_test_gtk_shutdown ();
   g_clear_object (&resolver);
   return status;
 }
