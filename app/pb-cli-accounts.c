@@ -32,7 +32,35 @@ typedef struct
   gboolean    enable;
   gboolean    disable;
   gboolean    no_verify;
+  int         notify_new;      /* -1: not given, else TRUE or FALSE */
+  const char *sound;
+  int         notify_problems; /* -1: not given */
 } Settings;
+
+/* "yes"/"no" (and "true"/"false", "on"/"off") into *@out; FALSE if neither. */
+static gboolean
+read_yes_no (GVariantDict *options,
+             const char   *option,
+             int          *out)
+{
+  const char *text = NULL;
+
+  *out = -1;
+  if (!g_variant_dict_lookup (options, option, "&s", &text))
+    return TRUE;
+  if (g_ascii_strcasecmp (text, "yes") == 0 || g_ascii_strcasecmp (text, "true") == 0 ||
+      g_ascii_strcasecmp (text, "on") == 0)
+    *out = TRUE;
+  else if (g_ascii_strcasecmp (text, "no") == 0 || g_ascii_strcasecmp (text, "false") == 0 ||
+           g_ascii_strcasecmp (text, "off") == 0)
+    *out = FALSE;
+  else
+    {
+      pb_cli_print_error (_("--%s must be “yes” or “no”."), option);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 /* Reads and checks the options; prints what is wrong and returns FALSE. */
 static gboolean
@@ -42,7 +70,7 @@ read_settings (GVariantDict *options,
   g_autoptr(GError) error = NULL;
   const char *security = NULL;
 
-  *settings = (Settings) { .port = -1, .interval = -1 };
+  *settings = (Settings) { .port = -1, .interval = -1, .notify_new = -1, .notify_problems = -1 };
   g_variant_dict_lookup (options, "host", "&s", &settings->host);
   g_variant_dict_lookup (options, "user", "&s", &settings->user);
   g_variant_dict_lookup (options, "security", "&s", &security);
@@ -53,6 +81,17 @@ read_settings (GVariantDict *options,
   settings->enable = g_variant_dict_contains (options, "enable");
   settings->disable = g_variant_dict_contains (options, "disable");
   settings->no_verify = g_variant_dict_contains (options, "no-verify");
+  g_variant_dict_lookup (options, "sound", "&s", &settings->sound);
+
+  if (!read_yes_no (options, "notify-new", &settings->notify_new) ||
+      !read_yes_no (options, "notify-problems", &settings->notify_problems))
+    return FALSE;
+  if (settings->sound != NULL && !pb_account_sound_is_valid (settings->sound))
+    {
+      pb_cli_print_error (_("--sound must be a sound theme name such as “message-new-email”, "
+                            "or “none”."));
+      return FALSE;
+    }
 
   if (settings->host != NULL)
     {
@@ -140,6 +179,12 @@ apply_settings (PbAccount      *account,
     pb_account_set_enabled (account, TRUE);
   if (settings->disable)
     pb_account_set_enabled (account, FALSE);
+  if (settings->notify_new != -1)
+    pb_account_set_notify_new_mail (account, settings->notify_new);
+  if (settings->sound != NULL)
+    pb_account_set_sound (account, settings->sound);
+  if (settings->notify_problems != -1)
+    pb_account_set_notify_problems (account, settings->notify_problems);
 }
 
 /* What the built-in provider list knows of the account's server: refuses
@@ -343,10 +388,12 @@ pb_cli_run_edit_account (GVariantDict *options,
     return PB_CLI_EXIT_USAGE;
   if (settings.host == NULL && settings.user == NULL && settings.name == NULL &&
       settings.ca_file == NULL && !settings.has_security && settings.port == -1 &&
-      settings.interval == -1 && !settings.enable && !settings.disable)
+      settings.interval == -1 && !settings.enable && !settings.disable &&
+      settings.notify_new == -1 && settings.sound == NULL && settings.notify_problems == -1)
     {
       pb_cli_print_error (_("--edit-account needs what to change: --host, --port, --security, "
-                            "--user, --name, --interval, --enable or --disable."));
+                            "--user, --name, --interval, --enable, --disable, --notify-new, "
+                            "--sound or --notify-problems."));
       return PB_CLI_EXIT_USAGE;
     }
 

@@ -688,6 +688,47 @@ test_edit_account (Fixture       *fixture,
   g_assert_nonnull (strstr (list.out, "not checked yet"));
 }
 
+/* How an account's news are told, on the command line: written to
+ * accounts.ini, checked, and no login is needed to change them. */
+static void
+test_edit_account_notifications (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_auto(Run) quiet = { 0 };
+  g_auto(Run) loud = { 0 };
+  g_auto(Run) bad_switch = { 0 };
+  g_auto(Run) bad_sound = { 0 };
+  g_autofree char *quiet_file = NULL;
+  g_autofree char *loud_file = NULL;
+
+  if (!need_dovecot ())
+    return;
+
+  add_account (fixture, "home", TRUE);
+  run_popbell (fixture, &quiet, NULL, "--edit-account=home", "--notify-new=no", "--sound=none",
+               "--notify-problems=no", NULL);
+  g_assert_cmpint (quiet.status, ==, 0);
+  quiet_file = read_accounts (fixture);
+  g_assert_nonnull (strstr (quiet_file, "notify-new-mail=false\n"));
+  g_assert_nonnull (strstr (quiet_file, "sound=none\n"));
+  g_assert_nonnull (strstr (quiet_file, "notify-problems=false\n"));
+
+  /* Back to the defaults, which are not written. */
+  run_popbell (fixture, &loud, NULL, "--edit-account=home", "--notify-new=yes",
+               "--sound=message-new-email", "--notify-problems=yes", NULL);
+  g_assert_cmpint (loud.status, ==, 0);
+  loud_file = read_accounts (fixture);
+  g_assert_null (strstr (loud_file, "notify-"));
+  g_assert_null (strstr (loud_file, "sound="));
+
+  run_popbell (fixture, &bad_switch, NULL, "--edit-account=home", "--notify-new=maybe", NULL);
+  g_assert_cmpint (bad_switch.status, ==, 2);
+  g_assert_nonnull (strstr (bad_switch.err, "--notify-new must be"));
+  run_popbell (fixture, &bad_sound, NULL, "--edit-account=home", "--sound=/tmp/x.oga", NULL);
+  g_assert_cmpint (bad_sound.status, ==, 2);
+  g_assert_nonnull (strstr (bad_sound.err, "--sound must be"));
+}
+
 static void
 test_remove_account_cleans_up (Fixture       *fixture,
                                gconstpointer  data)
@@ -1071,6 +1112,8 @@ main (int    argc,
               fixture_setup, test_wrong_password_is_an_auth_error, fixture_teardown);
   g_test_add ("/pb/cli/edit-account", Fixture, NULL,
               fixture_setup, test_edit_account, fixture_teardown);
+  g_test_add ("/pb/cli/edit-account/notifications", Fixture, NULL,
+              fixture_setup, test_edit_account_notifications, fixture_teardown);
   g_test_add ("/pb/cli/remove-account/cleans-up", Fixture, NULL,
               fixture_setup, test_remove_account_cleans_up, fixture_teardown);
   g_test_add ("/pb/cli/add-account/without-keyring-adds-nothing", Fixture, GINT_TO_POINTER (1),
