@@ -7,73 +7,9 @@
 #include <glib/gi18n.h>
 
 #include "pb-error.h"
-#include "pb-pop3-client.h"
+#include "pb-pop3-client-private.h"
 #include "pb-sasl.h"
 
-#define READ_BUFFER_SIZE  (64 * 1024)
-/* What a hostile server may make us hold in memory per answer. */
-#define MAX_CAPA_BYTES    (64 * 1024)
-#define MAX_LISTING_BYTES (32 * 1024 * 1024)   /* UIDL: ~400,000 messages */
-#define MAX_TOP_BYTES     (256 * 1024)
-/* Commands in flight when pipelining: the server's receive buffer and ours
- * for the answers must not fill up and block both sides. */
-#define PIPELINE_MAX_COMMANDS 64
-#define PIPELINE_MAX_BYTES    (64 * 1024)
-
-typedef enum
-{
-  STATE_NEW,
-  STATE_CONNECTED,
-  STATE_LOGGED_IN,
-  STATE_ENDED,
-} SessionState;
-
-struct _PbPop3Client
-{
-  GObject              parent_instance;
-
-  char                *host;
-  guint16              port;
-  PbSecurity           security;
-  guint                timeout;
-  PbTrustStore        *pins;
-  char                *ca_file;
-
-  SessionState         state;
-  gboolean             busy;
-  GError              *error;        /* set once the session has ended */
-
-  GSocketConnection   *connection;
-  GIOStream           *stream;       /* the TLS connection once there is one */
-  GInputStream        *input;
-  GOutputStream       *output;
-  PbPop3Reader        *reader;
-  guint8              *read_buffer;
-
-  /* Every I/O runs with this one: a timeout or the caller's cancellable cancel it. */
-  GCancellable        *io_cancellable;
-  GCancellable        *op_cancellable;
-  gulong               op_cancel_id;
-  GSource             *timer;
-  gboolean             timed_out;
-
-  PbPop3Capabilities   caps;
-  guint                login_delay;
-  gboolean             capa_known;
-  gboolean             tls_done;
-  GTlsCertificate     *peer_certificate;
-  GTlsCertificateFlags certificate_errors;
-  PbTrustVerdict       verdict;
-  GTlsProtocolVersion  tls_version;
-  char                *ciphersuite;
-
-  guint                commands_sent;
-  guint                round_trips;
-  guint64              bytes_received;
-
-  guint                hint_count;
-  char                *hint_uidl;
-};
 
 G_DEFINE_FINAL_TYPE (PbPop3Client, pb_pop3_client, G_TYPE_OBJECT)
 
@@ -101,424 +37,6 @@ pb_pop3_listing_free (PbPop3Listing *listing)
   g_free (listing);
 }
 
-/* ---- Session bookkeeping ------------------------------------------------- */
-
-static void
-disarm_timer (PbPop3Client *self)
-{
-  if (self->timer != NULL)
-    {
-      g_source_destroy (self->timer);
-      g_clear_pointer (&self->timer, g_source_unref);
-    }
-}
-
-static gboolean
-on_timer (gpointer user_data)
-{
-  PbPop3Client *self = user_data;
-
-  g_debug ("No answer from %s within %u s", self->host, self->timeout);
-  self->timed_out = TRUE;
-  g_clear_pointer (&self->timer, g_source_unref);
-  g_cancellable_cancel (self->io_cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-/* Every wait for the server is bounded; the timer is re-armed for each read,
- * so a slow but steady server is fine. */
-static void
-arm_timer (PbPop3Client *self)
-{
-  disarm_timer (self);
-  self->timer = g_timeout_source_new ((guint) MIN (self->timeout, G_MAXUINT / 1000) * 1000);
-  g_source_set_callback (self->timer, on_timer, self, NULL);
-  g_source_set_static_name (self->timer, "[popbell] POP3 timeout");
-  g_source_attach (self->timer, g_main_context_get_thread_default ());
-}
-
-static void
-on_op_cancelled (GCancellable *cancellable,
-                 gpointer      user_data)
-{
-  PbPop3Client *self = user_data;
-
-  g_cancellable_cancel (self->io_cancellable);
-}
-
-static void
-drop_streams (PbPop3Client *self)
-{
-  self->input = NULL;
-  self->output = NULL;
-  g_clear_object (&self->stream);
-  g_clear_object (&self->connection);
-}
-
-/* Ends the session at once, without a goodbye: after an error nothing more
- * may be said to this server. */
-static void
-close_hard (PbPop3Client *self)
-{
-  if (self->connection != NULL)
-    g_socket_close (g_socket_connection_get_socket (self->connection), NULL);
-  drop_streams (self);
-}
-
-static GError *
-timeout_error (PbPop3Client *self)
-{
-  return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TIMEOUT,
-                      _("%s did not answer within %u seconds."), self->host, self->timeout);
-}
-
-/* Turns what GIO reported during the session into a PB_POP3_ERROR (or keeps
- * G_IO_ERROR_CANCELLED when the caller cancelled). Takes @error. */
-static GError *
-map_io_error (PbPop3Client *self,
-              GError       *error)
-{
-  GError *mapped;
-
-  if ((self->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    mapped = timeout_error (self);
-  else if (error->domain == PB_POP3_ERROR ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return error;
-  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF))
-    mapped = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_CLOSED,
-                          _("%s closed the connection unexpectedly."), self->host);
-  else if (error->domain == G_TLS_ERROR)
-    mapped = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TLS,
-                          _("TLS error with %s: %s"), self->host, error->message);
-  else
-    mapped = g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_CLOSED,
-                          _("The connection to %s failed: %s"), self->host, error->message);
-
-  g_error_free (error);
-  return mapped;
-}
-
-/* Checks and marks the start of a public operation; FALSE after returning an
- * error on @task. */
-static gboolean
-op_begin (PbPop3Client *self,
-          GTask        *task,
-          SessionState  expected,
-          GCancellable *cancellable)
-{
-  if (self->error != NULL)
-    {
-      g_task_return_error (task, g_error_copy (self->error));
-      return FALSE;
-    }
-  if (self->busy)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "Another POP3 operation is in progress");
-      return FALSE;
-    }
-  if (self->state != expected)
-    {
-      g_task_return_new_error (task, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
-                               "POP3 operation called in the wrong order");
-      return FALSE;
-    }
-
-  self->busy = TRUE;
-  if (cancellable != NULL)
-    {
-      self->op_cancellable = g_object_ref (cancellable);
-      self->op_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_op_cancelled),
-                                                  self, NULL);
-    }
-  return TRUE;
-}
-
-static void
-op_end (PbPop3Client *self)
-{
-  disarm_timer (self);
-  self->busy = FALSE;
-  if (self->op_cancellable != NULL)
-    {
-      g_cancellable_disconnect (self->op_cancellable, self->op_cancel_id);
-      self->op_cancel_id = 0;
-      g_clear_object (&self->op_cancellable);
-    }
-}
-
-/* Ends the operation and the session with @error (taken). */
-static void
-op_fail (GTask  *task,
-         GError *error)
-{
-  PbPop3Client *self = g_task_get_source_object (task);
-
-  op_end (self);
-  g_debug ("Session with %s failed: %s", self->host, error->message);
-  if (self->error == NULL)
-    self->error = g_error_copy (error);
-  self->state = STATE_ENDED;
-  close_hard (self);
-  g_task_return_error (task, error);
-}
-
-/* ---- Exchanges: commands written at once, answers read in order --------- */
-
-typedef struct
-{
-  const char     *verb;     /* for logs: never the arguments */
-  guint           expect;   /* PbPop3Expect */
-  gsize           max_body;
-  PbPop3Response *response;
-} Command;
-
-typedef struct
-{
-  GPtrArray *commands;      /* Command* */
-  GString   *wire;          /* what to write, or NULL to only read (the greeting) */
-  guint      next;          /* first command still without an answer */
-  gboolean   more_is_injection; /* data after the answers is the caller's to judge (STLS) */
-} Exchange;
-
-static void
-command_free (Command *command)
-{
-  g_clear_pointer (&command->response, pb_pop3_response_free);
-  g_free (command);
-}
-
-static void
-wipe_string (GString *string)
-{
-  if (string != NULL)
-    explicit_bzero (string->str, string->allocated_len);
-}
-
-static Exchange *
-exchange_new (void)
-{
-  Exchange *exchange = g_new0 (Exchange, 1);
-
-  exchange->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) command_free);
-  return exchange;
-}
-
-static void
-exchange_free (Exchange *exchange)
-{
-  if (exchange == NULL)
-    return;
-
-  g_ptr_array_unref (exchange->commands);
-  if (exchange->wire != NULL)
-    {
-      wipe_string (exchange->wire);
-      g_string_free (exchange->wire, TRUE);
-    }
-  g_free (exchange);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Exchange, exchange_free)
-
-/* Queues a command; @line is written as it is plus CRLF (NULL: nothing to
- * write, only an answer to read). */
-static void
-exchange_add (Exchange   *exchange,
-              const char *verb,
-              const char *line,
-              guint       expect,
-              gsize       max_body)
-{
-  Command *command = g_new0 (Command, 1);
-
-  command->verb = verb;
-  command->expect = expect;
-  command->max_body = max_body;
-  g_ptr_array_add (exchange->commands, command);
-
-  if (line != NULL)
-    {
-      gsize len = strlen (line);
-
-      if (exchange->wire == NULL)
-        exchange->wire = g_string_sized_new (MAX (256, 2 * len));
-
-      /* Grow by hand: a realloc would leave a password behind unwiped. */
-      if (exchange->wire->len + len + 3 > exchange->wire->allocated_len)
-        {
-          GString *bigger = g_string_sized_new (2 * (exchange->wire->len + len + 3));
-
-          g_string_append_len (bigger, exchange->wire->str, exchange->wire->len);
-          wipe_string (exchange->wire);
-          g_string_free (exchange->wire, TRUE);
-          exchange->wire = bigger;
-        }
-
-      g_string_append_len (exchange->wire, line, len);
-      g_string_append (exchange->wire, "\r\n");
-    }
-}
-
-static PbPop3Response *
-exchange_get (Exchange *exchange,
-              guint     index)
-{
-  Command *command = g_ptr_array_index (exchange->commands, index);
-
-  return command->response;
-}
-
-static void exchange_read_more (GTask *task);
-
-static void
-on_exchange_read (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PbPop3Client *self = g_task_get_source_object (task);
-  GError *error = NULL;
-  gssize n;
-
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  disarm_timer (self);
-
-  if (n < 0)
-    {
-      g_task_return_error (task, map_io_error (self, error));
-      return;
-    }
-  if (n == 0)
-    {
-      g_task_return_new_error (task, PB_POP3_ERROR, PB_POP3_ERROR_CLOSED,
-                               _("%s closed the connection unexpectedly."), self->host);
-      return;
-    }
-
-  self->bytes_received += n;
-  pb_pop3_reader_feed (self->reader, (const char *) self->read_buffer, n);
-  exchange_read_more (g_steal_pointer (&task));
-}
-
-/* Takes @task. */
-static void
-exchange_read_more (GTask *task)
-{
-  PbPop3Client *self = g_task_get_source_object (task);
-  Exchange *exchange = g_task_get_task_data (task);
-
-  while (exchange->next < exchange->commands->len)
-    {
-      Command *command = g_ptr_array_index (exchange->commands, exchange->next);
-      GError *error = NULL;
-
-      switch (pb_pop3_reader_read_response (self->reader, command->expect, command->max_body,
-                                            &command->response, &error))
-        {
-        case PB_POP3_READ_DONE:
-          g_debug ("< %s %s", command->verb,
-                   command->response->continuation ? "+" : command->response->ok ? "+OK" : "-ERR");
-          exchange->next++;
-          break;
-
-        case PB_POP3_READ_ERROR:
-          g_prefix_error (&error, "%s: ", self->host);
-          g_task_return_error (task, error);
-          g_object_unref (task);
-          return;
-
-        case PB_POP3_READ_NEED_MORE:
-        default:
-          arm_timer (self);
-          g_input_stream_read_async (self->input, self->read_buffer, READ_BUFFER_SIZE,
-                                     G_PRIORITY_DEFAULT, self->io_cancellable,
-                                     on_exchange_read, task);
-          return;
-        }
-    }
-
-  /* A server speaks only when asked: more than the answers would be taken as
-   * the answer to the next command, whoever put it there. */
-  if (pb_pop3_reader_get_buffered (self->reader) > 0 && !exchange->more_is_injection)
-    {
-      g_task_return_new_error (task, PB_POP3_ERROR, PB_POP3_ERROR_PROTOCOL,
-                               _("%s sent data that was not asked for."), self->host);
-      g_object_unref (task);
-      return;
-    }
-
-  g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
-}
-
-static void
-on_exchange_written (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PbPop3Client *self = g_task_get_source_object (task);
-  Exchange *exchange = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
-  disarm_timer (self);
-  /* It may have held a password. */
-  wipe_string (exchange->wire);
-
-  if (error != NULL)
-    {
-      g_task_return_error (task, map_io_error (self, error));
-      return;
-    }
-
-  exchange_read_more (g_steal_pointer (&task));
-}
-
-/* Writes the commands of @exchange in one go, then reads their answers in
- * order into it. @exchange stays owned by the caller and must outlive the call. */
-static void
-exchange_async (PbPop3Client        *self,
-                Exchange            *exchange,
-                GAsyncReadyCallback  callback,
-                gpointer             user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-
-  g_task_set_source_tag (task, exchange_async);
-  g_task_set_task_data (task, exchange, NULL);
-
-  self->round_trips++;
-  if (exchange->wire == NULL)
-    {
-      exchange_read_more (task);
-      return;
-    }
-
-  for (guint i = 0; i < exchange->commands->len; i++)
-    g_debug ("> %s", ((Command *) g_ptr_array_index (exchange->commands, i))->verb);
-  self->commands_sent += exchange->commands->len;
-
-  arm_timer (self);
-  g_output_stream_write_all_async (self->output, exchange->wire->str, exchange->wire->len,
-                                   G_PRIORITY_DEFAULT, self->io_cancellable,
-                                   on_exchange_written, task);
-}
-
-static gboolean
-exchange_finish (PbPop3Client  *self,
-                 GAsyncResult  *result,
-                 GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == exchange_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* ---- Connecting ---------------------------------------------------------- */
 
 typedef enum
@@ -537,7 +55,7 @@ typedef struct
 static void
 connect_data_free (ConnectData *data)
 {
-  exchange_free (data->exchange);
+  pb_pop3_exchange_free (data->exchange);
   g_free (data);
 }
 
@@ -562,26 +80,26 @@ connect_send (GTask        *task,
   ConnectData *data = g_task_get_task_data (task);
 
   data->phase = phase;
-  g_clear_pointer (&data->exchange, exchange_free);
-  data->exchange = exchange_new ();
+  g_clear_pointer (&data->exchange, pb_pop3_exchange_free);
+  data->exchange = pb_pop3_exchange_new ();
 
   switch (phase)
     {
     case PHASE_GREETING:
-      exchange_add (data->exchange, "greeting", NULL, FALSE, 0);
+      pb_pop3_exchange_add (data->exchange, "greeting", NULL, FALSE, 0);
       break;
     case PHASE_CAPA:
-      exchange_add (data->exchange, "CAPA", "CAPA", TRUE, MAX_CAPA_BYTES);
+      pb_pop3_exchange_add (data->exchange, "CAPA", "CAPA", TRUE, MAX_CAPA_BYTES);
       break;
     case PHASE_STLS:
-      exchange_add (data->exchange, "STLS", "STLS", FALSE, 0);
+      pb_pop3_exchange_add (data->exchange, "STLS", "STLS", FALSE, 0);
       data->exchange->more_is_injection = TRUE;
       break;
     default:
       g_assert_not_reached ();
     }
 
-  exchange_async (self, data->exchange, on_connect_exchange, task);
+  pb_pop3_exchange_async (self, data->exchange, on_connect_exchange, task);
 }
 
 static void
@@ -589,7 +107,7 @@ connect_done (GTask *task)
 {
   PbPop3Client *self = g_task_get_source_object (task);
 
-  op_end (self);
+  pb_pop3_op_end (self);
   self->state = STATE_CONNECTED;
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -621,7 +139,7 @@ on_verified (GObject      *source,
   errors = pb_tls_verify_finish (result, &error);
   if (error != NULL)
     {
-      op_fail (task, map_io_error (self, error));
+      pb_pop3_op_fail (task, pb_pop3_client_map_io_error (self, error));
       g_object_unref (task);
       return;
     }
@@ -633,7 +151,7 @@ on_verified (GObject      *source,
 
   if (self->verdict == PB_TRUST_REJECTED)
     {
-      op_fail (task, untrusted_error (self));
+      pb_pop3_op_fail (task, untrusted_error (self));
       g_object_unref (task);
       return;
     }
@@ -663,7 +181,7 @@ on_handshake (GObject      *source,
   GError *error = NULL;
 
   g_tls_connection_handshake_finish (tls, result, &error);
-  disarm_timer (self);
+  pb_pop3_client_disarm_timer (self);
 
   if (error != NULL)
     {
@@ -676,7 +194,7 @@ on_handshake (GObject      *source,
           g_error_free (error);
           error = tls_error;
         }
-      op_fail (task, map_io_error (self, error));
+      pb_pop3_op_fail (task, pb_pop3_client_map_io_error (self, error));
       g_object_unref (task);
       return;
     }
@@ -691,7 +209,7 @@ on_handshake (GObject      *source,
   if (self->tls_version != G_TLS_PROTOCOL_VERSION_TLS_1_2 &&
       self->tls_version != G_TLS_PROTOCOL_VERSION_TLS_1_3)
     {
-      op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_INSECURE_TLS,
+      pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_INSECURE_TLS,
                                   _("%s uses an outdated version of TLS; "
                                     "TLS 1.2 or newer is required."), self->host));
       g_object_unref (task);
@@ -700,7 +218,7 @@ on_handshake (GObject      *source,
 
   if (self->peer_certificate == NULL)
     {
-      op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TLS,
+      pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_TLS,
                                   _("%s sent no certificate."), self->host));
       g_object_unref (task);
       return;
@@ -743,7 +261,7 @@ start_tls (GTask *task)
   if (tls == NULL)
     {
       g_prefix_error (&error, "%s: ", self->host);
-      op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_TLS, error->message));
+      pb_pop3_op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_TLS, error->message));
       g_error_free (error);
       g_object_unref (task);
       return;
@@ -752,7 +270,7 @@ start_tls (GTask *task)
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
   set_stream (self, tls);
 
-  arm_timer (self);
+  pb_pop3_client_arm_timer (self);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
                                     self->io_cancellable, on_handshake, task);
 }
@@ -768,14 +286,14 @@ on_connect_exchange (GObject      *source,
   PbPop3Response *response;
   GError *error = NULL;
 
-  if (!exchange_finish (self, result, &error))
+  if (!pb_pop3_exchange_finish (self, result, &error))
     {
-      op_fail (task, error);
+      pb_pop3_op_fail (task, error);
       g_object_unref (task);
       return;
     }
 
-  response = exchange_get (data->exchange, 0);
+  response = pb_pop3_exchange_get (data->exchange, 0);
   switch (data->phase)
     {
     case PHASE_GREETING:
@@ -783,13 +301,13 @@ on_connect_exchange (GObject      *source,
        * server's word, and is not shown as such. */
       if (!response->ok && !self->tls_done)
         {
-          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+          pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
                                       _("%s refused the connection."), self->host));
           break;
         }
       if (!response->ok)
         {
-          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+          pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
                                       _("%s refused the connection: %s"),
                                       self->host, response->text));
           break;
@@ -810,7 +328,7 @@ on_connect_exchange (GObject      *source,
       g_assert (self->security == PB_SECURITY_STARTTLS);
       if ((self->caps & PB_POP3_CAPA_STLS) == 0)
         {
-          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE,
+          pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE,
                                       _("%s does not offer STLS, and Popbell never sends "
                                         "a password without encryption."), self->host));
           break;
@@ -822,7 +340,7 @@ on_connect_exchange (GObject      *source,
       /* Not through TLS yet: the text may not be the server's. */
       if (!response->ok)
         {
-          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE,
+          pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_UNAVAILABLE,
                                       _("%s refused to start TLS."), self->host));
           break;
         }
@@ -832,7 +350,7 @@ on_connect_exchange (GObject      *source,
       if (pb_pop3_reader_get_buffered (self->reader) > 0 ||
           g_socket_get_available_bytes (g_socket_connection_get_socket (self->connection)) > 0)
         {
-          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_INJECTION,
+          pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_STLS_INJECTION,
                                       _("%s sent unexpected data before starting TLS."),
                                       self->host));
           break;
@@ -859,7 +377,7 @@ on_connected (GObject      *source,
   GError *error = NULL;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  disarm_timer (self);
+  pb_pop3_client_disarm_timer (self);
 
   if (connection == NULL)
     {
@@ -871,7 +389,7 @@ on_connected (GObject      *source,
           g_error_free (error);
           error = connect_error;
         }
-      op_fail (task, map_io_error (self, error));
+      pb_pop3_op_fail (task, pb_pop3_client_map_io_error (self, error));
       g_object_unref (task);
       return;
     }
@@ -910,7 +428,7 @@ pb_pop3_client_connect_async (PbPop3Client        *self,
   g_task_set_source_tag (task, pb_pop3_client_connect_async);
   g_task_set_task_data (task, g_new0 (ConnectData, 1), (GDestroyNotify) connect_data_free);
 
-  if (!op_begin (self, task, STATE_NEW, cancellable))
+  if (!pb_pop3_op_begin (self, task, STATE_NEW, cancellable))
     return;
 
   g_debug ("Connecting to %s:%u (%s)", self->host, self->port,
@@ -924,7 +442,7 @@ pb_pop3_client_connect_async (PbPop3Client        *self,
   g_socket_client_set_enable_proxy (client, FALSE);
   address = g_network_address_new (self->host, self->port);
 
-  arm_timer (self);
+  pb_pop3_client_arm_timer (self);
   g_socket_client_connect_async (client, address, self->io_cancellable, on_connected,
                                  g_steal_pointer (&task));
 }
@@ -1009,7 +527,7 @@ login_data_free (LoginData *data)
   wipe_free (data->password);
   g_free (data->bearer_status);
   g_free (data->bearer_scope);
-  exchange_free (data->exchange);
+  pb_pop3_exchange_free (data->exchange);
   pb_pop3_listing_free (data->listing);
   g_free (data);
 }
@@ -1076,8 +594,8 @@ login_send_many (GTask      *task,
   LoginData *data = g_task_get_task_data (task);
 
   g_assert (n > 0 && n <= G_N_ELEMENTS (data->steps));
-  g_clear_pointer (&data->exchange, exchange_free);
-  data->exchange = exchange_new ();
+  g_clear_pointer (&data->exchange, pb_pop3_exchange_free);
+  data->exchange = pb_pop3_exchange_new ();
   data->exchanges++;
 
   for (guint i = 0; i < n; i++)
@@ -1091,11 +609,11 @@ login_send_many (GTask      *task,
         expect = PB_POP3_EXPECT_MULTILINE, max_body = MAX_LISTING_BYTES;
 
       data->steps[i] = steps[i];
-      exchange_add (data->exchange, login_step_verb (steps[i]), lines[i], expect, max_body);
+      pb_pop3_exchange_add (data->exchange, login_step_verb (steps[i]), lines[i], expect, max_body);
       wipe_free (lines[i]);
     }
 
-  exchange_async (self, data->exchange, on_login_exchange, task);
+  pb_pop3_exchange_async (self, data->exchange, on_login_exchange, task);
 }
 
 /* One or two commands (@second_line NULL: one). */
@@ -1553,9 +1071,9 @@ on_login_exchange (GObject      *source,
   LoginStep last = data->steps[n - 1];
   GError *error = NULL;
 
-  if (!exchange_finish (self, result, &error))
+  if (!pb_pop3_exchange_finish (self, result, &error))
     {
-      op_fail (task, error);
+      pb_pop3_op_fail (task, error);
       g_object_unref (task);
       return;
     }
@@ -1568,7 +1086,7 @@ on_login_exchange (GObject      *source,
        * was refused (then PASS was refused too). */
       if (step == LOGIN_USER && i + 1 < n)
         {
-          PbPop3Response *user = exchange_get (exchange, i);
+          PbPop3Response *user = pb_pop3_exchange_get (exchange, i);
 
           if (!user->ok)
             {
@@ -1579,14 +1097,14 @@ on_login_exchange (GObject      *source,
         }
 
       /* A new exchange frees this one: nothing of it may be read after. */
-      login_handle (task, step, exchange_get (exchange, i), &error);
+      login_handle (task, step, pb_pop3_exchange_get (exchange, i), &error);
       if (error != NULL || data->exchanges != exchanges)
         break;
     }
 
   if (error != NULL)
     {
-      op_fail (task, error);
+      pb_pop3_op_fail (task, error);
       g_object_unref (task);
       return;
     }
@@ -1596,7 +1114,7 @@ on_login_exchange (GObject      *source,
     return;
 
   g_assert (last == LOGIN_UIDL || last == LOGIN_UIDL_HINT || last == LOGIN_UIDL_NEW);
-  op_end (self);
+  pb_pop3_op_end (self);
   self->state = STATE_LOGGED_IN;
   g_debug ("Logged in to %s: %u messages", self->host, data->listing->count);
   g_task_return_pointer (task, g_steal_pointer (&data->listing),
@@ -1632,14 +1150,14 @@ pb_pop3_client_login_async (PbPop3Client        *self,
   data->listing = g_new0 (PbPop3Listing, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) login_data_free);
 
-  if (!op_begin (self, task, STATE_CONNECTED, cancellable))
+  if (!pb_pop3_op_begin (self, task, STATE_CONNECTED, cancellable))
     return;
 
   /* A line break would let the rest of the string be read as a command. NUL
    * bytes cannot get through a C string. */
   if (*user == '\0' || has_line_breaks (user) || has_line_breaks (password))
     {
-      op_fail (task,
+      pb_pop3_op_fail (task,
                g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
                                     _("The user name and the password must not contain "
                                       "line breaks.")));
@@ -1688,7 +1206,7 @@ pb_pop3_client_login_async (PbPop3Client        *self,
     }
   else
     {
-      op_fail (task,
+      pb_pop3_op_fail (task,
                g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
                             _("%s offers no login method that Popbell supports."),
                             self->host));
@@ -1718,21 +1236,21 @@ pb_pop3_client_login_bearer_async (PbPop3Client        *self,
   data->mechanism = MECHANISM_BEARER;
   g_task_set_task_data (task, data, (GDestroyNotify) login_data_free);
 
-  if (!op_begin (self, task, STATE_CONNECTED, cancellable))
+  if (!pb_pop3_op_begin (self, task, STATE_CONNECTED, cancellable))
     return;
 
   /* Fields of the message are separated by \x01, lines by CRLF: neither may
    * come from the user name or the token. The token is not quoted. */
   if (!pb_sasl_user_is_valid (user))
     {
-      op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
+      pb_pop3_op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
                                           _("The user name must not contain line breaks or "
                                             "other control characters.")));
       return;
     }
   if (!pb_sasl_token_is_valid (access_token))
     {
-      op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
+      pb_pop3_op_fail (task, g_error_new_literal (PB_POP3_ERROR, PB_POP3_ERROR_INVALID_ARGUMENT,
                                           _("The OAuth2 access token is not a valid bearer "
                                             "token.")));
       return;
@@ -1746,7 +1264,7 @@ pb_pop3_client_login_bearer_async (PbPop3Client        *self,
     data->bearer = PB_SASL_XOAUTH2;
   else
     {
-      op_fail (task,
+      pb_pop3_op_fail (task,
                g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
                             _("%s offers no OAuth2 sign-in (SASL XOAUTH2 or OAUTHBEARER)."),
                             self->host));
@@ -1789,7 +1307,7 @@ static void
 top_data_free (TopData *data)
 {
   g_free (data->msgnums);
-  exchange_free (data->exchange);
+  pb_pop3_exchange_free (data->exchange);
   g_clear_pointer (&data->headers, g_ptr_array_unref);
   g_free (data);
 }
@@ -1807,8 +1325,8 @@ top_send (GTask *task)
   guint max_commands = pipelining ? PIPELINE_MAX_COMMANDS : 1;
   gsize bytes = 0;
 
-  g_clear_pointer (&data->exchange, exchange_free);
-  data->exchange = exchange_new ();
+  g_clear_pointer (&data->exchange, pb_pop3_exchange_free);
+  data->exchange = pb_pop3_exchange_new ();
 
   while (data->next < data->n_msgnums &&
          data->exchange->commands->len < max_commands &&
@@ -1817,11 +1335,11 @@ top_send (GTask *task)
       g_autofree char *line = g_strdup_printf ("TOP %u 0", data->msgnums[data->next]);
 
       bytes += strlen (line) + 2;
-      exchange_add (data->exchange, "TOP", line, TRUE, MAX_TOP_BYTES);
+      pb_pop3_exchange_add (data->exchange, "TOP", line, TRUE, MAX_TOP_BYTES);
       data->next++;
     }
 
-  exchange_async (self, data->exchange, on_top_exchange, task);
+  pb_pop3_exchange_async (self, data->exchange, on_top_exchange, task);
 }
 
 static GBytes *
@@ -1855,16 +1373,16 @@ on_top_exchange (GObject      *source,
   TopData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!exchange_finish (self, result, &error))
+  if (!pb_pop3_exchange_finish (self, result, &error))
     {
-      op_fail (task, error);
+      pb_pop3_op_fail (task, error);
       g_object_unref (task);
       return;
     }
 
   for (guint i = 0; i < data->exchange->commands->len; i++)
     {
-      PbPop3Response *response = exchange_get (data->exchange, i);
+      PbPop3Response *response = pb_pop3_exchange_get (data->exchange, i);
 
       if (response->ok)
         {
@@ -1872,7 +1390,7 @@ on_top_exchange (GObject      *source,
         }
       else if (data->headers->len == 0 && (self->caps & PB_POP3_CAPA_TOP) == 0)
         {
-          op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
+          pb_pop3_op_fail (task, g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_SERVER,
                                       _("%s does not support reading headers (TOP): %s"),
                                       self->host, response->text));
           g_object_unref (task);
@@ -1891,7 +1409,7 @@ on_top_exchange (GObject      *source,
       return;
     }
 
-  op_end (self);
+  pb_pop3_op_end (self);
   g_task_return_pointer (task, g_steal_pointer (&data->headers),
                          (GDestroyNotify) g_ptr_array_unref);
   g_object_unref (task);
@@ -1920,12 +1438,12 @@ pb_pop3_client_top_async (PbPop3Client        *self,
   data->headers = g_ptr_array_new_full (n_msgnums, (GDestroyNotify) g_bytes_unref);
   g_task_set_task_data (task, data, (GDestroyNotify) top_data_free);
 
-  if (!op_begin (self, task, STATE_LOGGED_IN, cancellable))
+  if (!pb_pop3_op_begin (self, task, STATE_LOGGED_IN, cancellable))
     return;
 
   if (n_msgnums == 0)
     {
-      op_end (self);
+      pb_pop3_op_end (self);
       g_task_return_pointer (task, g_steal_pointer (&data->headers),
                              (GDestroyNotify) g_ptr_array_unref);
       return;
@@ -1989,11 +1507,11 @@ pb_pop3_client_quit (PbPop3Client *self)
       /* The callbacks hold the stream, not the client, which may go away now. */
       g_output_stream_write_all_async (self->output, quit, sizeof quit - 1, G_PRIORITY_DEFAULT,
                                        NULL, on_quit_written, g_object_ref (self->stream));
-      drop_streams (self);
+      pb_pop3_client_drop_streams (self);
     }
   else
     {
-      close_hard (self);
+      pb_pop3_client_close_hard (self);
     }
 
   if (self->error == NULL)
@@ -2208,8 +1726,8 @@ pb_pop3_client_dispose (GObject *object)
 {
   PbPop3Client *self = PB_POP3_CLIENT (object);
 
-  disarm_timer (self);
-  close_hard (self);
+  pb_pop3_client_disarm_timer (self);
+  pb_pop3_client_close_hard (self);
   g_clear_object (&self->pins);
   g_clear_object (&self->peer_certificate);
 
