@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "pb-account.h"
 #include "pb-autoconfig.h"
 #include "pb-core-resources.h"
 #include "pb-error.h"
@@ -108,54 +109,14 @@ has_control_chars (const char *text)
 }
 
 /* A host name fit to connect to, lower case and ASCII, or NULL. Text from
- * documents and DNS ends up in a connection and on screen, so only letters,
- * digits, '-', '_' and '.' get through (IDNs as their ASCII form), or an IP
- * address. */
+ * documents and DNS ends up in a connection and on screen: the one rule for
+ * host names (pb_host_name_normalize) decides, as for what a user types. */
 static char *
 normalize_host (const char *text)
 {
-  g_autofree char *ascii = NULL;
-  gsize len;
-  guint label_len = 0;
-
-  if (text == NULL || *text == '\0' || strlen (text) > MAX_TEXT ||
-      !g_utf8_validate (text, -1, NULL))
+  if (text == NULL || strlen (text) > MAX_TEXT)
     return NULL;
-
-  ascii = g_hostname_to_ascii (text);
-  if (ascii == NULL)
-    return NULL;
-
-  len = strlen (ascii);
-  if (len > 0 && ascii[len - 1] == '.')
-    ascii[--len] = '\0';
-  if (len == 0 || len > 253)
-    return NULL;
-
-  if (g_hostname_is_ip_address (ascii))
-    return g_ascii_strdown (ascii, -1);
-
-  for (const char *p = ascii; ; p++)
-    {
-      if (*p == '.' || *p == '\0')
-        {
-          if (label_len == 0 || label_len > 63)
-            return NULL;
-          if (*p == '\0')
-            break;
-          label_len = 0;
-        }
-      else if (g_ascii_isalnum (*p) || *p == '-' || *p == '_')
-        {
-          label_len++;
-        }
-      else
-        {
-          return NULL;
-        }
-    }
-
-  return g_ascii_strdown (ascii, -1);
+  return pb_host_name_normalize (text, NULL);
 }
 
 static gboolean
