@@ -10,6 +10,7 @@
 
 #include "pb-dovecot.h"
 #include "pb-test-applet.h"
+#include "pb-test-notifications.h"
 #include "pb-test-util.h"
 #include "pb-test-xvfb.h"
 
@@ -541,6 +542,115 @@ test_watch_waits_for_the_applet (void)
   g_assert_cmpstr (json_object_get_string_member (line, "tooltip"), ==, "No accounts");
 }
 
+/* ---- Do not disturb, end to end ------------------------------------------------ */
+
+static void
+set_inhibited (PbTestApplet *e2e,
+               gboolean      inhibited,
+               gboolean      first)
+{
+  g_autoptr(GVariant) reply = NULL;
+  GVariantBuilder properties;
+
+  if (first)
+    {
+      reply = pb_test_applet_call_mock (e2e, "AddProperty",
+                                        g_variant_new ("(ssv)", "org.freedesktop.Notifications",
+                                                       "Inhibited", g_variant_new_boolean (FALSE)),
+                                        NULL);
+      g_clear_pointer (&reply, g_variant_unref);
+    }
+  g_variant_builder_init (&properties, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&properties, "{sv}", "Inhibited", g_variant_new_boolean (inhibited));
+  reply = pb_test_applet_call_mock (e2e, "UpdateProperties",
+                                    g_variant_new ("(sa{sv})", "org.freedesktop.Notifications",
+                                                   &properties),
+                                    NULL);
+}
+
+typedef struct
+{
+  guint expected;
+} CountWait;
+
+static gboolean
+count_is (gpointer data)
+{
+  return get_unread_count () == ((CountWait *) data)->expected;
+}
+
+typedef struct
+{
+  PbTestApplet *e2e;
+  const char   *text;
+} NotifyWait;
+
+/* The Notify call that mentions @text, or NULL. */
+static GVariant *
+find_notify_call (PbTestApplet *e2e,
+                  const char   *text)
+{
+  g_autoptr(GPtrArray) calls = pb_test_applet_get_notify_calls (e2e);
+
+  for (guint i = 0; i < calls->len; i++)
+    {
+      GVariant *call = g_ptr_array_index (calls, i);
+
+      if (strstr (pb_test_notify_call_get_string (call, 3), text) != NULL ||
+          strstr (pb_test_notify_call_get_string (call, 4), text) != NULL)
+        return g_variant_ref (call);
+    }
+  return NULL;
+}
+
+static gboolean
+notified (gpointer data)
+{
+  NotifyWait *wait = data;
+  g_autoptr(GVariant) call = find_notify_call (wait->e2e, wait->text);
+
+  return call != NULL;
+}
+
+/* While the server is inhibited, new mail is counted (the interface, the
+ * tray) but not shown; afterwards it is shown, with the account's sound. */
+static void
+test_do_not_disturb_counts_without_a_notification (void)
+{
+  g_autoptr(PbTestApplet) e2e = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) quiet = NULL;
+  g_autoptr(GVariant) shown = NULL;
+  g_autoptr(GVariant) sound = NULL;
+  CountWait one = { 1 };
+  CountWait two = { 2 };
+  NotifyWait after = { NULL, "After the meeting" };
+
+  e2e = start_with_account ("quiet");
+  after.e2e = e2e;
+  pb_test_applet_wait_until (e2e, home_is_checked, NULL, "home has been checked");
+  set_inhibited (e2e, TRUE, TRUE);
+
+  deliver ("quiet", "From: Alice <alice@example.com>\r\nSubject: During the meeting\r\n\r\nx\r\n");
+  reply = gdbus_call_ok ("CheckNow", "home");
+  pb_test_applet_wait_until (e2e, count_is, &one, "the mail is counted");
+  /* A moment for a notification that should not come. */
+  g_usleep (500 * 1000);
+  quiet = find_notify_call (e2e, "During the meeting");
+  g_assert_null (quiet);
+
+  set_inhibited (e2e, FALSE, FALSE);
+  deliver ("quiet", "From: Bob <bob@example.com>\r\nSubject: After the meeting\r\n\r\nx\r\n");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = gdbus_call_ok ("CheckNow", "home");
+  pb_test_applet_wait_until (e2e, count_is, &two, "both are counted");
+  pb_test_applet_wait_until (e2e, notified, &after, "the later mail is shown");
+  shown = find_notify_call (e2e, "After the meeting");
+  sound = pb_test_notify_call_get_hint (shown, "sound-name");
+  g_assert_nonnull (sound);
+  g_assert_cmpstr (g_variant_get_string (sound, NULL), ==, "message-new-email");
+}
+
 /* ---- The README's snippets for status bars ----------------------------------- */
 
 /* The fenced block of README.md that starts with @first_line. */
@@ -717,6 +827,8 @@ main (int    argc,
                    test_watch_follows_the_applet);
   g_test_add_func ("/pb/interface/watch/waits-for-the-applet", test_watch_waits_for_the_applet);
   g_test_add_func ("/pb/interface/i3blocks/shows-the-count", test_i3blocks_shows_the_count);
+  g_test_add_func ("/pb/interface/do-not-disturb/counts-without-a-notification",
+                   test_do_not_disturb_counts_without_a_notification);
   g_test_add_func ("/pb/interface/waybar/snippet-names-every-class",
                    test_waybar_snippet_names_every_class);
 
