@@ -529,6 +529,19 @@ test_edit_saves (Fixture       *fixture,
   g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (
     GTK_ACTIONABLE (widget)), NULL), ==, "work");
 
+  /* How its news are told: no sound, then no notification for new mail
+   * (the sound goes with it), problems still told. */
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "sound-check");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (widget)));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (widget), FALSE);
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "notify-new-check");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (widget)));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (widget), FALSE);
+  g_assert_false (gtk_widget_get_sensitive (
+    pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "sound-check")));
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "notify-problems-check");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (widget)));
+
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
   activate (pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "save-button"));
   g_assert_null (editor);
@@ -543,6 +556,9 @@ test_edit_saves (Fixture       *fixture,
     g_assert_cmpuint (pb_account_get_port (account), ==, 110);
     g_assert_cmpuint (pb_account_get_interval (account), ==, 15);
     g_assert_cmpstr (pb_account_get_user (account), ==, "alice@example.org");
+    g_assert_false (pb_account_get_notify_new_mail (account));
+    g_assert_cmpstr (pb_account_get_sound (account), ==, PB_ACCOUNT_SOUND_NONE);
+    g_assert_true (pb_account_get_notify_problems (account));
     g_assert_true (pb_account_get_enabled (account));
   }
   /* The monitor took it over, and the list shows it. */

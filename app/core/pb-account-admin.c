@@ -529,6 +529,31 @@ pb_account_admin_add_finish (PbAccountAdmin  *self,
 
 /* ---- Edit --------------------------------------------------------------- */
 
+PbAccount *
+pb_account_admin_dup_account (PbAccountAdmin  *self,
+                              const char      *account_id,
+                              GError         **error)
+{
+  g_autoptr(PbAccountStore) store = NULL;
+  PbAccount *account;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_ADMIN (self), NULL);
+  g_return_val_if_fail (account_id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  store = load_accounts (self, error);
+  if (store == NULL)
+    return NULL;
+  account = pb_account_store_lookup (store, account_id);
+  if (account == NULL)
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
+                   _("The account “%s” no longer exists."), account_id);
+      return NULL;
+    }
+  return pb_account_copy (account, NULL);
+}
+
 gboolean
 pb_account_admin_edit (PbAccountAdmin       *self,
                        PbAccount            *edited,

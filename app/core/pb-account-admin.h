@@ -68,6 +68,13 @@ gboolean        pb_account_admin_add_finish (PbAccountAdmin          *self,
                                              gboolean                *session_only,
                                              GError                 **error);
 
+/* A copy of the account @account_id as accounts.ini has it now (another
+ * process may have changed it since the caller loaded it), to change and
+ * hand to pb_account_admin_edit(). PB_STORE_ERROR_NOT_FOUND when gone. */
+PbAccount      *pb_account_admin_dup_account (PbAccountAdmin      *self,
+                                             const char           *account_id,
+                                             GError              **error);
+
 /* Replaces the settings of the account with @edited's ID by @edited's.
  * Another host, port or user is another mailbox: its baseline starts anew,
  * from @baseline when given (a login test of the new settings), else from

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "pb-accessible.h"
+#include "pb-account-editor.h"
 #include "pb-describe.h"
 #include "pb-error.h"
 #include "pb-preferences-window.h"
@@ -197,179 +198,18 @@ change_account (PbPreferencesWindow  *self,
 
 /* ---- The account editor ----------------------------------------------------------- */
 
-typedef struct
-{
-  PbPreferencesWindow *prefs;
-  char                *account_id;
-  GtkWindow           *window;
-  GtkEditable         *name_entry;
-  GtkEditable         *user_entry;
-  GtkEditable         *host_entry;
-  GtkDropDown         *security_dropdown;
-  GtkSpinButton       *port_spin;
-  GtkSpinButton       *interval_spin;
-  GtkCheckButton      *enabled_check;
-  GtkLabel            *problem;
-} Editor;
-
-static void
-editor_free (Editor *editor)
-{
-  g_object_unref (editor->prefs);
-  g_free (editor->account_id);
-  g_free (editor);
-}
-
-static PbSecurity
-editor_security (Editor *editor)
-{
-  return gtk_drop_down_get_selected (editor->security_dropdown) == 1 ? PB_SECURITY_STARTTLS
-                                                                      : PB_SECURITY_TLS;
-}
-
-/* Follows the security with the port while the port is still a default one. */
-static void
-on_editor_security_changed (Editor *editor)
-{
-  PbSecurity security = editor_security (editor);
-  PbSecurity other = security == PB_SECURITY_TLS ? PB_SECURITY_STARTTLS : PB_SECURITY_TLS;
-
-  if (gtk_spin_button_get_value_as_int (editor->port_spin) == pb_security_default_port (other))
-    gtk_spin_button_set_value (editor->port_spin, pb_security_default_port (security));
-}
-
-typedef struct
-{
-  const char *name;
-  const char *user;
-  const char *host;
-  PbSecurity  security;
-  guint16     port;
-  guint       interval;
-  gboolean    enabled;
-} Edits;
-
-static void
-apply_edits (PbAccount *account,
-             gpointer   data)
-{
-  const Edits *edits = data;
-
-  pb_account_set_display_name (account, *edits->name != '\0' ? edits->name : NULL);
-  pb_account_set_user (account, edits->user);
-  pb_account_set_host (account, edits->host);
-  pb_account_set_security (account, edits->security);
-  pb_account_set_port (account, edits->port);
-  pb_account_set_interval (account, edits->interval);
-  pb_account_set_enabled (account, edits->enabled);
-}
-
-static void
-editor_problem (Editor     *editor,
-                const char *text)
-{
-  gtk_label_set_text (editor->problem, text);
-  gtk_widget_set_visible (GTK_WIDGET (editor->problem), TRUE);
-}
-
-static void
-on_editor_save (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
-{
-  Editor *editor = user_data;
-  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (editor->name_entry)));
-  g_autofree char *user = g_strstrip (g_strdup (gtk_editable_get_text (editor->user_entry)));
-  g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (editor->host_entry)));
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ascii = NULL;
-  Edits edits;
-
-  if (!pb_user_name_check (user, NULL))
-    {
-      editor_problem (editor, _("Enter the user name the server expects, often your e-mail "
-                                "address."));
-      gtk_widget_grab_focus (GTK_WIDGET (editor->user_entry));
-      return;
-    }
-  if (!(ascii = pb_host_name_normalize (host, NULL)))
-    {
-      editor_problem (editor, _("Enter the name of the POP3 server, for example "
-                                "pop.example.com."));
-      gtk_widget_grab_focus (GTK_WIDGET (editor->host_entry));
-      return;
-    }
-
-  gtk_spin_button_update (editor->port_spin);
-  gtk_spin_button_update (editor->interval_spin);
-  edits.name = name;
-  edits.user = user;
-  edits.host = host;
-  edits.security = editor_security (editor);
-  edits.port = gtk_spin_button_get_value_as_int (editor->port_spin);
-  edits.interval = gtk_spin_button_get_value_as_int (editor->interval_spin);
-  edits.enabled = gtk_check_button_get_active (editor->enabled_check);
-
-  if (!change_account (editor->prefs, editor->account_id, apply_edits, &edits, &error))
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not save the account: %s"),
-                                                  error->message);
-      editor_problem (editor, message);
-      return;
-    }
-  gtk_window_destroy (editor->window);
-}
-
-static GtkWidget *
-editor_label (GtkGrid    *grid,
-              int         row,
-              const char *text,
-              GtkWidget  *widget)
-{
-  GtkWidget *label = gtk_label_new_with_mnemonic (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
-  gtk_grid_attach (grid, label, 0, row, 1, 1);
-  gtk_grid_attach (grid, widget, 1, row, 1, 1);
-  gtk_widget_set_hexpand (widget, TRUE);
-  return label;
-}
-
-static GtkWidget *
-named_entry (const char *name,
-             const char *text)
-{
-  GtkWidget *entry = gtk_entry_new ();
-
-  gtk_widget_set_name (entry, name);
-  gtk_editable_set_text (GTK_EDITABLE (entry), text ? text : "");
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  return entry;
-}
-
 static void
 edit_account (PbPreferencesWindow *self,
               const char          *account_id)
 {
-  PbAccount *account = pb_monitor_lookup_account (self->monitor, account_id);
-  g_autoptr(GSimpleActionGroup) group = NULL;
-  g_autoptr(GSimpleAction) save = NULL;
-  g_autoptr(GtkStringList) securities = NULL;
-  g_autofree char *title = NULL;
-  GtkShortcutController *shortcuts;
-  GtkWidget *box, *grid, *buttons, *button, *spin_box, *unit;
-  GtkApplication *application;
-  Editor *editor;
-  int row = 0;
+  PbAccountEditor *editor;
 
-  if (account == NULL)
-    return;
-
+  /* One editor per account: a second click brings it back. */
   for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
     {
-      Editor *open = g_object_get_data (l->data, "pb-account-editor");
-      if (open != NULL && open->prefs == self && g_str_equal (open->account_id, account_id))
+      if (PB_IS_ACCOUNT_EDITOR (l->data) &&
+          gtk_window_get_transient_for (l->data) == GTK_WINDOW (self) &&
+          g_str_equal (pb_account_editor_get_account_id (l->data), account_id))
         {
           gtk_window_present (l->data);
           g_list_free (l);
@@ -377,134 +217,9 @@ edit_account (PbPreferencesWindow *self,
         }
     }
 
-  editor = g_new0 (Editor, 1);
-  editor->prefs = g_object_ref (self);
-  editor->account_id = g_strdup (account_id);
-  editor->window = GTK_WINDOW (gtk_window_new ());
-  g_object_set_data_full (G_OBJECT (editor->window), "pb-account-editor", editor,
-                          (GDestroyNotify) editor_free);
-
-  title = g_strdup_printf (_("Edit “%s”"), pb_account_get_display_name (account));
-  gtk_window_set_title (editor->window, title);
-  gtk_window_set_transient_for (editor->window, GTK_WINDOW (self));
-  gtk_window_set_modal (editor->window, TRUE);
-  gtk_window_set_destroy_with_parent (editor->window, TRUE);
-  gtk_window_set_resizable (editor->window, FALSE);
-  application = gtk_window_get_application (GTK_WINDOW (self));
-  if (application != NULL)
-    gtk_window_set_application (editor->window, application);
-
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  gtk_widget_set_margin_top (box, 24);
-  gtk_widget_set_margin_bottom (box, 24);
-  gtk_widget_set_margin_start (box, 24);
-  gtk_widget_set_margin_end (box, 24);
-  gtk_window_set_child (editor->window, box);
-
-  grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 12);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
-  gtk_box_append (GTK_BOX (box), grid);
-
-  editor->name_entry = GTK_EDITABLE (named_entry ("name-entry",
-                                                  pb_account_get_display_name (account)));
-  editor_label (GTK_GRID (grid), row++, _("_Name"), GTK_WIDGET (editor->name_entry));
-  editor->user_entry = GTK_EDITABLE (named_entry ("user-entry", pb_account_get_user (account)));
-  editor_label (GTK_GRID (grid), row++, _("_User name"), GTK_WIDGET (editor->user_entry));
-  editor->host_entry = GTK_EDITABLE (named_entry ("host-entry", pb_account_get_host (account)));
-  editor_label (GTK_GRID (grid), row++, _("_Server"), GTK_WIDGET (editor->host_entry));
-
-  securities = gtk_string_list_new (NULL);
-  gtk_string_list_append (securities, _("TLS (port 995)"));
-  gtk_string_list_append (securities, _("STARTTLS (port 110)"));
-  editor->security_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (
-    g_steal_pointer (&securities)), NULL));
-  gtk_widget_set_name (GTK_WIDGET (editor->security_dropdown), "security-dropdown");
-  gtk_drop_down_set_selected (editor->security_dropdown,
-                              pb_account_get_security (account) == PB_SECURITY_STARTTLS);
-  editor_label (GTK_GRID (grid), row++, _("Securit_y"), GTK_WIDGET (editor->security_dropdown));
-
-  editor->port_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, 65535, 1));
-  gtk_widget_set_name (GTK_WIDGET (editor->port_spin), "port-spin");
-  gtk_spin_button_set_value (editor->port_spin, pb_account_get_port (account));
-  editor_label (GTK_GRID (grid), row++, _("_Port"), GTK_WIDGET (editor->port_spin));
-  gtk_widget_set_hexpand (GTK_WIDGET (editor->port_spin), FALSE);
-  gtk_widget_set_halign (GTK_WIDGET (editor->port_spin), GTK_ALIGN_START);
-  g_signal_connect_swapped (editor->security_dropdown, "notify::selected",
-                            G_CALLBACK (on_editor_security_changed), editor);
-
-  editor->interval_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (
-    PB_MIN_INTERVAL_MINUTES, PB_MAX_INTERVAL_MINUTES, 1));
-  gtk_widget_set_name (GTK_WIDGET (editor->interval_spin), "interval-spin");
-  gtk_spin_button_set_value (editor->interval_spin, pb_account_get_interval (account));
-  spin_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_box_append (GTK_BOX (spin_box), GTK_WIDGET (editor->interval_spin));
-  unit = gtk_label_new (_("minutes"));
-  gtk_widget_add_css_class (unit, "dim-label");
-  gtk_box_append (GTK_BOX (spin_box), unit);
-  gtk_widget_set_hexpand (spin_box, TRUE);
-  {
-    GtkWidget *label = gtk_label_new_with_mnemonic (_("Check _every"));
-
-    gtk_label_set_xalign (GTK_LABEL (label), 1);
-    gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (editor->interval_spin));
-    gtk_grid_attach (GTK_GRID (grid), label, 0, row, 1, 1);
-    gtk_grid_attach (GTK_GRID (grid), spin_box, 1, row++, 1, 1);
-    gtk_accessible_update_relation (GTK_ACCESSIBLE (editor->interval_spin),
-                                    GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, unit, NULL, -1);
-  }
-
-  editor->enabled_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (
-    _("Check this account _automatically")));
-  gtk_widget_set_name (GTK_WIDGET (editor->enabled_check), "enabled-check");
-  gtk_check_button_set_active (editor->enabled_check, pb_account_get_enabled (account));
-  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (editor->enabled_check), 1, row++, 1, 1);
-
-  editor->problem = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (editor->problem, 0);
-  gtk_label_set_wrap (editor->problem, TRUE);
-  gtk_label_set_max_width_chars (editor->problem, 50);
-  gtk_widget_add_css_class (GTK_WIDGET (editor->problem), "error");
-  gtk_widget_set_visible (GTK_WIDGET (editor->problem), FALSE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (editor->problem));
-
-  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_box_append (GTK_BOX (box), buttons);
-
-  /* Another server or user may well need another password. */
-  button = gtk_button_new_with_mnemonic (_("Change _Password…"));
-  gtk_widget_set_name (button, "password-button");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.enter-password");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", account_id);
-  gtk_widget_set_hexpand (button, TRUE);
-  gtk_widget_set_halign (button, GTK_ALIGN_START);
-  gtk_box_append (GTK_BOX (buttons), button);
-
-  button = gtk_button_new_with_mnemonic (_("_Cancel"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "window.close");
-  gtk_box_append (GTK_BOX (buttons), button);
-
-  button = gtk_button_new_with_mnemonic (_("_Save"));
-  gtk_widget_set_name (button, "save-button");
-  gtk_widget_add_css_class (button, "suggested-action");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "editor.save");
-  gtk_box_append (GTK_BOX (buttons), button);
-  gtk_window_set_default_widget (editor->window, button);
-
-  group = g_simple_action_group_new ();
-  save = g_simple_action_new ("save", NULL);
-  g_signal_connect (save, "activate", G_CALLBACK (on_editor_save), editor);
-  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (save));
-  gtk_widget_insert_action_group (GTK_WIDGET (editor->window), "editor", G_ACTION_GROUP (group));
-
-  shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
-  gtk_shortcut_controller_add_shortcut (shortcuts,
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                                                          gtk_named_action_new ("window.close")));
-  gtk_widget_add_controller (GTK_WIDGET (editor->window), GTK_EVENT_CONTROLLER (shortcuts));
-
-  pb_accessible_fix_names (GTK_WIDGET (editor->window));
-  gtk_window_present (editor->window);
+  editor = pb_account_editor_new (GTK_WINDOW (self), self->monitor, account_id);
+  if (editor != NULL)
+    gtk_window_present (GTK_WINDOW (editor));
 }
 
 /* ---- Removing an account ------------------------------------------------------------ */
