@@ -251,6 +251,66 @@ test_names (void)
   g_assert_false (pb_user_name_check (long_user, NULL));
 }
 
+/* pb_account_copy and pb_account_equal know every setting: one added to
+ * PbAccount and forgotten there would be lost by every edit. */
+static void
+test_copy_and_equal_know_every_setting (void)
+{
+  g_autoptr(PbAccount) plain = make_account ("home", "pop.example.com", "me");
+  guint n = 0;
+  g_autofree GParamSpec **specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (plain), &n);
+
+  g_assert_cmpuint (n, >=, 10);
+  for (guint i = 0; i < n; i++)
+    {
+      GParamSpec *spec = specs[i];
+      g_autoptr(PbAccount) changed = NULL;
+      g_autoptr(PbAccount) copy = NULL;
+      g_auto(GValue) before = G_VALUE_INIT;
+      g_auto(GValue) value = G_VALUE_INIT;
+      g_auto(GValue) copied = G_VALUE_INIT;
+
+      if (!(spec->flags & G_PARAM_WRITABLE) || (spec->flags & G_PARAM_CONSTRUCT_ONLY))
+        continue;
+
+      changed = pb_account_copy (plain, NULL);
+      g_value_init (&before, spec->value_type);
+      g_object_get_property (G_OBJECT (plain), spec->name, &before);
+      g_value_init (&value, spec->value_type);
+      if (G_IS_PARAM_SPEC_STRING (spec))
+        g_value_set_string (&value, g_str_equal (spec->name, "host") ? "other.example.com"
+                                    : g_str_equal (spec->name, "oauth2-provider") ? "google"
+                                    : g_str_equal (spec->name, "sound") ? "bell"
+                                    : g_str_equal (spec->name, "ca-file") ? "/etc/ssl/other.pem"
+                                    : "changed");
+      else if (G_IS_PARAM_SPEC_BOOLEAN (spec))
+        g_value_set_boolean (&value, !g_value_get_boolean (&before));
+      else if (G_IS_PARAM_SPEC_UINT (spec))
+        {
+          /* Another value within the setting's range (security: 0 or 1). */
+          GParamSpecUInt *range = G_PARAM_SPEC_UINT (spec);
+          guint other = MIN (range->maximum, 77u);
+
+          if (other == g_value_get_uint (&before))
+            other = other > range->minimum ? other - 1 : other + 1;
+          g_value_set_uint (&value, other);
+        }
+      else if (G_IS_PARAM_SPEC_ENUM (spec))
+        g_value_set_enum (&value, g_value_get_enum (&before) == 0 ? 1 : 0);
+      else
+        g_error ("A setting of a type this test does not know: %s", spec->name);
+      g_object_set_property (G_OBJECT (changed), spec->name, &value);
+      g_test_message ("setting %s", spec->name);
+      g_assert_false (pb_account_equal (plain, changed));
+
+      copy = pb_account_copy (changed, NULL);
+      g_assert_true (pb_account_equal (copy, changed));
+      g_value_init (&copied, spec->value_type);
+      g_object_get_property (G_OBJECT (copy), spec->name, &copied);
+      g_assert_cmpint (g_param_values_cmp (spec, &copied, &value), ==, 0);
+    }
+}
+
 /* The store takes the same rule: a file with a bad host keeps that account out. */
 static void
 test_store_refuses_bad_names (Fixture       *fixture,
@@ -835,6 +895,8 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   g_test_add_func ("/pb/account-admin/names", test_names);
+  g_test_add_func ("/pb/account-admin/copy-and-equal-know-every-setting",
+                   test_copy_and_equal_know_every_setting);
   add ("/pb/account-admin/store-refuses-bad-names", test_store_refuses_bad_names);
   add ("/pb/account-admin/add/everything", test_add_everything);
   add ("/pb/account-admin/add/existing-changes-nothing", test_add_existing_changes_nothing);
