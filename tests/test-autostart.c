@@ -160,10 +160,16 @@ test_autostart_follows_the_setting (void)
   g_autoptr(GError) error = NULL;
   gulong handler;
 
-  /* On by default: applied at once. */
+  /* On by default, but not written before the user has seen the choice. */
   handler = pb_autostart_follow (settings, "popbell --from-login");
   g_assert_cmpuint (handler, !=, 0);
-  g_assert_true (file_exists (path));
+  g_assert_false (file_exists (path));
+  g_assert_false (pb_autostart_was_chosen (settings));
+
+  /* The wizard's "Start Popbell when I log in", left checked. */
+  pb_autostart_choose (settings, TRUE);
+  g_assert_true (pb_autostart_was_chosen (settings));
+  wait_for_file (path, TRUE);
   g_key_file_load_from_file (entry, path, G_KEY_FILE_NONE, &error);
   g_assert_no_error (error);
   assert_entry_key (entry, G_KEY_FILE_DESKTOP_KEY_EXEC, "popbell --from-login");
@@ -198,6 +204,33 @@ test_autostart_follow_off_removes_a_stale_entry (void)
 
   g_settings_set_boolean (settings, PB_SETTINGS_START_AT_LOGIN, FALSE);
   handler = pb_autostart_follow (settings, "popbell");
+  g_assert_false (file_exists (path));
+  g_signal_handler_disconnect (settings, handler);
+}
+
+/* The preference changed before any wizard asked: that is the choice too. */
+static void
+test_autostart_preference_is_a_choice (void)
+{
+  g_autofree char *path = pb_autostart_get_path ();
+  g_autoptr(GSettings) settings = settings_new ();
+  g_autoptr(GError) error = NULL;
+  gulong handler;
+
+  handler = pb_autostart_follow (settings, "popbell");
+  g_assert_false (file_exists (path));
+  g_settings_set_boolean (settings, PB_SETTINGS_START_AT_LOGIN, FALSE);
+  g_settings_set_boolean (settings, PB_SETTINGS_START_AT_LOGIN, TRUE);
+  wait_for_file (path, TRUE);
+  g_assert_true (pb_autostart_was_chosen (settings));
+
+  /* Unchecked in the wizard: nothing written. */
+  g_settings_reset (settings, PB_SETTINGS_START_AT_LOGIN_ASKED);
+  g_assert_true (pb_autostart_apply (FALSE, NULL, &error));
+  g_assert_no_error (error);
+  pb_autostart_choose (settings, FALSE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_assert_false (file_exists (path));
   g_signal_handler_disconnect (settings, handler);
 }
@@ -316,6 +349,8 @@ main (int    argc,
   g_test_add_func ("/pb/autostart/follows-the-setting", test_autostart_follows_the_setting);
   g_test_add_func ("/pb/autostart/follow-off-removes-a-stale-entry",
                    test_autostart_follow_off_removes_a_stale_entry);
+  g_test_add_func ("/pb/autostart/preference-change-is-a-choice",
+                   test_autostart_preference_is_a_choice);
   g_test_add_func ("/pb/mail-client/custom-command-runs", test_mail_client_custom_command_runs);
   g_test_add_func ("/pb/mail-client/bad-command-fails", test_mail_client_bad_command_fails);
   g_test_add_func ("/pb/mail-client/none-is-a-clear-error",

@@ -173,9 +173,10 @@ test_schema_has_the_settings_keys (void)
   assert_schema_key (schema, PB_SETTINGS_MAIL_CLIENT, "s", "''");
   assert_schema_key (schema, PB_SETTINGS_START_AT_LOGIN, "b", "true");
   assert_schema_key (schema, PB_SETTINGS_SHOW_COUNT, "b", "true");
+  assert_schema_key (schema, PB_SETTINGS_START_AT_LOGIN_ASKED, "b", "false");
 
   keys = g_settings_schema_list_keys (schema);
-  g_assert_cmpuint (g_strv_length (keys), ==, 6);
+  g_assert_cmpuint (g_strv_length (keys), ==, 7);
 }
 
 static void

@@ -16,8 +16,10 @@
 #include <libsoup/soup.h>
 
 #include "pb-account-wizard.h"
+#include "pb-autostart.h"
 #include "pb-dovecot.h"
 #include "pb-seen-store.h"
+#include "pb-settings.h"
 #include "pb-test-keyring.h"
 #include "pb-test-server.h"
 #include "pb-test-util.h"
@@ -971,6 +973,55 @@ test_autoconfig (Fixture       *f,
                    ==, "Home");
 }
 
+/* The first account's summary asks "Start Popbell when I log in" (checked);
+ * nothing is in the autostart folder before Done, and a later wizard does
+ * not ask again. */
+static void
+test_asks_to_start_at_login_once (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *entry = pb_autostart_get_path ();
+  GtkWidget *check;
+  gulong handler;
+
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
+    return;
+
+  settings = g_settings_new (PB_SETTINGS_SCHEMA);
+  /* As on a first run: the other tests' wizards answered already. */
+  g_settings_reset (settings, PB_SETTINGS_START_AT_LOGIN_ASKED);
+  g_settings_reset (settings, PB_SETTINGS_START_AT_LOGIN);
+  g_unlink (entry);
+  /* What the applet does at its start. */
+  handler = pb_autostart_follow (settings, "popbell");
+  g_assert_false (g_file_test (entry, G_FILE_TEST_EXISTS));
+
+  add_user ("first@example.org");
+  serve ("/autoconfig/example.org", document ("localhost", pb_dovecot_get_pop3s_port (dovecot),
+                                              "SSL"));
+  open_wizard (f, TRUE);
+  find_and_test (f, "First", "first@example.org");
+  check = child (f, "autostart_check");
+  g_assert_true (gtk_widget_get_visible (check));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  g_assert_false (g_file_test (entry, G_FILE_TEST_EXISTS));
+  press_done (f);
+  g_assert_true (pb_autostart_was_chosen (settings));
+  g_assert_true (g_file_test (entry, G_FILE_TEST_EXISTS));
+
+  add_user ("second@example.org");
+  open_wizard (f, TRUE);
+  find_and_test (f, "Second", "second@example.org");
+  g_assert_false (gtk_widget_get_visible (child (f, "autostart_check")));
+  press_done (f);
+
+  g_signal_handler_disconnect (settings, handler);
+  g_settings_reset (settings, PB_SETTINGS_START_AT_LOGIN_ASKED);
+  g_settings_reset (settings, PB_SETTINGS_START_AT_LOGIN);
+  g_assert_cmpint (g_unlink (entry), ==, 0);
+}
+
 static void
 test_ispdb (Fixture       *f,
             gconstpointer  data)
@@ -1890,6 +1941,7 @@ main (int    argc,
   ADD ("/pb/wizard/provider-list/finds-gmail-and-explains-app-passwords", NULL,
        test_provider_list);
   ADD ("/pb/wizard/autoconfig/finds-the-server-and-saves-the-account", NULL, test_autoconfig);
+  ADD ("/pb/wizard/done/asks-to-start-at-login-once", NULL, test_asks_to_start_at_login_once);
   ADD ("/pb/wizard/ispdb/finds-a-starttls-server", NULL, test_ispdb);
   ADD ("/pb/wizard/srv/outside-the-domain-is-confirmed-first", NULL, test_srv);
   ADD ("/pb/wizard/srv/outside-the-domain-gets-nothing-unconfirmed", NULL,

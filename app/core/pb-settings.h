@@ -10,3 +10,4 @@
 #define PB_SETTINGS_MAIL_CLIENT     "mail-client"       /* s: a command line, "" = the system's mailto handler */
 #define PB_SETTINGS_START_AT_LOGIN  "start-at-login"    /* b: autostart entry in $XDG_CONFIG_HOME/autostart */
 #define PB_SETTINGS_SHOW_COUNT      "show-count"        /* b: the count of new mail drawn on the tray icon */
+#define PB_SETTINGS_START_AT_LOGIN_ASKED "start-at-login-asked" /* b: the user has seen that choice */

@@ -69,17 +69,43 @@ pb_autostart_apply (gboolean     enabled,
   return TRUE;
 }
 
+/* Writes the entry only once the user has seen the choice (the wizard's
+ * "Start Popbell when I log in", or the preference); removing one is always
+ * fine. */
 static void
-on_start_at_login_changed (GSettings  *settings,
-                           const char *key,
-                           gpointer    user_data)
+apply_setting (GSettings  *settings,
+               const char *command)
 {
-  const char *command = user_data;
+  gboolean enabled = g_settings_get_boolean (settings, PB_SETTINGS_START_AT_LOGIN);
   g_autoptr(GError) error = NULL;
 
-  if (!pb_autostart_apply (g_settings_get_boolean (settings, PB_SETTINGS_START_AT_LOGIN),
-                           command, &error))
+  if (enabled && !g_settings_get_boolean (settings, PB_SETTINGS_START_AT_LOGIN_ASKED))
+    {
+      g_debug ("Not starting at login before the user chose it");
+      return;
+    }
+  if (!pb_autostart_apply (enabled, command, &error))
     g_warning ("%s", error->message);
+}
+
+static void
+on_settings_changed (GSettings  *settings,
+                     const char *key,
+                     gpointer    user_data)
+{
+  const char *command = user_data;
+
+  if (g_strcmp0 (key, PB_SETTINGS_START_AT_LOGIN) == 0 &&
+      !g_settings_get_boolean (settings, PB_SETTINGS_START_AT_LOGIN_ASKED))
+    {
+      /* Changed by the user (the preferences): that is the choice. Applied
+       * when the key says so, just below. */
+      g_settings_set_boolean (settings, PB_SETTINGS_START_AT_LOGIN_ASKED, TRUE);
+      return;
+    }
+  if (g_strcmp0 (key, PB_SETTINGS_START_AT_LOGIN) == 0 ||
+      g_strcmp0 (key, PB_SETTINGS_START_AT_LOGIN_ASKED) == 0)
+    apply_setting (settings, command);
 }
 
 gulong
@@ -91,9 +117,27 @@ pb_autostart_follow (GSettings  *settings,
   g_return_val_if_fail (G_IS_SETTINGS (settings), 0);
   g_return_val_if_fail (command != NULL && *command != '\0', 0);
 
-  handler = g_signal_connect_data (settings, "changed::" PB_SETTINGS_START_AT_LOGIN,
-                                   G_CALLBACK (on_start_at_login_changed), g_strdup (command),
-                                   (GClosureNotify) G_CALLBACK (g_free), 0);
-  on_start_at_login_changed (settings, PB_SETTINGS_START_AT_LOGIN, (gpointer) command);
+  handler = g_signal_connect_data (settings, "changed", G_CALLBACK (on_settings_changed),
+                                   g_strdup (command), (GClosureNotify) G_CALLBACK (g_free), 0);
+  apply_setting (settings, command);
   return handler;
+}
+
+void
+pb_autostart_choose (GSettings *settings,
+                     gboolean   start_at_login)
+{
+  g_return_if_fail (G_IS_SETTINGS (settings));
+
+  /* In this order, so that the entry is written once, as chosen. */
+  g_settings_set_boolean (settings, PB_SETTINGS_START_AT_LOGIN_ASKED, TRUE);
+  g_settings_set_boolean (settings, PB_SETTINGS_START_AT_LOGIN, start_at_login);
+}
+
+gboolean
+pb_autostart_was_chosen (GSettings *settings)
+{
+  g_return_val_if_fail (G_IS_SETTINGS (settings), FALSE);
+
+  return g_settings_get_boolean (settings, PB_SETTINGS_START_AT_LOGIN_ASKED);
 }

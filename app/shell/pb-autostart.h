@@ -14,8 +14,16 @@ gboolean  pb_autostart_apply    (gboolean     enabled,
                                  const char  *command,
                                  GError     **error);
 /* Keeps the entry in line with PB_SETTINGS_START_AT_LOGIN from now on
- * (applies it once at once). Returns the handler ID on @settings. */
+ * (applies it once at once), but writes none before the user has seen the
+ * choice (PB_SETTINGS_START_AT_LOGIN_ASKED: the first run's wizard asks; a
+ * change of the preference is a choice too). Returns the handler ID on
+ * @settings. */
 gulong    pb_autostart_follow   (GSettings   *settings,
                                  const char  *command);
+/* The user's answer to "Start Popbell when I log in". */
+void      pb_autostart_choose   (GSettings   *settings,
+                                 gboolean     start_at_login);
+/* TRUE once the user has answered (or changed the preference). */
+gboolean  pb_autostart_was_chosen (GSettings *settings);
 
 G_END_DECLS

@@ -8,11 +8,13 @@
 
 #include "pb-accessible.h"
 #include "pb-account-wizard.h"
+#include "pb-autostart.h"
 #include "pb-checker.h"
 #include "pb-describe.h"
 #include "pb-error.h"
 #include "pb-pop3-client.h"
 #include "pb-secret-store.h"
+#include "pb-settings.h"
 #include "pb-trust-dialog.h"
 
 #define ID_MAX_BASE 56   /* leaves room for "-NNN" within the 64 an ID may have */
@@ -104,6 +106,8 @@ struct _PbAccountWizard
   GtkLabel            *summary_server_label;
   GtkLabel            *summary_protection_label;
   GtkLabel            *done_problem;
+  GtkCheckButton      *autostart_check;  /* the first run's "Start Popbell when I log in" */
+  GSettings           *settings;
 };
 
 G_DEFINE_FINAL_TYPE (PbAccountWizard, pb_account_wizard, GTK_TYPE_WINDOW)
@@ -332,6 +336,12 @@ show_summary (PbAccountWizard *self)
     }
   gtk_label_set_text (self->done_text, text);
   gtk_widget_set_visible (GTK_WIDGET (self->done_problem), FALSE);
+  /* Asked once, when the first account is set up; the preferences have it after. */
+  gtk_check_button_set_active (self->autostart_check,
+                               g_settings_get_boolean (self->settings,
+                                                       PB_SETTINGS_START_AT_LOGIN));
+  gtk_widget_set_visible (GTK_WIDGET (self->autostart_check),
+                          !pb_autostart_was_chosen (self->settings));
   show_page (self, "done", NULL);
 }
 
@@ -1060,6 +1070,9 @@ start_saving (PbAccountWizard *self)
   if (self->saving || c == NULL)
     return;
 
+  if (gtk_widget_get_visible (GTK_WIDGET (self->autostart_check)))
+    pb_autostart_choose (self->settings, gtk_check_button_get_active (self->autostart_check));
+
   /* accounts.ini may have changed since it was loaded (the command line). */
   pb_monitor_reload (self->monitor);
   id = pb_account_wizard_make_id (pb_monitor_get_account_store (self->monitor), name,
@@ -1194,6 +1207,7 @@ pb_account_wizard_dispose (GObject *object)
   g_clear_object (&self->trusted_certificate);
   g_clear_pointer (&self->trusted_host, g_free);
   clear_options (self);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pb_account_wizard_parent_class)->dispose (object);
 }
@@ -1257,6 +1271,7 @@ pb_account_wizard_class_init (PbAccountWizardClass *klass)
   BIND (summary_server_label);
   BIND (summary_protection_label);
   BIND (done_problem);
+  BIND (autostart_check);
 #undef BIND
 
   gtk_widget_class_install_action (widget_class, "wizard.next", NULL, next_activated);
@@ -1270,6 +1285,7 @@ static void
 pb_account_wizard_init (PbAccountWizard *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = g_settings_new (PB_SETTINGS_SCHEMA);
   pb_accessible_fix_names (GTK_WIDGET (self));
   pb_accessible_name_value (self->summary_name, self->summary_name_label);
   pb_accessible_name_value (self->summary_address, self->summary_address_label);
