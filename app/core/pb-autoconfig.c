@@ -9,21 +9,11 @@
 #include <libsoup/soup.h>
 
 #include "pb-account.h"
-#include "pb-autoconfig.h"
+#include "pb-autoconfig-private.h"
 #include "pb-core-resources.h"
 #include "pb-error.h"
 #include "pb-pop3-client.h"
 
-#define PROVIDERS_RESOURCE     "/io/github/popbell/Popbell/core/providers.ini"
-#define DEFAULT_AUTOCONFIG_URL "https://autoconfig.%s/mail/config-v1.1.xml"
-#define DEFAULT_WELLKNOWN_URL  "https://%s/.well-known/autoconfig/mail/config-v1.1.xml"
-#define DEFAULT_ISPDB_URL      "https://autoconfig.thunderbird.net/v1.1/"
-#define DEFAULT_TIMEOUT        10 /* seconds */
-#define DEFAULT_PROBE_TIMEOUT  5
-#define MAX_REDIRECTS          5
-#define MAX_DEPTH              32   /* a real document nests four deep */
-#define MAX_TEXT               1024 /* bytes of one value: a host name, a user-name form */
-#define READ_CHUNK             16384
 
 G_DEFINE_QUARK (pb-autoconfig-error-quark, pb_autoconfig_error)
 
@@ -61,8 +51,8 @@ pb_server_candidate_copy (const PbServerCandidate *candidate)
   return copy;
 }
 
-static PbServerCandidate *
-candidate_new (const char         *host,
+PbServerCandidate *
+pb_autoconfig_candidate_new (const char         *host,
                guint16             port,
                PbSecurity          security,
                const char         *user,
@@ -80,25 +70,17 @@ candidate_new (const char         *host,
 
 /* ---- Addresses and host names --------------------------------------------- */
 
-typedef struct
-{
-  char *address; /* trimmed */
-  char *local;
-  char *domain;  /* lower case, ASCII (IDNA) */
-} Address;
-
-static void
-address_clear (Address *address)
+void
+pb_autoconfig_address_clear (Address *address)
 {
   g_clear_pointer (&address->address, g_free);
   g_clear_pointer (&address->local, g_free);
   g_clear_pointer (&address->domain, g_free);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Address, address_clear)
 
-static gboolean
-has_control_chars (const char *text)
+gboolean
+pb_autoconfig_has_control_chars (const char *text)
 {
   for (const char *p = text; *p != '\0'; p++)
     {
@@ -111,16 +93,16 @@ has_control_chars (const char *text)
 /* A host name fit to connect to, lower case and ASCII, or NULL. Text from
  * documents and DNS ends up in a connection and on screen: the one rule for
  * host names (pb_host_name_normalize) decides, as for what a user types. */
-static char *
-normalize_host (const char *text)
+char *
+pb_autoconfig_normalize_host (const char *text)
 {
   if (text == NULL || strlen (text) > MAX_TEXT)
     return NULL;
   return pb_host_name_normalize (text, NULL);
 }
 
-static gboolean
-parse_address (const char *text,
+gboolean
+pb_autoconfig_parse_address (const char *text,
                Address    *out)
 {
   g_autofree char *trimmed = NULL;
@@ -140,7 +122,7 @@ parse_address (const char *text,
         return FALSE;
     }
 
-  domain = normalize_host (at + 1);
+  domain = pb_autoconfig_normalize_host (at + 1);
   if (domain == NULL || strchr (domain, '.') == NULL || g_hostname_is_ip_address (domain))
     return FALSE;
 
@@ -155,15 +137,15 @@ pb_autoconfig_get_domain (const char *address)
 {
   g_auto(Address) parsed = { NULL, };
 
-  if (!parse_address (address, &parsed))
+  if (!pb_autoconfig_parse_address (address, &parsed))
     return NULL;
   return g_steal_pointer (&parsed.domain);
 }
 
 /* Thunderbird's placeholders, in one pass so that an address containing
  * "%EMAILDOMAIN%" is not expanded twice. Others stay as they are. */
-static char *
-apply_placeholders (const char    *form,
+char *
+pb_autoconfig_apply_placeholders (const char    *form,
                     const Address *address)
 {
   static const struct
@@ -200,768 +182,6 @@ apply_placeholders (const char    *form,
     }
 
   return g_string_free (result, FALSE);
-}
-
-/* ---- The built-in provider list ------------------------------------------- */
-
-/* The user's own entries ($XDG_CONFIG_HOME/popbell/providers.ini) over the built-in
- * ones: a group of the same name replaces the built-in group as a whole. */
-static void
-merge_user_providers (GKeyFile *keyfile)
-{
-  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "popbell", "providers.ini",
-                                            NULL);
-  g_autoptr(GKeyFile) user = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) groups = NULL;
-
-  if (!g_key_file_load_from_file (user, path, G_KEY_FILE_NONE, &error))
-    {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_warning ("Ignoring %s: %s", path, error->message);
-      return;
-    }
-
-  groups = g_key_file_get_groups (user, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_auto(GStrv) keys = g_key_file_get_keys (user, groups[i], NULL, NULL);
-
-      g_key_file_remove_group (keyfile, groups[i], NULL);
-      for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
-        {
-          g_autofree char *value = g_key_file_get_value (user, groups[i], keys[j], NULL);
-
-          if (value != NULL)
-            g_key_file_set_value (keyfile, groups[i], keys[j], value);
-        }
-    }
-}
-
-static GKeyFile *
-load_providers (void)
-{
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize size;
-  const char *data;
-
-  bytes = g_resource_lookup_data (pb_core_get_resource (), PROVIDERS_RESOURCE,
-                                  G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
-  if (bytes == NULL)
-    {
-      g_critical ("The built-in provider list is missing: %s", error->message);
-      return NULL;
-    }
-
-  data = g_bytes_get_data (bytes, &size);
-  if (!g_key_file_load_from_data (keyfile, data, size, G_KEY_FILE_NONE, &error))
-    {
-      g_critical ("The built-in provider list is broken: %s", error->message);
-      return NULL;
-    }
-  merge_user_providers (keyfile);
-  return g_steal_pointer (&keyfile);
-}
-
-/* @domain is @suffix or a name below it, label by label. */
-static gboolean
-domain_has_suffix (const char *domain,
-                   const char *suffix)
-{
-  gsize domain_len = strlen (domain);
-  gsize suffix_len = strlen (suffix);
-
-  if (suffix_len == 0)
-    return FALSE;
-  if (g_ascii_strcasecmp (domain, suffix) == 0)
-    return TRUE;
-  return domain_len > suffix_len + 1 && domain[domain_len - suffix_len - 1] == '.' &&
-         g_ascii_strcasecmp (domain + domain_len - suffix_len, suffix) == 0;
-}
-
-/* An exact domain first; else the entry with the longest matching suffix, so that
- * "mail.example.ne.jp;" in one entry wins over "example.ne.jp;" in another. */
-static char *
-find_provider_group (GKeyFile   *keyfile,
-                     const char *domain)
-{
-  g_auto(GStrv) groups = g_key_file_get_groups (keyfile, NULL);
-  const char *best = NULL;
-  gsize best_len = 0;
-
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_auto(GStrv) domains = g_key_file_get_string_list (keyfile, groups[i], "domains",
-                                                          NULL, NULL);
-
-      for (guint j = 0; domains != NULL && domains[j] != NULL; j++)
-        {
-          if (g_ascii_strcasecmp (domains[j], domain) == 0)
-            return g_strdup (groups[i]);
-        }
-    }
-
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_auto(GStrv) suffixes = g_key_file_get_string_list (keyfile, groups[i],
-                                                           "domain-suffixes", NULL, NULL);
-
-      for (guint j = 0; suffixes != NULL && suffixes[j] != NULL; j++)
-        {
-          gsize len = strlen (suffixes[j]);
-
-          if (len > best_len && domain_has_suffix (domain, suffixes[j]))
-            {
-              best = groups[i];
-              best_len = len;
-            }
-        }
-    }
-  return g_strdup (best);
-}
-
-/* The entry @group, checked: our own data, so a broken entry is a bug. A provider
- * without POP3 gives a candidate with no_pop3 and no host. */
-static PbServerCandidate *
-provider_entry (GKeyFile       *keyfile,
-                const char     *group,
-                const Address  *address,
-                GError        **error)
-{
-  g_autofree char *name = g_key_file_get_locale_string (keyfile, group, "name", NULL, NULL);
-  g_autofree char *host_text = g_key_file_get_string (keyfile, group, "host", NULL);
-  g_autofree char *security_text = g_key_file_get_string (keyfile, group, "security", NULL);
-  g_autofree char *form = g_key_file_get_string (keyfile, group, "user", NULL);
-  g_autofree char *authentication = g_key_file_get_string (keyfile, group, "authentication",
-                                                           NULL);
-  g_autofree char *expanded = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *user = NULL;
-  PbServerCandidate *candidate;
-  PbSecurity security;
-  gint port, min_interval;
-
-  if (name == NULL)
-    name = g_strdup (group);
-
-  if (g_key_file_has_key (keyfile, group, "pop3", NULL) &&
-      !g_key_file_get_boolean (keyfile, group, "pop3", NULL))
-    {
-      candidate = candidate_new (NULL, 0, PB_SECURITY_TLS, NULL,
-                                 PB_AUTOCONFIG_SOURCE_PROVIDER_LIST);
-      candidate->provider_name = g_steal_pointer (&name);
-      candidate->no_pop3 = TRUE;
-      candidate->help_url = g_key_file_get_string (keyfile, group, "help-url", NULL);
-      return candidate;
-    }
-
-  /* "pop.%EMAILDOMAIN%": a provider whose servers follow the address's domain. */
-  if (host_text != NULL)
-    expanded = apply_placeholders (host_text, address);
-  host = normalize_host (expanded);
-  if (host == NULL || !pb_security_from_string (security_text, &security))
-    {
-      g_critical ("Provider [%s]: bad host or security", group);
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
-                   _("%s is not in the list of known providers."), address->domain);
-      return NULL;
-    }
-
-  port = pb_security_default_port (security);
-  if (g_key_file_has_key (keyfile, group, "port", NULL))
-    port = g_key_file_get_integer (keyfile, group, "port", NULL);
-  if (port <= 0 || port > G_MAXUINT16)
-    {
-      g_critical ("Provider [%s]: bad port", group);
-      port = pb_security_default_port (security);
-    }
-
-  min_interval = g_key_file_get_integer (keyfile, group, "min-interval", NULL);
-  if (min_interval < 0 || min_interval > 24 * 60)
-    {
-      g_critical ("Provider [%s]: bad min-interval", group);
-      min_interval = 0;
-    }
-
-  candidate = candidate_new (host, port, security, NULL, PB_AUTOCONFIG_SOURCE_PROVIDER_LIST);
-  candidate->ask_user = g_key_file_get_boolean (keyfile, group, "ask-user", NULL);
-  if (!candidate->ask_user)
-    candidate->user = apply_placeholders (form != NULL ? form : "%EMAILADDRESS%", address);
-  candidate->provider_name = g_steal_pointer (&name);
-  candidate->needs_app_password = g_key_file_get_boolean (keyfile, group, "needs-app-password",
-                                                          NULL);
-  candidate->oauth2_only = g_strcmp0 (authentication, "oauth2") == 0;
-  candidate->oauth2_provider = g_key_file_get_string (keyfile, group, "oauth2-provider", NULL);
-  candidate->min_interval = (guint) min_interval;
-  candidate->help_url = g_key_file_get_string (keyfile, group, "help-url", NULL);
-  return candidate;
-}
-
-static PbServerCandidate *
-lookup_entry (const Address  *address,
-              GError        **error)
-{
-  g_autoptr(GKeyFile) keyfile = load_providers ();
-  g_autofree char *group = NULL;
-
-  if (keyfile != NULL)
-    group = find_provider_group (keyfile, address->domain);
-  if (group == NULL)
-    {
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
-                   _("%s is not in the list of known providers."), address->domain);
-      return NULL;
-    }
-  return provider_entry (keyfile, group, address, error);
-}
-
-static PbServerCandidate *
-lookup_provider (const Address  *address,
-                 GError        **error)
-{
-  PbServerCandidate *candidate = lookup_entry (address, error);
-
-  if (candidate != NULL && candidate->no_pop3)
-    {
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NO_POP3,
-                   _("%s does not offer POP3, so Popbell can't check this mailbox."),
-                   candidate->provider_name);
-      g_clear_pointer (&candidate, pb_server_candidate_free);
-    }
-  return candidate;
-}
-
-PbServerCandidate *
-pb_autoconfig_lookup_entry (const char  *address,
-                            GError     **error)
-{
-  g_auto(Address) parsed = { NULL, };
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!parse_address (address, &parsed))
-    {
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_ADDRESS,
-                   _("“%s” is not an e-mail address."), address != NULL ? address : "");
-      return NULL;
-    }
-  return lookup_entry (&parsed, error);
-}
-
-guint
-pb_server_candidate_clamp_interval (const PbServerCandidate *candidate,
-                                    guint                    interval)
-{
-  if (candidate != NULL && candidate->min_interval > interval)
-    return candidate->min_interval;
-  return interval;
-}
-
-PbServerCandidate *
-pb_autoconfig_lookup_provider_by_host (const char *host)
-{
-  g_autoptr(GKeyFile) keyfile = load_providers ();
-  g_autofree char *wanted = normalize_host (host);
-  g_auto(GStrv) groups = NULL;
-  Address none = { (char *) "", (char *) "", (char *) "" };
-
-  if (keyfile == NULL || wanted == NULL)
-    return NULL;
-
-  groups = g_key_file_get_groups (keyfile, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_autofree char *text = g_key_file_get_string (keyfile, groups[i], "host", NULL);
-      g_autofree char *provider_host = normalize_host (text);
-
-      if (provider_host != NULL && g_str_equal (provider_host, wanted))
-        return provider_entry (keyfile, groups[i], &none, NULL);
-    }
-  return NULL;
-}
-
-static gboolean
-is_provider_host (const char *host)
-{
-  g_autoptr(GKeyFile) keyfile = load_providers ();
-  g_auto(GStrv) groups = NULL;
-
-  if (keyfile == NULL)
-    return FALSE;
-
-  groups = g_key_file_get_groups (keyfile, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_autofree char *text = g_key_file_get_string (keyfile, groups[i], "host", NULL);
-      g_autofree char *provider_host = normalize_host (text);
-
-      if (provider_host != NULL && g_str_equal (provider_host, host))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-gboolean
-pb_autoconfig_host_is_expected (const char *host,
-                                const char *domain)
-{
-  gsize host_len, domain_len;
-
-  g_return_val_if_fail (host != NULL, FALSE);
-  g_return_val_if_fail (domain != NULL, FALSE);
-
-  host_len = strlen (host);
-  domain_len = strlen (domain);
-  if (domain_len == 0)
-    return FALSE;
-
-  /* The domain itself or a name below it, label by label: "evilexample.com" is
-   * not below "example.com". */
-  if (g_ascii_strcasecmp (host, domain) == 0 ||
-      (host_len > domain_len + 1 && host[host_len - domain_len - 1] == '.' &&
-       g_ascii_strcasecmp (host + host_len - domain_len, domain) == 0))
-    return TRUE;
-
-  /* A hosted domain's records may well point at its provider's server: those
-   * names are known here without asking the network. */
-  return is_provider_host (host);
-}
-
-static void
-set_invalid_address (GError     **error,
-                     const char  *address)
-{
-  g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_ADDRESS,
-               _("“%s” is not an e-mail address."), address != NULL ? address : "");
-}
-
-PbServerCandidate *
-pb_autoconfig_lookup_provider_full (const char  *address,
-                                    GError     **error)
-{
-  g_auto(Address) parsed = { NULL, };
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!parse_address (address, &parsed))
-    {
-      set_invalid_address (error, address);
-      return NULL;
-    }
-  return lookup_provider (&parsed, error);
-}
-
-PbServerCandidate *
-pb_autoconfig_lookup_provider (const char *address)
-{
-  return pb_autoconfig_lookup_provider_full (address, NULL);
-}
-
-/* ---- Autoconfig documents (Thunderbird's clientConfig v1.1) --------------- */
-
-typedef enum
-{
-  EL_OTHER,
-  EL_CLIENT_CONFIG,
-  EL_PROVIDER,
-  EL_DISPLAY_NAME,
-  EL_INCOMING,
-  EL_AUTHENTICATION,  /* one of an incoming server's ways to log in */
-  /* the values of an incoming server, in the order of RawServer.values */
-  EL_HOSTNAME,
-  EL_PORT,
-  EL_SOCKET_TYPE,
-  EL_USERNAME,
-} Element;
-
-#define N_SERVER_VALUES (EL_USERNAME - EL_HOSTNAME + 1)
-
-typedef struct
-{
-  char *values[N_SERVER_VALUES]; /* trimmed text, the first of each kind */
-  gboolean oauth2;               /* <authentication>OAuth2</authentication> */
-  gboolean other_authentication; /* a password, or anything but OAuth2 */
-} RawServer;
-
-static void
-raw_server_free (RawServer *server)
-{
-  for (guint i = 0; i < N_SERVER_VALUES; i++)
-    g_free (server->values[i]);
-  g_free (server);
-}
-
-typedef struct
-{
-  Element    stack[MAX_DEPTH];
-  guint      depth;
-  RawServer *current;      /* inside <incomingServer type="pop3"> */
-  GString   *text;
-  GPtrArray *servers;      /* RawServer*, the POP3 ones in document order */
-  char      *display_name;
-  char      *help_url;
-} ParseState;
-
-static void
-parse_state_clear (ParseState *state)
-{
-  g_clear_pointer (&state->current, raw_server_free);
-  g_string_free (state->text, TRUE);
-  g_ptr_array_unref (state->servers);
-  g_free (state->display_name);
-  g_free (state->help_url);
-}
-
-static const char *
-lookup_attribute (const char **names,
-                  const char **values,
-                  const char  *wanted)
-{
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      if (strcmp (names[i], wanted) == 0)
-        return values[i];
-    }
-  return NULL;
-}
-
-static gboolean
-is_web_url (const char *text)
-{
-  g_autoptr(GUri) uri = NULL;
-  const char *scheme;
-
-  if (text == NULL || strlen (text) > MAX_TEXT || has_control_chars (text))
-    return FALSE;
-  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  return g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "http") == 0;
-}
-
-static Element
-classify (Element     parent,
-          guint       depth,
-          const char *name)
-{
-  static const char *const server_values[N_SERVER_VALUES] = {
-    "hostname", "port", "socketType", "username",
-  };
-
-  if (depth == 0)
-    return strcmp (name, "clientConfig") == 0 ? EL_CLIENT_CONFIG : EL_OTHER;
-
-  switch (parent)
-    {
-    case EL_CLIENT_CONFIG:
-      if (strcmp (name, "emailProvider") == 0)
-        return EL_PROVIDER;
-      break;
-    case EL_PROVIDER:
-      if (strcmp (name, "displayName") == 0)
-        return EL_DISPLAY_NAME;
-      if (strcmp (name, "incomingServer") == 0)
-        return EL_INCOMING;
-      break;
-    case EL_INCOMING:
-      if (strcmp (name, "authentication") == 0)
-        return EL_AUTHENTICATION;
-      for (guint i = 0; i < N_SERVER_VALUES; i++)
-        {
-          if (strcmp (name, server_values[i]) == 0)
-            return EL_HOSTNAME + i;
-        }
-      break;
-    default:
-      break;
-    }
-  return EL_OTHER;
-}
-
-static void
-on_start_element (GMarkupParseContext  *context,
-                  const char           *name,
-                  const char          **attribute_names,
-                  const char          **attribute_values,
-                  gpointer              user_data,
-                  GError              **error)
-{
-  ParseState *state = user_data;
-  Element parent = state->depth > 0 ? state->stack[state->depth - 1] : EL_OTHER;
-  Element element;
-
-  if (state->depth == MAX_DEPTH)
-    {
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
-                   _("The configuration document is nested too deeply."));
-      return;
-    }
-
-  element = classify (parent, state->depth, name);
-  if (state->depth == 0 && element != EL_CLIENT_CONFIG)
-    {
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
-                   _("This is not a mail configuration document."));
-      return;
-    }
-
-  if (parent == EL_PROVIDER && strcmp (name, "documentation") == 0 && state->help_url == NULL)
-    {
-      const char *url = lookup_attribute (attribute_names, attribute_values, "url");
-
-      if (is_web_url (url))
-        state->help_url = g_strdup (url);
-    }
-
-  if (element == EL_INCOMING)
-    {
-      const char *type = lookup_attribute (attribute_names, attribute_values, "type");
-
-      g_clear_pointer (&state->current, raw_server_free);
-      if (g_strcmp0 (type, "pop3") == 0)
-        state->current = g_new0 (RawServer, 1);
-    }
-
-  g_string_truncate (state->text, 0);
-  state->stack[state->depth++] = element;
-}
-
-static gboolean
-collects_text (ParseState *state)
-{
-  Element element;
-
-  if (state->depth == 0)
-    return FALSE;
-  element = state->stack[state->depth - 1];
-  return element == EL_DISPLAY_NAME ||
-         ((element >= EL_HOSTNAME || element == EL_AUTHENTICATION) && state->current != NULL);
-}
-
-static void
-on_text (GMarkupParseContext  *context,
-         const char           *text,
-         gsize                 text_len,
-         gpointer              user_data,
-         GError              **error)
-{
-  ParseState *state = user_data;
-
-  if (!collects_text (state))
-    return;
-
-  if (state->text->len + text_len > MAX_TEXT)
-    {
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
-                   _("The configuration document has a value that is too long."));
-      return;
-    }
-  g_string_append_len (state->text, text, text_len);
-}
-
-static void
-on_end_element (GMarkupParseContext  *context,
-                const char           *name,
-                gpointer              user_data,
-                GError              **error)
-{
-  ParseState *state = user_data;
-  gboolean collected = collects_text (state);
-  Element element;
-
-  g_assert (state->depth > 0);
-  element = state->stack[--state->depth];
-
-  if (collected && element == EL_AUTHENTICATION)
-    {
-      g_autofree char *method = g_strstrip (g_strdup (state->text->str));
-
-      if (g_ascii_strcasecmp (method, "OAuth2") == 0)
-        state->current->oauth2 = TRUE;
-      else if (*method != '\0')
-        state->current->other_authentication = TRUE;
-    }
-  else if (collected)
-    {
-      char **slot = element == EL_DISPLAY_NAME ? &state->display_name
-                                               : &state->current->values[element - EL_HOSTNAME];
-
-      if (*slot == NULL)
-        *slot = g_strstrip (g_strdup (state->text->str));
-    }
-  else if (element == EL_INCOMING && state->current != NULL)
-    {
-      g_ptr_array_add (state->servers, g_steal_pointer (&state->current));
-    }
-
-  g_string_truncate (state->text, 0);
-}
-
-/* The first POP3 server over TLS with usable values, else why there is none. */
-static PbServerCandidate *
-choose_server (ParseState     *state,
-               const Address  *address,
-               GError        **error)
-{
-  gboolean plaintext = FALSE;
-
-  for (guint i = 0; i < state->servers->len; i++)
-    {
-      RawServer *raw = g_ptr_array_index (state->servers, i);
-      const char *socket_type = raw->values[EL_SOCKET_TYPE - EL_HOSTNAME];
-      const char *port_text = raw->values[EL_PORT - EL_HOSTNAME];
-      const char *form = raw->values[EL_USERNAME - EL_HOSTNAME];
-      g_autofree char *host_text = NULL;
-      g_autofree char *host = NULL;
-      g_autofree char *user = NULL;
-      PbServerCandidate *candidate;
-      gboolean plain = FALSE;
-      PbSecurity security = PB_SECURITY_TLS;
-      guint64 port;
-
-      if (raw->values[0] == NULL || socket_type == NULL)
-        continue;
-      if (g_ascii_strcasecmp (socket_type, "SSL") == 0)
-        security = PB_SECURITY_TLS;
-      else if (g_ascii_strcasecmp (socket_type, "STARTTLS") == 0)
-        security = PB_SECURITY_STARTTLS;
-      else if (g_ascii_strcasecmp (socket_type, "plain") == 0)
-        plain = TRUE;
-      else
-        continue;
-
-      /* Hosting providers write mail.%EMAILDOMAIN%. */
-      host_text = apply_placeholders (raw->values[0], address);
-      host = normalize_host (host_text);
-      if (host == NULL)
-        {
-          g_debug ("Skipping a POP3 server with an unusable host name");
-          continue;
-        }
-
-      if (port_text == NULL || *port_text == '\0')
-        port = plain ? 110 : pb_security_default_port (security);
-      else if (!g_ascii_string_to_unsigned (port_text, 10, 1, G_MAXUINT16, &port, NULL))
-        continue;
-
-      if (plain)
-        {
-          plaintext = TRUE;
-          continue;
-        }
-
-      user = apply_placeholders (form != NULL && *form != '\0' ? form : "%EMAILADDRESS%",
-                                 address);
-      if (has_control_chars (user))
-        continue;
-
-      candidate = candidate_new (host, port, security, user, PB_AUTOCONFIG_SOURCE_AUTOCONFIG);
-      if (state->display_name != NULL && *state->display_name != '\0' &&
-          !has_control_chars (state->display_name))
-        candidate->provider_name = g_strdup (state->display_name);
-      candidate->help_url = g_strdup (state->help_url);
-      /* Only OAuth2 listed: a password would be refused. Who signs in to the
-       * server is known only for the built-in providers' servers (a document
-       * can't bring a client ID). */
-      candidate->oauth2_only = raw->oauth2 && !raw->other_authentication;
-      if (raw->oauth2)
-        {
-          g_autoptr(PbServerCandidate) known = pb_autoconfig_lookup_provider_by_host (host);
-
-          if (known != NULL)
-            candidate->oauth2_provider = g_strdup (known->oauth2_provider);
-        }
-      return candidate;
-    }
-
-  if (plaintext)
-    g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT,
-                 _("%s offers POP3 only without encryption. "
-                   "Popbell won't send your password unprotected."), address->domain);
-  else
-    g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_NOT_FOUND,
-                 _("The configuration for %s has no POP3 server with TLS."), address->domain);
-  return NULL;
-}
-
-static PbServerCandidate *
-parse_document (const char     *xml,
-                gsize           len,
-                const Address  *address,
-                GError        **error)
-{
-  static const GMarkupParser parser = {
-    on_start_element, on_end_element, on_text, NULL, NULL,
-  };
-  g_autoptr(GMarkupParseContext) context = NULL;
-  g_autoptr(GError) local_error = NULL;
-  ParseState state = { { 0, }, };
-  PbServerCandidate *candidate = NULL;
-
-  if (len > PB_AUTOCONFIG_MAX_DOCUMENT)
-    {
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
-                   _("The configuration document is too large."));
-      return NULL;
-    }
-
-  state.text = g_string_new (NULL);
-  state.servers = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_server_free);
-
-  /* GMarkup knows only the five predefined entities and never reads a DTD,
-   * so a document cannot make it expand or fetch anything. */
-  context = g_markup_parse_context_new (&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &state, NULL);
-  if (!g_markup_parse_context_parse (context, xml, len, &local_error) ||
-      !g_markup_parse_context_end_parse (context, &local_error))
-    {
-      if (local_error->domain == PB_AUTOCONFIG_ERROR)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        {
-          /* GMarkup quotes the document's bytes (a tag name) as they are. */
-          g_autofree char *reason = g_utf8_make_valid (local_error->message, -1);
-
-          g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
-                       _("The configuration document is not valid XML: %s"), reason);
-        }
-    }
-  else if (state.depth == 0 && state.stack[0] != EL_CLIENT_CONFIG)
-    {
-      /* nothing but a prolog or comments */
-      g_set_error (error, PB_AUTOCONFIG_ERROR, PB_AUTOCONFIG_ERROR_INVALID_DOCUMENT,
-                   _("This is not a mail configuration document."));
-    }
-  else
-    {
-      candidate = choose_server (&state, address, error);
-    }
-
-  parse_state_clear (&state);
-  return candidate;
-}
-
-PbServerCandidate *
-pb_autoconfig_parse_document (const char  *xml,
-                              gssize       len,
-                              const char  *address,
-                              GError     **error)
-{
-  g_auto(Address) parsed = { NULL, };
-
-  g_return_val_if_fail (xml != NULL || len == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!parse_address (address, &parsed))
-    {
-      set_invalid_address (error, address);
-      return NULL;
-    }
-  if (xml == NULL)
-    xml = "";
-  return parse_document (xml, len < 0 ? strlen (xml) : (gsize) len, &parsed, error);
 }
 
 /* ---- Finding the server --------------------------------------------------- */
@@ -1053,7 +273,7 @@ static void
 find_data_free (FindData *data)
 {
   step_cleanup (data);
-  address_clear (&data->address);
+  pb_autoconfig_address_clear (&data->address);
   g_ptr_array_unref (data->attempts);
   g_ptr_array_unref (data->failures);
   g_clear_object (&data->cancellable);
@@ -1411,7 +631,7 @@ on_body_read (GObject      *source,
     }
 
   attempt = g_ptr_array_index (data->attempts, data->next - 1);
-  candidate = parse_document ((const char *) data->body->data, data->body->len, &data->address,
+  candidate = pb_autoconfig_parse_builtin_document ((const char *) data->body->data, data->body->len, &data->address,
                               &error);
   if (candidate == NULL)
     {
@@ -1583,7 +803,7 @@ pb_autoconfig_candidate_from_srv (GList      *targets,
   GList *usable = NULL;
   PbServerCandidate *candidate = NULL;
 
-  if (!parse_address (address, &parsed))
+  if (!pb_autoconfig_parse_address (address, &parsed))
     return NULL;
 
   /* A target "." means the service is decidedly not offered (RFC 2782). */
@@ -1600,10 +820,10 @@ pb_autoconfig_candidate_from_srv (GList      *targets,
 
   for (GList *l = usable; l != NULL && candidate == NULL; l = l->next)
     {
-      g_autofree char *host = normalize_host (g_srv_target_get_hostname (l->data));
+      g_autofree char *host = pb_autoconfig_normalize_host (g_srv_target_get_hostname (l->data));
 
       if (host != NULL)
-        candidate = candidate_new (host, g_srv_target_get_port (l->data), security,
+        candidate = pb_autoconfig_candidate_new (host, g_srv_target_get_port (l->data), security,
                                    parsed.address, PB_AUTOCONFIG_SOURCE_SRV);
     }
   g_list_free_full (usable, (GDestroyNotify) g_srv_target_free);
@@ -1718,7 +938,7 @@ pb_autoconfig_host_from_mx (GPtrArray   *records,
       if (!g_variant_is_of_type (g_ptr_array_index (records, i), G_VARIANT_TYPE ("(qs)")))
         continue;
       g_variant_get (g_ptr_array_index (records, i), "(q&s)", NULL, &exchange);
-      host = normalize_host (exchange);
+      host = pb_autoconfig_normalize_host (exchange);
       name = host != NULL ? hosting_service (host) : NULL;
       if (name == NULL)
         continue;
@@ -1823,7 +1043,7 @@ on_probed (GObject      *source,
       return;
     }
 
-  candidate = candidate_new (attempt->target, attempt->port, attempt->security,
+  candidate = pb_autoconfig_candidate_new (attempt->target, attempt->port, attempt->security,
                              data->address.address, attempt->source);
   candidate->provider_name = g_strdup (attempt->provider_name);
   if (!pb_autoconfig_host_is_expected (candidate->host, data->address.domain))
@@ -1941,9 +1161,9 @@ pb_autoconfig_find_async (const char                *address,
   data->failures = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (data->failures, NULL);
 
-  if (!parse_address (address, &data->address))
+  if (!pb_autoconfig_parse_address (address, &data->address))
     {
-      set_invalid_address (&error, address);
+      pb_autoconfig_set_invalid_address (&error, address);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1965,7 +1185,7 @@ pb_autoconfig_find_async (const char                *address,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  candidate = lookup_provider (&data->address, &error);
+  candidate = pb_autoconfig_lookup_builtin (&data->address, &error);
   if (candidate != NULL)
     {
       g_task_return_pointer (task, candidate, (GDestroyNotify) pb_server_candidate_free);
