@@ -830,7 +830,9 @@ device_poll_later (GTask *task)
       return;
     }
 
-  request->timer = g_timeout_source_new_seconds (request->interval);
+  /* Milliseconds: a seconds source may fire early to share a wakeup, and
+   * RFC 8628 wants at least the interval between polls. */
+  request->timer = g_timeout_source_new ((guint) request->interval * 1000);
   g_source_set_callback (request->timer, on_poll_time, task, NULL);
   g_source_set_static_name (request->timer, "[popbell] device sign-in poll");
   g_source_attach (request->timer, g_main_context_get_thread_default ());
