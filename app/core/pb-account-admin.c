@@ -342,6 +342,7 @@ typedef struct
 {
   PbAccount       *account;
   char            *password;       /* wiped when freed */
+  char            *refresh_token;  /* wiped when freed */
   gboolean         allow_session_only;
   GTlsCertificate *certificate;
   Baseline        *baseline;
@@ -357,6 +358,11 @@ add_task_free (AddTask *task)
       explicit_bzero (task->password, strlen (task->password));
       g_free (task->password);
     }
+  if (task->refresh_token != NULL)
+    {
+      explicit_bzero (task->refresh_token, strlen (task->refresh_token));
+      g_free (task->refresh_token);
+    }
   g_clear_object (&task->certificate);
   baseline_free (task->baseline);
   g_free (task);
@@ -366,6 +372,7 @@ static gboolean
 add_run (PbAccountAdmin  *self,
          PbAccount       *account,
          const char      *password,
+         const char      *refresh_token,
          gboolean         allow_session_only,
          GTlsCertificate *certificate,
          const Baseline  *baseline,
@@ -411,6 +418,20 @@ add_run (PbAccountAdmin  *self,
           if (session_only != NULL)
             *session_only = TRUE;
           g_clear_error (&local_error);
+        }
+    }
+  /* An OAuth2 sign-in has no session-only form: it would be lost with the
+   * process that got it. */
+  else if (refresh_token != NULL)
+    {
+      g_return_val_if_fail (pb_account_get_oauth2_provider (account) != NULL, FALSE);
+      stored = pb_secret_store_token_sync (account, pb_account_get_oauth2_provider (account),
+                                           refresh_token, cancellable, &local_error);
+      if (!stored)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      _("Could not store the sign-in in the keyring: "));
+          return FALSE;
         }
     }
 
@@ -462,7 +483,8 @@ pb_account_admin_add (PbAccountAdmin          *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   baseline = baseline_new (addition->baseline);
-  return add_run (self, addition->account, addition->password, addition->allow_session_only,
+  return add_run (self, addition->account, addition->password, addition->refresh_token,
+                  addition->allow_session_only,
                   addition->certificate, baseline, session_only, cancellable, error);
 }
 
@@ -475,7 +497,8 @@ add_thread (GTask        *task,
   AddTask *add = task_data;
   GError *error = NULL;
 
-  if (add_run (source, add->account, add->password, add->allow_session_only, add->certificate,
+  if (add_run (source, add->account, add->password, add->refresh_token, add->allow_session_only,
+               add->certificate,
                add->baseline, &add->session_only, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
@@ -499,6 +522,7 @@ pb_account_admin_add_async (PbAccountAdmin          *self,
   /* A copy: the caller's object may change while the thread works. */
   add->account = pb_account_copy (addition->account, NULL);
   add->password = g_strdup (addition->password);
+  add->refresh_token = g_strdup (addition->refresh_token);
   add->allow_session_only = addition->allow_session_only;
   add->certificate = addition->certificate ? g_object_ref (addition->certificate) : NULL;
   add->baseline = baseline_new (addition->baseline);
@@ -776,6 +800,123 @@ pb_account_admin_set_password_finish (PbAccountAdmin  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (
     g_task_get_source_tag (G_TASK (result)) == pb_account_admin_set_password_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- OAuth2 sign-in -------------------------------------------------------- */
+
+gboolean
+pb_account_admin_set_sign_in (PbAccountAdmin  *self,
+                              const char      *account_id,
+                              const char      *provider,
+                              const char      *refresh_token,
+                              GCancellable    *cancellable,
+                              GError         **error)
+{
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(PbAccount) signed_in = NULL;
+  PbAccount *account;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT_ADMIN (self), FALSE);
+  g_return_val_if_fail (account_id != NULL && provider != NULL && refresh_token != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  store = load_accounts (self, error);
+  if (store == NULL)
+    return FALSE;
+  account = pb_account_store_lookup (store, account_id);
+  if (account == NULL)
+    {
+      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
+                   _("There is no account “%s”."), account_id);
+      return FALSE;
+    }
+
+  signed_in = pb_account_copy (account, NULL);
+  pb_account_set_oauth2_provider (signed_in, provider);
+  if (!pb_secret_store_token_sync (signed_in, provider, refresh_token, cancellable, error))
+    {
+      g_prefix_error (error, _("Could not store the sign-in in the keyring: "));
+      return FALSE;
+    }
+
+  /* Last, as always: the applet follows accounts.ini. */
+  if (g_strcmp0 (pb_account_get_oauth2_provider (account), provider) != 0)
+    {
+      pb_account_set_oauth2_provider (account, provider);
+      if (!pb_account_store_save (store, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  char *account_id;
+  char *provider;
+  char *refresh_token;
+} SignInTask;
+
+static void
+sign_in_task_free (SignInTask *task)
+{
+  g_free (task->account_id);
+  g_free (task->provider);
+  explicit_bzero (task->refresh_token, strlen (task->refresh_token));
+  g_free (task->refresh_token);
+  g_free (task);
+}
+
+static void
+sign_in_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  SignInTask *data = task_data;
+  GError *error = NULL;
+
+  if (pb_account_admin_set_sign_in (source, data->account_id, data->provider,
+                                    data->refresh_token, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+pb_account_admin_set_sign_in_async (PbAccountAdmin      *self,
+                                    const char          *account_id,
+                                    const char          *provider,
+                                    const char          *refresh_token,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SignInTask *data;
+
+  g_return_if_fail (PB_IS_ACCOUNT_ADMIN (self));
+  g_return_if_fail (account_id != NULL && provider != NULL && refresh_token != NULL);
+
+  data = g_new0 (SignInTask, 1);
+  data->account_id = g_strdup (account_id);
+  data->provider = g_strdup (provider);
+  data->refresh_token = g_strdup (refresh_token);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pb_account_admin_set_sign_in_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) sign_in_task_free);
+  g_task_run_in_thread (task, sign_in_thread);
+}
+
+gboolean
+pb_account_admin_set_sign_in_finish (PbAccountAdmin  *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (
+    g_task_get_source_tag (G_TASK (result)) == pb_account_admin_set_sign_in_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -41,6 +41,8 @@ typedef struct
 {
   PbAccount           *account;
   const char          *password;           /* NULL: nothing goes to the keyring */
+  const char          *refresh_token;      /* the OAuth2 sign-in of an account with an
+                                            * oauth2-provider, for the keyring; or NULL */
   gboolean             allow_session_only; /* no Secret Service: added anyway */
   GTlsCertificate     *certificate;        /* pinned for the account's host:port, or NULL */
   const PbPop3Listing *baseline;           /* what is on the server now, or NULL */
@@ -110,8 +112,29 @@ gboolean        pb_account_admin_set_password_finish (PbAccountAdmin *self,
                                              GAsyncResult         *result,
                                              GError              **error);
 
+/* Stores a new OAuth2 sign-in (@refresh_token, from @provider) for the
+ * account, replacing its earlier one, and makes @provider the account's
+ * oauth2-provider when it was another or none (an account that used to take a
+ * password). PB_STORE_ERROR_NOT_FOUND for an unknown account. */
+gboolean        pb_account_admin_set_sign_in (PbAccountAdmin      *self,
+                                             const char           *account_id,
+                                             const char           *provider,
+                                             const char           *refresh_token,
+                                             GCancellable         *cancellable,
+                                             GError              **error);
+void            pb_account_admin_set_sign_in_async (PbAccountAdmin *self,
+                                             const char           *account_id,
+                                             const char           *provider,
+                                             const char           *refresh_token,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean        pb_account_admin_set_sign_in_finish (PbAccountAdmin *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
+
 /* Removes the account, its state file, its pin when no other account uses
- * that host:port, and its password. @removed (may be NULL) receives the
+ * that host:port, and its password or sign-in. @removed (may be NULL) receives the
  * account as it was. */
 gboolean        pb_account_admin_remove     (PbAccountAdmin       *self,
                                              const char           *account_id,

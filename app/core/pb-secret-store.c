@@ -796,23 +796,19 @@ pb_secret_lookup_token_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-void
-pb_secret_store_token_async (PbAccount           *account,
-                             const char          *provider,
-                             const char          *refresh_token,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+static void
+token_store_start (SecretService       *service,
+                   PbAccount           *account,
+                   const char          *provider,
+                   const char          *refresh_token,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
 {
   const char *id;
   const char *user;
   GTask *task;
   Op *op;
-
-  g_return_if_fail (PB_IS_ACCOUNT (account));
-  g_return_if_fail (provider != NULL);
-  g_return_if_fail (refresh_token != NULL && g_utf8_validate (refresh_token, -1, NULL));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   id = pb_account_get_id (account);
   user = pb_account_get_user (account);
@@ -829,7 +825,23 @@ pb_secret_store_token_async (PbAccount           *account,
                                user != NULL ? user : pb_account_get_display_name (account),
                                provider);
   op->value = secret_value_new (refresh_token, -1, "text/plain");
-  op_run (task, NULL, store_step);
+  op_run (task, service, store_step);
+}
+
+void
+pb_secret_store_token_async (PbAccount           *account,
+                             const char          *provider,
+                             const char          *refresh_token,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (account));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (refresh_token != NULL && g_utf8_validate (refresh_token, -1, NULL));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  token_store_start (NULL, account, provider, refresh_token, cancellable, callback, user_data);
 }
 
 gboolean
@@ -1128,4 +1140,34 @@ pb_secret_delete_sync (const char    *account_id,
   sync_call_end (&call);
 
   return deleted;
+}
+
+gboolean
+pb_secret_store_token_sync (PbAccount     *account,
+                            const char    *provider,
+                            const char    *refresh_token,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autoptr(SecretService) service = NULL;
+  SyncCall call;
+  gboolean stored;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (provider != NULL, FALSE);
+  g_return_val_if_fail (refresh_token != NULL && g_utf8_validate (refresh_token, -1, NULL), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  service = sync_get_service (pb_account_get_id (account), cancellable, error);
+  if (service == NULL)
+    return FALSE;
+
+  sync_call_begin (&call);
+  token_store_start (service, account, provider, refresh_token, cancellable, on_sync_call_done,
+                     &call);
+  stored = pb_secret_store_token_finish (sync_call_wait (&call), error);
+  sync_call_end (&call);
+
+  return stored;
 }

@@ -69,6 +69,11 @@ void      pb_secret_store_token_async    (PbAccount           *account,
                                           gpointer             user_data);
 gboolean  pb_secret_store_token_finish   (GAsyncResult        *result,
                                           GError             **error);
+gboolean  pb_secret_store_token_sync     (PbAccount           *account,
+                                          const char          *provider,
+                                          const char          *refresh_token,
+                                          GCancellable        *cancellable,
+                                          GError             **error);
 /* Deletes the account's sign-in only (its password items stay). */
 void      pb_secret_delete_token_async   (const char          *account_id,
                                           GCancellable        *cancellable,
