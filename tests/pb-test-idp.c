@@ -293,3 +293,79 @@ pb_test_idp_authorize (PbTestIdp  *idp,
     }
   return g_strdup (location);
 }
+
+static char *
+browser_script (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "oauth2", "browser.py", NULL);
+}
+
+void
+pb_test_browser_open (const char *url,
+                      const char *log_path,
+                      gboolean    forge_first)
+{
+  g_autofree char *script = browser_script ();
+  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "python3", script, "--ca", ca,
+                              "--log", log_path, forge_first ? "--forge-first" : "--",
+                              url, NULL);
+  g_assert_no_error (error);
+}
+
+void
+pb_test_browser_install (const char *log_path,
+                         gboolean    forge_first)
+{
+  g_autofree char *script = browser_script ();
+  g_autofree char *ca = pb_test_cert_path ("ca.crt");
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *desktop_path = g_build_filename (apps, "pb-test-browser.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
+  g_autofree char *desktop = NULL;
+
+  desktop = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Test Browser\n"
+                             "Exec=python3 %s --ca %s --log %s%s %%u\n"
+                             "MimeType=x-scheme-handler/https;x-scheme-handler/http;\n"
+                             "NoDisplay=true\n",
+                             script, ca, log_path, forge_first ? " --forge-first" : "");
+  g_assert_cmpint (g_mkdir_with_parents (apps, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (desktop_path, desktop, -1, NULL));
+  g_assert_true (g_file_set_contents (mimeapps,
+                                      "[Default Applications]\n"
+                                      "x-scheme-handler/https=pb-test-browser.desktop\n"
+                                      "x-scheme-handler/http=pb-test-browser.desktop\n", -1,
+                                      NULL));
+}
+
+char *
+pb_test_browser_wait_page (const char *log_path,
+                           guint       seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *log = NULL;
+      const char *page;
+
+      if (g_file_get_contents (log_path, &log, NULL, NULL) &&
+          (page = strstr (log, "{\"page\": ")) != NULL)
+        {
+          g_autoptr(JsonParser) parser = json_parser_new ();
+          const char *end = strchr (page, '\n');
+
+          g_assert_true (json_parser_load_from_data (parser, page,
+                                                     end != NULL ? end - page : -1, NULL));
+          return g_strdup (json_object_get_string_member (
+                             json_node_get_object (json_parser_get_root (parser)), "page"));
+        }
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The browser showed no page within %u s", seconds);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+}

@@ -54,6 +54,23 @@ char       *pb_test_idp_authorize        (PbTestIdp  *idp,
 guint       pb_test_idp_get              (PbTestIdp  *idp,
                                           const char *url);
 
+/* The scripted browser (tests/oauth2/browser.py): follows @url to the provider
+ * and its redirect to Popbell's listener, logging each request and the last
+ * page into @log_path (JSON lines). Runs on its own; returns at once. With
+ * @forge_first it first asks the listener for /favicon.ico and for the
+ * redirect with a forged state. */
+void        pb_test_browser_open         (const char *url,
+                                          const char *log_path,
+                                          gboolean    forge_first);
+/* Makes that browser the desktop's handler for https:// in this test's XDG
+ * folders (a .desktop file and mimeapps.list), so that
+ * g_app_info_launch_default_for_uri, in this process or a child, runs it. */
+void        pb_test_browser_install      (const char *log_path,
+                                          gboolean    forge_first);
+/* Waits (up to @seconds) until the browser logged its last page; returns it. */
+char       *pb_test_browser_wait_page    (const char *log_path,
+                                          guint       seconds);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PbTestIdp, pb_test_idp_free)
 
 G_END_DECLS

@@ -8,9 +8,12 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "pb-account-admin.h"
+#include "pb-account-store.h"
 #include "pb-error.h"
 #include "pb-oauth2-client.h"
 #include "pb-oauth2-provider.h"
+#include "pb-oauth2-sign-in.h"
 #include "pb-oauth2-tokens.h"
 #include "pb-secret-store.h"
 #include "pb-test-idp.h"
@@ -553,6 +556,200 @@ test_device_cancelled (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - started, <, 5 * G_USEC_PER_SEC);
 }
 
+/* ---- The browser sign-in ------------------------------------------------------------ */
+
+typedef struct
+{
+  char     *log;
+  gboolean  forge_first;
+  gboolean  default_handler;  /* through g_app_info_launch_default_for_uri */
+  gboolean  never;            /* the user never signs in */
+  char     *url;              /* what was opened */
+} Browser;
+
+static void
+open_url (const char *url,
+          gpointer    user_data)
+{
+  Browser *browser = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (browser->url);
+  browser->url = g_strdup (url);
+  if (browser->never)
+    return;
+  if (browser->default_handler)
+    {
+      g_assert_true (pb_oauth2_open_in_browser (url, &error));
+      g_assert_no_error (error);
+    }
+  else
+    pb_test_browser_open (url, browser->log, browser->forge_first);
+}
+
+static PbOAuth2Tokens *
+browser_sign_in (Fixture       *fixture,
+                 Browser       *browser,
+                 guint          timeout,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  browser->log = g_build_filename (pb_test_get_tmpdir (), "browser.log", NULL);
+  g_unlink (browser->log);
+  pb_oauth2_browser_sign_in_async (fixture->provider, USER, timeout, open_url, browser,
+                                   cancellable, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 30);
+  return pb_oauth2_browser_sign_in_finish (result, error);
+}
+
+/* The listener of @url's redirect_uri takes no connection any more. */
+static void
+assert_listener_closed (const char *url)
+{
+  g_autofree char *redirect = query_param (url, "redirect_uri");
+  g_autoptr(GUri) uri = g_uri_parse (redirect, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (g_uri_get_scheme (uri), ==, "http");
+  g_assert_cmpstr (g_uri_get_host (uri), ==, "127.0.0.1");
+  g_assert_cmpint (g_uri_get_port (uri), >, 1024);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL,
+                                                &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+static void
+browser_clear (Browser *browser)
+{
+  g_free (browser->log);
+  g_free (browser->url);
+}
+
+static void
+browser_sign_in_works (Fixture  *fixture,
+                       gboolean  forge_first)
+{
+  Browser browser = { .forge_first = forge_first };
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *method = NULL;
+
+  tokens = browser_sign_in (fixture, &browser, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (tokens->access_token, "at-"));
+  g_assert_nonnull (tokens->refresh_token);
+
+  method = query_param (browser.url, "code_challenge_method");
+  g_assert_cmpstr (method, ==, "S256");
+  page = pb_test_browser_wait_page (browser.log, 10);
+  g_assert_nonnull (strstr (page, "Signed in to Popbell"));
+  g_assert_nonnull (strstr (page, "You can close this tab."));
+  assert_listener_closed (browser.url);
+
+  /* The forged requests were answered, refused, and changed nothing. */
+  g_assert_true (g_file_get_contents (browser.log, &log, NULL, NULL));
+  g_test_message ("%s", log);
+  if (browser.forge_first)
+    {
+      g_auto(GStrv) refused = g_strsplit (log, "\"status\": 400}", -1);
+
+      g_assert_nonnull (strstr (log, "/favicon.ico?"));
+      g_assert_nonnull (strstr (log, "/?state=forged&"));
+      g_assert_cmpuint (g_strv_length (refused), ==, 3);
+    }
+  browser_clear (&browser);
+}
+
+static void
+test_browser_sign_in (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  browser_sign_in_works (fixture, FALSE);
+}
+
+static void
+test_browser_forged_first (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  browser_sign_in_works (fixture, TRUE);
+}
+
+/* The real path: the desktop's handler for https://, a scripted browser here. */
+static void
+test_browser_default_handler (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  Browser browser = { .default_handler = TRUE };
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *log = g_build_filename (pb_test_get_tmpdir (), "browser.log", NULL);
+
+  pb_test_browser_install (log, FALSE);
+  tokens = browser_sign_in (fixture, &browser, 0, NULL, &error);
+  g_assert_no_error (error);
+  page = pb_test_browser_wait_page (browser.log, 10);
+  g_assert_nonnull (strstr (page, "Signed in to Popbell"));
+  browser_clear (&browser);
+}
+
+static void
+test_browser_denied (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  Browser browser = { 0 };
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page = NULL;
+
+  pb_test_idp_configure (fixture->idp, "{\"deny\": true}");
+  tokens = browser_sign_in (fixture, &browser, 0, NULL, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_DENIED);
+  page = pb_test_browser_wait_page (browser.log, 10);
+  g_assert_nonnull (strstr (page, "Not signed in"));
+  assert_listener_closed (browser.url);
+  browser_clear (&browser);
+}
+
+static void
+test_browser_times_out (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  Browser browser = { .never = TRUE };
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = browser_sign_in (fixture, &browser, 1, NULL, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_EXPIRED);
+  assert_listener_closed (browser.url);
+  browser_clear (&browser);
+}
+
+static void
+test_browser_cancelled (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  Browser browser = { .never = TRUE };
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  g_timeout_add (200, cancel_later, cancellable);
+  tokens = browser_sign_in (fixture, &browser, 0, cancellable, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_listener_closed (browser.url);
+  browser_clear (&browser);
+}
+
 /* ---- Access tokens of accounts ---------------------------------------------------- */
 
 static PbAccount *
@@ -761,6 +958,76 @@ test_delete_takes_sign_in (Fixture       *fixture,
   g_assert_error (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND);
 }
 
+/* ---- Account administration with sign-ins ------------------------------------------ */
+
+/* An account added with its sign-in: the refresh token in the keyring, none of
+ * it in accounts.ini; then a sign-in again, which also turns an account that
+ * took a password into one that signs in. */
+static void
+test_admin_sign_in (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autofree char *dir = pb_test_mkdtemp ("admin");
+  g_autofree char *accounts = g_build_filename (dir, "accounts.ini", NULL);
+  g_autofree char *trust = g_build_filename (dir, "trust.ini", NULL);
+  g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (accounts, trust, dir);
+  g_autoptr(PbAccount) account = oauth2_account ();
+  g_autoptr(PbAccount) other = pb_account_new ("other");
+  g_autoptr(PbAccountStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *stored = NULL;
+  PbAccountAddition addition = { .account = account, .refresh_token = "rt-first" };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fixture->keyring = pb_test_keyring_new ();
+  g_assert_true (pb_account_admin_add (admin, &addition, NULL, NULL, &error));
+  g_assert_no_error (error);
+  stored = stored_refresh_token ();
+  g_assert_cmpstr (stored, ==, "rt-first");
+  g_clear_pointer (&stored, pb_secret_free);
+  g_assert_true (g_file_get_contents (accounts, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "oauth2-provider=test"));
+  g_assert_null (strstr (contents, "rt-first"));
+
+  /* Signed in again. */
+  pb_account_admin_set_sign_in_async (admin, "mail", "test", "rt-second", NULL,
+                                      pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_true (pb_account_admin_set_sign_in_finish (admin, result, &error));
+  g_assert_no_error (error);
+  stored = stored_refresh_token ();
+  g_assert_cmpstr (stored, ==, "rt-second");
+  g_clear_pointer (&stored, pb_secret_free);
+
+  /* An account that took a password now signs in. */
+  pb_account_set_host (other, "outlook.office365.com");
+  pb_account_set_user (other, USER);
+  addition = (PbAccountAddition) { .account = other, .password = "a password" };
+  g_assert_true (pb_account_admin_add (admin, &addition, NULL, NULL, &error));
+  g_assert_true (pb_account_admin_set_sign_in (admin, "other", "microsoft", "rt-ms", NULL,
+                                               &error));
+  g_assert_no_error (error);
+  store = pb_account_store_new (accounts);
+  g_assert_true (pb_account_store_load (store, NULL));
+  g_assert_cmpstr (pb_account_get_oauth2_provider (pb_account_store_lookup (store, "other")), ==,
+                   "microsoft");
+
+  g_assert_false (pb_account_admin_set_sign_in (admin, "nobody", "test", "rt", NULL, &error));
+  g_assert_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Removing the account takes its sign-in. */
+  g_assert_true (pb_account_admin_remove (admin, "mail", NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  pb_secret_lookup_token_async ("mail", FALSE, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_null (pb_secret_lookup_token_finish (result, &error));
+  g_assert_error (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND);
+  pb_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -784,11 +1051,19 @@ main (int argc, char **argv)
   ADD ("/pb/oauth2/device/expired-token-from-provider", test_device_expired_by_provider);
   ADD ("/pb/oauth2/device/denied", test_device_denied);
   ADD ("/pb/oauth2/device/cancelled-between-polls", test_device_cancelled);
+  ADD ("/pb/oauth2/browser/signed-in-and-tab-told", test_browser_sign_in);
+  ADD ("/pb/oauth2/browser/forged-state-and-other-pages-change-nothing",
+       test_browser_forged_first);
+  ADD ("/pb/oauth2/browser/desktop-default-handler", test_browser_default_handler);
+  ADD ("/pb/oauth2/browser/denied", test_browser_denied);
+  ADD ("/pb/oauth2/browser/times-out-and-closes", test_browser_times_out);
+  ADD ("/pb/oauth2/browser/cancelled-and-closes", test_browser_cancelled);
   ADD ("/pb/oauth2/account/tokens-from-memory-and-keyring", test_account_tokens);
   ADD ("/pb/oauth2/account/refreshed-before-expiry", test_account_token_near_expiry);
   ADD ("/pb/oauth2/account/refused-refresh-needs-sign-in", test_account_refresh_refused);
   ADD ("/pb/oauth2/account/no-refresh-token-is-an-error", test_sign_in_without_refresh_token);
   ADD ("/pb/oauth2/account/delete-takes-the-sign-in", test_delete_takes_sign_in);
+  ADD ("/pb/oauth2/admin/add-sign-in-again-and-remove", test_admin_sign_in);
 #undef ADD
 
   return g_test_run ();

@@ -92,6 +92,17 @@ recall (PbAccount *account)
 }
 
 void
+pb_oauth2_remember_access_token (PbAccount            *account,
+                                 const PbOAuth2Tokens *tokens)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (account));
+  g_return_if_fail (pb_account_get_oauth2_provider (account) != NULL);
+  g_return_if_fail (tokens != NULL && tokens->access_token != NULL);
+
+  remember (account, tokens->access_token, tokens->expires_in);
+}
+
+void
 pb_oauth2_forget_access_token (const char *account_id)
 {
   if (cache == NULL)

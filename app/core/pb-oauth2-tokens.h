@@ -53,6 +53,11 @@ void      pb_oauth2_save_sign_in_async      (PbAccount            *account,
 gboolean  pb_oauth2_save_sign_in_finish     (GAsyncResult         *result,
                                              GError              **error);
 
+/* Keeps the access token of @tokens in memory for @account (whose sign-in was
+ * stored by other means: pb_account_admin_add, _set_sign_in). */
+void      pb_oauth2_remember_access_token   (PbAccount            *account,
+                                             const PbOAuth2Tokens *tokens);
+
 /* Drops (and wipes) the access token in memory of @account_id (NULL: all). */
 void      pb_oauth2_forget_access_token     (const char           *account_id);
 
