@@ -11,11 +11,13 @@
 #include "pb-account-admin.h"
 #include "pb-account-store.h"
 #include "pb-error.h"
+#include "pb-goa.h"
 #include "pb-oauth2-client.h"
 #include "pb-oauth2-provider.h"
 #include "pb-oauth2-sign-in.h"
 #include "pb-oauth2-tokens.h"
 #include "pb-secret-store.h"
+#include "pb-test-goa.h"
 #include "pb-test-idp.h"
 #include "pb-test-keyring.h"
 #include "pb-test-util.h"
@@ -958,6 +960,144 @@ test_delete_takes_sign_in (Fixture       *fixture,
   g_assert_error (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND);
 }
 
+/* ---- GNOME Online Accounts ------------------------------------------------------------ */
+
+#define GOA_ACCOUNTS \
+  "{\"accounts\": [" \
+  "{\"id\": \"account_1\", \"provider\": \"google\", \"email\": \"hanako@gmail.com\", " \
+  " \"token\": \"ya29.from-online-accounts\"}," \
+  "{\"id\": \"account_2\", \"provider\": \"google\", \"email\": \"quiet@gmail.com\", " \
+  " \"token\": \"ya29.quiet\", \"mail_disabled\": true}," \
+  "{\"id\": \"account_3\", \"provider\": \"ms_graph\", \"email\": \"taro@outlook.jp\", " \
+  " \"token\": \"EwB.graph-token\"}," \
+  "{\"id\": \"account_4\", \"provider\": \"ms_graph\", \"email\": \"both@gmail.com\", " \
+  " \"token\": \"EwB.graph-token\"}]}"
+
+static PbAccount *
+google_account (const char *user)
+{
+  PbAccount *account = pb_account_new ("gmail");
+
+  pb_account_set_host (account, "pop.gmail.com");
+  pb_account_set_user (account, user);
+  pb_account_set_oauth2_provider (account, "google");
+  return account;
+}
+
+static PbGoaAvailability
+goa_lookup (const char *address)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  pb_goa_lookup_async (address, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  return pb_goa_lookup_finish (result, NULL);
+}
+
+/* A Google account of Online Accounts gives its token: no client ID of
+ * Popbell's, no sign-in of its own, no keyring item. */
+static void
+test_goa_token (void)
+{
+  g_autoptr(PbTestKeyring) keyring = pb_test_keyring_new ();
+  g_autoptr(PbTestGoa) goa = pb_test_goa_new (GOA_ACCOUNTS);
+  g_autoptr(PbAccount) account = google_account ("Hanako@Gmail.com");
+  g_autofree char *token = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean cached = TRUE;
+
+  write_oauth2_ini ("[google]\nclient-id=\n");
+  token = get_token (account, PB_OAUTH2_TOKEN_NONE, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token, ==, "ya29.from-online-accounts");
+  g_assert_false (cached);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_1", "EnsureCredentials"), ==, 1);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_1", "GetAccessToken"), ==, 1);
+
+  /* Kept in memory like any access token. */
+  again = get_token (account, PB_OAUTH2_TOKEN_NONE, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_true (cached);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_1", "GetAccessToken"), ==, 1);
+  pb_oauth2_forget_access_token (NULL);
+  write_oauth2_ini (NULL);
+}
+
+/* Mail switched off there, or a Microsoft 365 account: never used. */
+static void
+test_goa_not_used (void)
+{
+  g_autoptr(PbTestKeyring) keyring = pb_test_keyring_new ();
+  g_autoptr(PbTestGoa) goa = pb_test_goa_new (GOA_ACCOUNTS);
+  g_autoptr(PbAccount) quiet = google_account ("quiet@gmail.com");
+  g_autoptr(PbAccount) both = google_account ("both@gmail.com");
+  g_autoptr(PbAccount) outlook = pb_account_new ("outlook");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (goa_lookup ("hanako@gmail.com"), ==, PB_GOA_AVAILABLE);
+  g_assert_cmpint (goa_lookup ("quiet@gmail.com"), ==, PB_GOA_MAIL_DISABLED);
+  g_assert_cmpint (goa_lookup ("both@gmail.com"), ==, PB_GOA_NONE);
+  g_assert_cmpint (goa_lookup ("taro@outlook.jp"), ==, PB_GOA_NONE);
+  g_assert_cmpint (goa_lookup ("nobody@gmail.com"), ==, PB_GOA_NONE);
+
+  write_oauth2_ini ("[google]\nclient-id=\n");
+  g_assert_null (get_token (quiet, PB_OAUTH2_TOKEN_NONE, NULL, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NO_CLIENT_ID);
+  g_clear_error (&error);
+  g_assert_null (get_token (both, PB_OAUTH2_TOKEN_NONE, NULL, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NO_CLIENT_ID);
+  g_clear_error (&error);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_2", "GetAccessToken"), ==, 0);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_4", "GetAccessToken"), ==, 0);
+
+  /* Microsoft accounts never ask Online Accounts at all. */
+  pb_account_set_host (outlook, "outlook.office365.com");
+  pb_account_set_user (outlook, "taro@outlook.jp");
+  pb_account_set_oauth2_provider (outlook, "microsoft");
+  write_oauth2_ini ("[microsoft]\nclient-id=\n");
+  g_assert_null (get_token (outlook, PB_OAUTH2_TOKEN_NONE, NULL, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NO_CLIENT_ID);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_3", "EnsureCredentials"), ==, 0);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_3", "GetAccessToken"), ==, 0);
+  write_oauth2_ini (NULL);
+}
+
+/* Online Accounts can't renew the credentials: the user must sign in again
+ * there, and is told where. */
+static void
+test_goa_expired (void)
+{
+  g_autoptr(PbTestKeyring) keyring = pb_test_keyring_new ();
+  g_autoptr(PbTestGoa) goa = pb_test_goa_new (GOA_ACCOUNTS);
+  g_autoptr(PbAccount) account = google_account ("hanako@gmail.com");
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pb_test_goa_set_expired (goa, "account_1", TRUE);
+  g_assert_null (get_token (account, PB_OAUTH2_TOKEN_NONE, NULL, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_assert_nonnull (strstr (error->message, "Online Accounts"));
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_1", "GetAccessToken"), ==, 0);
+  g_clear_error (&error);
+
+  /* Renewed there: the next check works. */
+  pb_test_goa_set_expired (goa, "account_1", FALSE);
+  token = get_token (account, PB_OAUTH2_TOKEN_FRESH, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token, ==, "ya29.from-online-accounts");
+  pb_oauth2_forget_access_token (NULL);
+}
+
+/* No Online Accounts on the bus: nothing to say, Popbell signs in itself. */
+static void
+test_goa_absent (void)
+{
+  g_autoptr(PbTestKeyring) keyring = pb_test_keyring_new ();
+
+  g_assert_cmpint (goa_lookup ("hanako@gmail.com"), ==, PB_GOA_NONE);
+}
+
 /* ---- Account administration with sign-ins ------------------------------------------ */
 
 /* An account added with its sign-in: the refresh token in the keyring, none of
@@ -1064,6 +1204,10 @@ main (int argc, char **argv)
   ADD ("/pb/oauth2/account/no-refresh-token-is-an-error", test_sign_in_without_refresh_token);
   ADD ("/pb/oauth2/account/delete-takes-the-sign-in", test_delete_takes_sign_in);
   ADD ("/pb/oauth2/admin/add-sign-in-again-and-remove", test_admin_sign_in);
+  g_test_add_func ("/pb/oauth2/goa/google-token-from-online-accounts", test_goa_token);
+  g_test_add_func ("/pb/oauth2/goa/mail-disabled-and-microsoft-never-used", test_goa_not_used);
+  g_test_add_func ("/pb/oauth2/goa/expired-credentials-need-sign-in-there", test_goa_expired);
+  g_test_add_func ("/pb/oauth2/goa/absent-is-no-error", test_goa_absent);
 #undef ADD
 
   return g_test_run ();

@@ -27,6 +27,7 @@ static const struct
   const char *scope;
   const char *authorization_parameters;
   const char *help_url;
+  gboolean    online_accounts;
 } built_in[] = {
   {
     "google", "Google",
@@ -38,6 +39,7 @@ static const struct
     "https://mail.google.com/",
     "access_type=offline&prompt=consent",
     "https://support.google.com/mail/answer/185833",
+    TRUE,
   },
   {
     "microsoft", "Microsoft",
@@ -50,6 +52,8 @@ static const struct
     NULL,
     "https://support.microsoft.com/office/"
     "pop-imap-and-smtp-settings-for-outlook-com-d088b986-291d-42b8-9564-9c414e2aa040",
+    /* Online Accounts' Microsoft tokens are for Microsoft Graph, not POP3. */
+    FALSE,
   },
 };
 
@@ -96,6 +100,7 @@ pb_oauth2_provider_copy (const PbOAuth2Provider *provider)
   copy->authorization_parameters = g_strdup (provider->authorization_parameters);
   copy->ca_file = g_strdup (provider->ca_file);
   copy->help_url = g_strdup (provider->help_url);
+  copy->online_accounts = provider->online_accounts;
   copy->built_in = provider->built_in;
   return copy;
 }
@@ -217,6 +222,7 @@ pb_oauth2_provider_lookup (const char  *id,
       provider->scope = g_strdup (built_in[index].scope);
       provider->authorization_parameters = g_strdup (built_in[index].authorization_parameters);
       provider->help_url = g_strdup (built_in[index].help_url);
+      provider->online_accounts = built_in[index].online_accounts;
     }
 
   if (keyfile != NULL)

@@ -43,6 +43,8 @@ typedef struct
   char     *ca_file;                 /* NULL: the system's CAs */
   char     *help_url;                /* where the provider explains app passwords
                                       * and sign-ins for mail programs, or NULL */
+  gboolean  online_accounts;         /* GNOME Online Accounts may sign in for it
+                                      * (Google: pb-goa.h), without a client ID */
   gboolean  built_in;
 } PbOAuth2Provider;
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "pb-error.h"
+#include "pb-goa.h"
 #include "pb-oauth2-tokens.h"
 #include "pb-secret-store.h"
 
@@ -136,12 +137,10 @@ get_data_free (GetData *data)
 }
 
 static void
-return_token (GTask    *task,
-              gboolean  cached)
+return_token (GTask      *task,
+              const char *token,
+              gboolean    cached)
 {
-  GetData *data = g_task_get_task_data (task);
-  const char *token = cached ? recall (data->account) : data->tokens->access_token;
-
   g_object_set_data (G_OBJECT (task), "cached", GINT_TO_POINTER (cached));
   g_task_return_pointer (task, g_strdup (token), (GDestroyNotify) wipe_free);
 }
@@ -160,7 +159,7 @@ on_rotated_stored (GObject      *source,
   if (!pb_secret_store_token_finish (result, &error))
     g_warning ("The new sign-in of “%s” could not be saved: %s",
                pb_account_get_id (data->account), error->message);
-  return_token (task, FALSE);
+  return_token (task, data->tokens->access_token, FALSE);
 }
 
 static void
@@ -195,7 +194,7 @@ on_refreshed (GObject      *source,
                                    on_rotated_stored, g_steal_pointer (&task));
       return;
     }
-  return_token (task, FALSE);
+  return_token (task, data->tokens->access_token, FALSE);
 }
 
 static void
@@ -228,6 +227,37 @@ on_refresh_token (GObject      *source,
                            on_refreshed, g_steal_pointer (&task));
 }
 
+static void get_own_token (GTask *task);
+
+static void
+on_goa_token (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GetData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gint64 expires_in = 0;
+  char *token;
+
+  token = pb_goa_get_access_token_finish (result, &expires_in, &error);
+  if (token == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      get_own_token (g_steal_pointer (&task));
+      return;
+    }
+  if (token == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_debug ("Access token for “%s” from Online Accounts", pb_account_get_id (data->account));
+  remember (data->account, token, expires_in);
+  return_token (task, token, FALSE);
+  pb_oauth2_token_free (token);
+}
+
 void
 pb_oauth2_get_access_token_async (PbAccount           *account,
                                   PbOAuth2TokenFlags   flags,
@@ -253,7 +283,7 @@ pb_oauth2_get_access_token_async (PbAccount           *account,
     pb_oauth2_forget_access_token (pb_account_get_id (account));
   else if (recall (account) != NULL)
     {
-      return_token (task, TRUE);
+      return_token (task, recall (account), TRUE);
       return;
     }
 
@@ -263,17 +293,37 @@ pb_oauth2_get_access_token_async (PbAccount           *account,
       g_task_return_error (task, error);
       return;
     }
+
+  /* GNOME Online Accounts first, where the user has this Google account. */
+  if (data->provider->online_accounts)
+    {
+      pb_goa_get_access_token_async (pb_account_get_user (account), cancellable, on_goa_token,
+                                     g_steal_pointer (&task));
+      return;
+    }
+  get_own_token (g_steal_pointer (&task));
+}
+
+/* Popbell's own sign-in, from the keyring. Takes @task. */
+static void
+get_own_token (GTask *task)
+{
+  GetData *data = g_task_get_task_data (task);
+  PbAccount *account = data->account;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
   if (data->provider->client_id == NULL)
     {
       g_task_return_new_error (task, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NO_CLIENT_ID,
                                _("This copy of Popbell has no client ID for signing in with "
                                  "%s."), data->provider->name);
+      g_object_unref (task);
       return;
     }
 
   pb_secret_lookup_token_async (pb_account_get_id (account),
-                                (flags & PB_OAUTH2_TOKEN_UNLOCK) != 0, cancellable,
-                                on_refresh_token, g_steal_pointer (&task));
+                                (data->flags & PB_OAUTH2_TOKEN_UNLOCK) != 0, cancellable,
+                                on_refresh_token, task);
 }
 
 char *
