@@ -35,6 +35,7 @@ typedef struct
   int         notify_new;      /* -1: not given, else TRUE or FALSE */
   const char *sound;
   int         notify_problems; /* -1: not given */
+  const char *oauth;      /* --oauth=PROVIDER, or NULL */
 } Settings;
 
 /* "yes"/"no" (and "true"/"false", "on"/"off") into *@out; FALSE if neither. */
@@ -92,6 +93,7 @@ read_settings (GVariantDict *options,
                             "or “none”."));
       return FALSE;
     }
+  g_variant_dict_lookup (options, "oauth", "&s", &settings->oauth);
 
   if (settings->host != NULL)
     {
@@ -200,13 +202,20 @@ follow_provider_rules (PbAccount *account)
   provider = pb_autoconfig_lookup_provider_by_host (host);
   if (provider == NULL)
     return TRUE;
-  if (provider->oauth2_only)
+  if (provider->oauth2_only && pb_account_get_oauth2_provider (account) == NULL)
     {
-      pb_cli_print_error (_("%s takes only an OAuth2 sign-in for POP3, which Popbell can’t do "
-                            "yet; a password or an app password would be refused. Until then, "
-                            "have the provider forward your mail to a mailbox that takes a "
-                            "password. The account was not changed."),
-                          provider->provider_name != NULL ? provider->provider_name : host);
+      if (provider->oauth2_provider != NULL)
+        /* Translators: a provider (Outlook.com), then its OAuth2 provider's name (microsoft). */
+        pb_cli_print_error (_("%s takes only an OAuth2 sign-in for POP3; a password or an app "
+                              "password would be refused. Sign in instead with "
+                              "--oauth=%s. The account was not changed."),
+                            provider->provider_name != NULL ? provider->provider_name : host,
+                            provider->oauth2_provider);
+      else
+        pb_cli_print_error (_("%s takes only an OAuth2 sign-in for POP3, and Popbell knows no "
+                              "provider to sign in with there; a password or an app password "
+                              "would be refused. The account was not changed."),
+                            provider->provider_name != NULL ? provider->provider_name : host);
       return FALSE;
     }
   allowed = pb_server_candidate_clamp_interval (provider, interval);
@@ -264,6 +273,11 @@ verify_login (PbAccount      *account,
                     "  popbell --trust=%s --fingerprint=%s\nand try again.\n"),
                   shown, key, hex);
     }
+  else if (pb_account_get_oauth2_provider (account) != NULL &&
+           (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED) ||
+            g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED)))
+    pb_cli_print_error (_("%s Check the user name: it must be the address you signed in "
+                          "with."), result->error->message);
   else if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED))
     pb_cli_print_error (_("%s Check the user name and the password."), result->error->message);
   else
@@ -301,6 +315,7 @@ pb_cli_run_add_account (GVariantDict *options,
   g_autoptr(PbPop3Listing) listing = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *prompt = NULL;
+  g_autoptr(PbOAuth2Tokens) tokens = NULL;
   PbAccountAddition addition = { 0 };
   Settings settings;
   char *password;
@@ -320,8 +335,15 @@ pb_cli_run_add_account (GVariantDict *options,
       return PB_CLI_EXIT_USAGE;
     }
 
+  if (settings.oauth != NULL && !pb_oauth2_provider_id_is_valid (settings.oauth))
+    {
+      pb_cli_print_error (_("“%s” is not a valid OAuth2 provider name."), settings.oauth);
+      return PB_CLI_EXIT_USAGE;
+    }
+
   account = pb_account_new (id);
   apply_settings (account, &settings);
+  pb_account_set_oauth2_provider (account, settings.oauth);
   if (!follow_provider_rules (account))
     return 1;
 
@@ -334,13 +356,27 @@ pb_cli_run_add_account (GVariantDict *options,
       return 1;
     }
 
-  prompt = g_strdup_printf (_("Password for %s on %s: "), pb_account_get_user (account),
-                            pb_account_get_host (account));
-  password = pb_cli_read_password (prompt, &error);
-  if (password == NULL)
+  if (settings.oauth != NULL)
     {
-      pb_cli_print_error (_("%s The account was not added."), error->message);
-      return 1;
+      tokens = pb_cli_sign_in (settings.oauth, pb_account_get_user (account));
+      if (tokens == NULL)
+        {
+          pb_cli_print_error (_("The account was not added."));
+          return 1;
+        }
+      /* The access token is what goes to the server, as a password would. */
+      password = g_strdup (tokens->access_token);
+    }
+  else
+    {
+      prompt = g_strdup_printf (_("Password for %s on %s: "), pb_account_get_user (account),
+                                pb_account_get_host (account));
+      password = pb_cli_read_password (prompt, &error);
+      if (password == NULL)
+        {
+          pb_cli_print_error (_("%s The account was not added."), error->message);
+          return 1;
+        }
     }
 
   if (!settings.no_verify && !verify_login (account, password, &listing))
@@ -351,7 +387,10 @@ pb_cli_run_add_account (GVariantDict *options,
     }
 
   addition.account = account;
-  addition.password = password;
+  if (tokens != NULL)
+    addition.refresh_token = tokens->refresh_token;
+  else
+    addition.password = password;
   addition.baseline = listing;
   added = pb_account_admin_add (admin, &addition, NULL, NULL, &error);
   pb_cli_free_password (password);
@@ -365,6 +404,10 @@ pb_cli_run_add_account (GVariantDict *options,
   g_print (_("Added the account “%s” (%s@%s:%u, %s).\n"), id, pb_account_get_user (account),
            pb_account_get_host (account), pb_account_get_port (account),
            pb_security_to_string (pb_account_get_security (account)));
+  if (tokens != NULL && tokens->refresh_token != NULL)
+    g_print ("%s\n", _("Its sign-in is in the keyring; Popbell renews its access by itself."));
+  else if (tokens != NULL)
+    g_print ("%s\n", _("GNOME Online Accounts signs in for it."));
   print_baseline (listing);
   return 0;
 }
@@ -562,6 +605,12 @@ pb_cli_run_list_accounts (gboolean json)
           json_builder_add_boolean_value (builder, pb_account_get_enabled (account));
           json_builder_set_member_name (builder, "interval");
           json_builder_add_int_value (builder, pb_account_get_interval (account));
+          /* null: it signs in with a password. */
+          json_builder_set_member_name (builder, "oauth2-provider");
+          if (pb_account_get_oauth2_provider (account) != NULL)
+            json_builder_add_string_value (builder, pb_account_get_oauth2_provider (account));
+          else
+            json_builder_add_null_value (builder);
           /* null: not checked yet. */
           json_builder_set_member_name (builder, "last-check");
           if (checked != 0)

@@ -165,6 +165,9 @@ print_result_text (PbAccount     *account,
       if (g_error_matches (result->error, PB_POP3_ERROR, PB_POP3_ERROR_UNTRUSTED_CERTIFICATE) &&
           result->certificate != NULL)
         print_certificate_text (result, pins);
+      else if (g_str_equal (pb_error_kind (result->error), "sign-in"))
+        /* Translators: the command that signs in again. */
+        g_print (_("  To sign in again: popbell --sign-in=%s\n"), pb_account_get_id (account));
       return;
     }
 

@@ -7,6 +7,8 @@
 #include <json-glib/json-glib.h>
 
 #include "app/core/pb-account-store.h"
+#include "app/core/pb-oauth2-client.h"
+#include "app/core/pb-oauth2-provider.h"
 #include "app/core/pb-tls-trust.h"
 
 G_BEGIN_DECLS
@@ -41,6 +43,19 @@ void            pb_cli_store_result   (GObject       *source,
                                        gpointer       user_data);
 void            pb_cli_print_json     (JsonBuilder   *builder);
 
+/* ---- pb-cli-sign-in.c ---- */
+
+/* The provider @id, ready to sign in; NULL after printing why not, and what
+ * works instead (another client ID, GNOME Online Accounts, an app password). */
+PbOAuth2Provider *pb_cli_lookup_provider (const char *id);
+/* Signs in with the provider @provider_id for @user: through GNOME Online
+ * Accounts where it has that Google account (the tokens have no refresh
+ * token then: nothing to store), else Popbell's own sign-in, by the device
+ * grant, or the browser where the provider takes no device grant for mail;
+ * prints what the user must do. NULL after printing why it failed. */
+PbOAuth2Tokens   *pb_cli_sign_in        (const char *provider_id,
+                                         const char *user);
+
 /* ---- The commands: each returns the exit status ---- */
 
 int pb_cli_run_check          (const char   *only_account,
@@ -55,6 +70,8 @@ int pb_cli_run_edit_account   (GVariantDict *options,
 int pb_cli_run_set_password   (const char   *id);
 int pb_cli_run_list_accounts  (gboolean      json);
 int pb_cli_run_remove_account (const char   *id);
+int pb_cli_run_sign_in        (GVariantDict *options,
+                               const char   *id);                /* pb-cli-sign-in.c */
 int pb_cli_run_trust          (GVariantDict *options,
                                const char   *target);            /* pb-cli-trust.c */
 int pb_cli_run_forget_trust   (const char   *target);

@@ -15,6 +15,7 @@
  *   pb-cli-discover.c  --discover
  *   pb-cli-accounts.c  --add-account, --edit-account, --set-password,
  *                      --list-accounts, --remove-account
+ *   pb-cli-sign-in.c   --sign-in, and the sign-in of --add-account --oauth
  *   pb-cli-trust.c     --trust, --forget-trust
  *   pb-cli-remote.c    the running applet: --check-now, --show, --quit…
  * Every change to accounts, pins, state and passwords goes through
@@ -63,8 +64,14 @@ static const GOptionEntry cli_entries[] = {
   { "notify-problems", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --add-account or --edit-account: notifications about problems (yes or no)"),
     N_("YES|NO") },
+  { "oauth", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --add-account or --sign-in: sign in with this OAuth2 provider (google, microsoft, "
+       "or one of oauth2.ini) instead of a password"), N_("PROVIDER") },
   { "set-password", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Store a new password for an account"), N_("ID") },
+  { "sign-in", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Sign in again for an account that signs in with OAuth2 (or, with --oauth, make it "
+       "one)"), N_("ID") },
   { "list-accounts", 0, 0, G_OPTION_ARG_NONE, NULL, N_("List the configured accounts"), NULL },
   { "remove-account", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Remove an account with its password and state"), N_("ID") },
@@ -113,6 +120,8 @@ on_handle_local_options (GApplication *app,
     return pb_cli_run_edit_account (options, id);
   if (g_variant_dict_lookup (options, "set-password", "&s", &id))
     return pb_cli_run_set_password (id);
+  if (g_variant_dict_lookup (options, "sign-in", "&s", &id))
+    return pb_cli_run_sign_in (options, id);
   if (g_variant_dict_lookup (options, "remove-account", "&s", &id))
     return pb_cli_run_remove_account (id);
   if (g_variant_dict_contains (options, "list-accounts"))

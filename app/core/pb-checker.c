@@ -921,6 +921,7 @@ on_login_test_connected (GObject      *source,
 {
   GTask *task = user_data;
   LoginTest *test = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!pb_pop3_client_connect_finish (test->client, res, &error))
@@ -928,8 +929,14 @@ on_login_test_connected (GObject      *source,
       login_test_return (task, error);
       return;
     }
-  pb_pop3_client_login_async (test->client, pb_account_get_user (test->account), test->password, g_task_get_cancellable (task),
-                              on_login_test_logged_in, task);
+  cancellable = g_task_get_cancellable (task);
+  if (pb_account_get_oauth2_provider (test->account) != NULL)
+    pb_pop3_client_login_bearer_async (test->client, pb_account_get_user (test->account),
+                                       test->password, cancellable, on_login_test_logged_in,
+                                       task);
+  else
+    pb_pop3_client_login_async (test->client, pb_account_get_user (test->account),
+                                test->password, cancellable, on_login_test_logged_in, task);
 }
 
 void

@@ -98,7 +98,8 @@ PbPop3Client  *pb_checker_client_new  (PbAccount            *account,
 void           pb_check_result_set_connection (PbCheckResult *result,
                                        PbPop3Client         *client);
 
-/* A login test: connect, verify, log in with @password, list the mailbox,
+/* A login test: connect, verify, log in with @password (for an account with
+ * an OAuth2 provider: its access token, by SASL), list the mailbox,
  * QUIT; nothing is read from or written to the account's state. What an
  * account that is being added or moved to another server has now is its
  * baseline. The result (never NULL) carries the error or the connection
