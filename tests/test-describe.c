@@ -383,6 +383,8 @@ test_state_sentences (void)
       "The keyring is locked, so the password can't be read" },
     { PB_ACCOUNT_STATE_NO_KEYRING, 0, TRUE, FALSE, "No keyring is available to keep the password" },
     { PB_ACCOUNT_STATE_DISABLED, 0, TRUE, FALSE, "Checks are turned off for this account" },
+    { PB_ACCOUNT_STATE_NEEDS_SIGN_IN, 0, TRUE, FALSE,
+      "Popbell must be signed in again to check this account" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -458,6 +460,7 @@ test_fix_buttons (void)
     { PB_ACCOUNT_STATE_KEYRING_LOCKED, "Enter Password…", PB_ACTION_ENTER_PASSWORD },
     { PB_ACCOUNT_STATE_NO_KEYRING, "Enter Password…", PB_ACTION_ENTER_PASSWORD },
     { PB_ACCOUNT_STATE_FAILING, "Try Again", PB_ACTION_CHECK_NOW },
+    { PB_ACCOUNT_STATE_NEEDS_SIGN_IN, "Sign In Again…", PB_ACTION_SIGN_IN },
     { PB_ACCOUNT_STATE_IDLE, NULL, NULL },
     { PB_ACCOUNT_STATE_CHECKING, NULL, NULL },
     { PB_ACCOUNT_STATE_OK, NULL, NULL },

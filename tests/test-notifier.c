@@ -128,6 +128,7 @@ fixture_setup (Fixture       *fixture,
   add_action (fixture, PB_ACTION_MARK_READ, TRUE);
   add_action (fixture, PB_ACTION_REVIEW_CERTIFICATE, TRUE);
   add_action (fixture, PB_ACTION_ENTER_PASSWORD, TRUE);
+  add_action (fixture, PB_ACTION_SIGN_IN, TRUE);
   add_action (fixture, PB_ACTION_CHECK_NOW, TRUE);
 
   fixture->settings = settings_new ();
@@ -544,6 +545,12 @@ static const AttentionCase attention_cases[] = {
     "Can't reach pop.example.com",
     "Could not connect: Connection refused\nPopbell keeps trying to check Work.",
     PB_ACTION_CHECK_NOW, "Check now", "network.error" },
+  { CAPS_FULL, PB_ACCOUNT_STATE_NEEDS_SIGN_IN, pb_oauth2_error_quark,
+    PB_OAUTH2_ERROR_NEEDS_SIGN_IN, "Google no longer accepts Popbell’s sign-in; sign in again.",
+    "Sign in again to check Work",
+    "Google no longer accepts Popbell’s sign-in; sign in again.\n"
+    "Popbell stopped checking Work until you sign in again.",
+    PB_ACTION_SIGN_IN, "Sign in again…", "email" },
 };
 
 static void
@@ -932,6 +939,7 @@ main (int    argc,
   ADD ("/pb/notifier/attention/keyring-locked", &attention_cases[3], test_attention);
   ADD ("/pb/notifier/attention/no-keyring", &attention_cases[4], test_attention);
   ADD ("/pb/notifier/attention/failing", &attention_cases[5], test_attention);
+  ADD ("/pb/notifier/attention/needs-sign-in", &attention_cases[6], test_attention);
   ADD ("/pb/notifier/attention/escaped-for-body-markup", &full, test_attention_escaped_for_markup);
   ADD ("/pb/notifier/attention/plain-without-body-markup", &plain,
        test_attention_plain_without_markup);

@@ -8,13 +8,17 @@
 
 #include <string.h>
 
+#include "pb-account-store.h"
 #include "pb-checker.h"
 #include "pb-dovecot.h"
+#include "pb-monitor.h"
 #include "pb-error.h"
 #include "pb-oauth2-tokens.h"
 #include "pb-pop3-client.h"
 #include "pb-test-idp.h"
+#include "pb-test-clock.h"
 #include "pb-test-keyring.h"
+#include "pb-test-network.h"
 #include "pb-test-util.h"
 
 #define USER "alice@example.org"
@@ -278,6 +282,97 @@ test_check_needs_sign_in (Fixture       *fixture,
   g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 1);
 }
 
+/* ---- The applet's model: "needs sign-in", told once, and no retry storm ---- */
+
+static void
+count_attention (PbMonitor    *monitor,
+                 const char   *id,
+                 int           state,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  guint *attention = user_data;
+
+  g_assert_cmpint (state, ==, PB_ACCOUNT_STATE_NEEDS_SIGN_IN);
+  (*attention)++;
+}
+
+static void
+run_next_check (PbTestClock *clock,
+                PbScheduler *scheduler)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  g_assert_true (pb_test_clock_run_next (clock));
+  while (pb_scheduler_is_running (scheduler, "mail"))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The check did not end within 60 s");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+test_monitor_needs_sign_in (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = signed_in_account (fixture);
+  g_autofree char *dir = pb_test_mkdtemp ("monitor");
+  g_autofree char *accounts_path = g_build_filename (dir, "accounts.ini", NULL);
+  g_autofree char *pins_path = g_build_filename (dir, "trust.ini", NULL);
+  g_autoptr(PbAccountStore) accounts = pb_account_store_new (accounts_path);
+  g_autoptr(PbTrustStore) pins = pb_trust_store_new (pins_path);
+  g_autoptr(PbTestClock) clock = pb_test_clock_new ();
+  g_autoptr(PbTestNetwork) network = pb_test_network_new (TRUE);
+  g_autoptr(PbScheduler) scheduler = NULL;
+  g_autoptr(PbMonitor) monitor = NULL;
+  g_autoptr(JsonObject) issued = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PbOAuth2Tokens tokens = { 0 };
+  guint attention = 0;
+
+  g_assert_true (pb_account_store_add (accounts, account, &error));
+  g_assert_true (pb_account_store_save (accounts, &error));
+  scheduler = pb_scheduler_new (PB_CLOCK (clock), G_NETWORK_MONITOR (network), FALSE);
+  monitor = pb_monitor_new (accounts, pins, scheduler, dir);
+  g_signal_connect (monitor, "attention", G_CALLBACK (count_attention), &attention);
+  pb_monitor_start (monitor);
+  run_next_check (clock, scheduler);
+  g_assert_cmpint (pb_monitor_get_state (monitor, "mail"), ==, PB_ACCOUNT_STATE_OK);
+
+  /* The provider withdraws the sign-in. */
+  pb_oauth2_forget_access_token (NULL);
+  pb_test_idp_revoke_refresh (fixture->idp);
+  run_next_check (clock, scheduler);
+  g_assert_cmpint (pb_monitor_get_state (monitor, "mail"), ==, PB_ACCOUNT_STATE_NEEDS_SIGN_IN);
+  g_assert_error (pb_monitor_get_error (monitor, "mail"), PB_OAUTH2_ERROR,
+                  PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_assert_cmpuint (attention, ==, 1);
+  g_assert_true (pb_scheduler_is_stopped (scheduler, "mail"));
+
+  /* A day passes: no check, no request to the provider, nothing told again. */
+  pb_test_clock_advance (clock, 24 * 3600 * 1000);
+  g_assert_false (pb_scheduler_is_running (scheduler, "mail"));
+  g_assert_cmpuint (attention, ==, 1);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 1);
+
+  /* Signed in again: checked at once, and well. */
+  issued = pb_test_idp_issue (fixture->idp, USER);
+  tokens.access_token = (char *) json_object_get_string_member (issued, "access_token");
+  tokens.refresh_token = (char *) json_object_get_string_member (issued, "refresh_token");
+  tokens.expires_in = 3600;
+  pb_oauth2_save_sign_in_async (account, &tokens, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, 20);
+  g_assert_true (pb_oauth2_save_sign_in_finish (result, &error));
+  pb_monitor_resume (monitor, "mail");
+  run_next_check (clock, scheduler);
+  g_assert_cmpint (pb_monitor_get_state (monitor, "mail"), ==, PB_ACCOUNT_STATE_OK);
+  g_clear_object (&monitor);
+  pb_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -307,6 +402,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/pb/oauth2/dovecot/check/refused-refresh-needs-sign-in", Fixture,
               "xoauth2 oauthbearer", fixture_setup, test_check_needs_sign_in, fixture_teardown);
+  g_test_add ("/pb/oauth2/dovecot/monitor/needs-sign-in-told-once-without-retries", Fixture,
+              "xoauth2 oauthbearer", fixture_setup, test_monitor_needs_sign_in, fixture_teardown);
 
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 #define PB_ACTION_MARK_READ          "mark-read"          /* s: account or "" */
 #define PB_ACTION_REVIEW_CERTIFICATE "review-certificate" /* s: account */
 #define PB_ACTION_ENTER_PASSWORD     "enter-password"     /* s: account */
+#define PB_ACTION_SIGN_IN            "sign-in"            /* s: account (OAuth2) */
 #define PB_ACTION_PREFERENCES        "preferences"        /* no parameter */
 #define PB_ACTION_ADD_ACCOUNT        "add-account"        /* no parameter */
 #define PB_ACTION_QUIT               "quit"               /* no parameter */

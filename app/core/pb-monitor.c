@@ -11,6 +11,7 @@
 #include "pb-files.h"
 #include "pb-account-admin.h"
 #include "pb-monitor.h"
+#include "pb-oauth2-provider.h"
 #include "pb-secret-watch.h"
 #include "pb-seen-store.h"
 
@@ -176,7 +177,16 @@ static gboolean
 state_needs_user (PbAccountState state)
 {
   return state == PB_ACCOUNT_STATE_NEEDS_PASSWORD || state == PB_ACCOUNT_STATE_NEEDS_TRUST ||
-         state == PB_ACCOUNT_STATE_KEYRING_LOCKED || state == PB_ACCOUNT_STATE_NO_KEYRING;
+         state == PB_ACCOUNT_STATE_KEYRING_LOCKED || state == PB_ACCOUNT_STATE_NO_KEYRING ||
+         state == PB_ACCOUNT_STATE_NEEDS_SIGN_IN;
+}
+
+static gboolean
+account_has_sign_in_provider (PbAccount *account)
+{
+  g_autofree char *provider = pb_oauth2_provider_for_account (account);
+
+  return provider != NULL;
 }
 
 /* What a failed check means for the account, and whether to retry alone. */
@@ -184,6 +194,17 @@ static PbAccountState
 classify_error (Entry        *entry,
                 const GError *error)
 {
+  gboolean oauth2 = pb_account_get_oauth2_provider (entry->account) != NULL;
+
+  /* Signing in again is what mends these: a refused or missing sign-in, a
+   * token the server refuses even fresh, and a password that an OAuth2-only
+   * server was never sent. Stopped until then: no request storm. */
+  if (g_error_matches (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN) ||
+      (oauth2 && (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED) ||
+                  g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED))) ||
+      (!oauth2 && g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM) &&
+       account_has_sign_in_provider (entry->account)))
+    return PB_ACCOUNT_STATE_NEEDS_SIGN_IN;
   if (g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_LOCKED))
     return PB_ACCOUNT_STATE_KEYRING_LOCKED;
   if (g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND))

@@ -29,6 +29,7 @@ typedef enum
   PB_ACCOUNT_STATE_NO_KEYRING,     /* no Secret Service: a session password can be typed */
   PB_ACCOUNT_STATE_OFFLINE,
   PB_ACCOUNT_STATE_DISABLED,
+  PB_ACCOUNT_STATE_NEEDS_SIGN_IN,  /* an OAuth2 sign-in is missing or was refused: sign in again */
 } PbAccountState;
 
 #define PB_TYPE_MONITOR (pb_monitor_get_type ())

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "pb-autoconfig.h"
 #include "pb-error.h"
 #include "pb-files.h"
 #include "pb-oauth2-provider.h"
@@ -296,6 +297,21 @@ pb_oauth2_provider_list (void)
           g_strv_builder_add (builder, groups[i]);
     }
   return g_strv_builder_end (builder);
+}
+
+char *
+pb_oauth2_provider_for_account (PbAccount *account)
+{
+  g_autoptr(PbServerCandidate) known = NULL;
+
+  g_return_val_if_fail (PB_IS_ACCOUNT (account), NULL);
+
+  if (pb_account_get_oauth2_provider (account) != NULL)
+    return g_strdup (pb_account_get_oauth2_provider (account));
+  known = pb_autoconfig_lookup_provider_by_host (pb_account_get_host (account));
+  if (known == NULL || known->oauth2_provider == NULL)
+    return NULL;
+  return g_strdup (known->oauth2_provider);
 }
 
 gboolean

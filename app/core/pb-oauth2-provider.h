@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "pb-account.h"
+
 G_BEGIN_DECLS
 
 /* The identity providers Popbell can sign in with (OAuth 2.0, RFC 6749), as
@@ -65,6 +67,11 @@ PbOAuth2Provider *pb_oauth2_provider_lookup (const char  *id,
 
 /* The IDs of every provider, built-in first, then oauth2.ini's own. */
 GStrv             pb_oauth2_provider_list   (void);
+
+/* The provider @account signs in with: its own oauth2-provider, else the one
+ * of its server in the built-in provider list (an account that took a
+ * password on a server that now wants OAuth2), else NULL. */
+char             *pb_oauth2_provider_for_account (PbAccount *account);
 
 /* Whether a sign-in is possible at all: a client ID, and a way to sign in. */
 gboolean          pb_oauth2_provider_has_client (const PbOAuth2Provider *provider);

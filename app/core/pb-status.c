@@ -19,6 +19,7 @@ static const char *const state_names[] = {
   [PB_ACCOUNT_STATE_NO_KEYRING] = "no-keyring",
   [PB_ACCOUNT_STATE_OFFLINE] = "offline",
   [PB_ACCOUNT_STATE_DISABLED] = "disabled",
+  [PB_ACCOUNT_STATE_NEEDS_SIGN_IN] = "needs-sign-in",
 };
 
 const char *
@@ -47,7 +48,8 @@ gboolean
 pb_account_state_needs_user (PbAccountState state)
 {
   return state == PB_ACCOUNT_STATE_NEEDS_PASSWORD || state == PB_ACCOUNT_STATE_NEEDS_TRUST ||
-         state == PB_ACCOUNT_STATE_KEYRING_LOCKED || state == PB_ACCOUNT_STATE_NO_KEYRING;
+         state == PB_ACCOUNT_STATE_KEYRING_LOCKED || state == PB_ACCOUNT_STATE_NO_KEYRING ||
+         state == PB_ACCOUNT_STATE_NEEDS_SIGN_IN;
 }
 
 static const char *const status_names[] = {
@@ -116,6 +118,8 @@ pb_status_describe_brief (PbAccountState state,
       return _("certificate not trusted");
     case PB_ACCOUNT_STATE_KEYRING_LOCKED:
       return _("keyring locked");
+    case PB_ACCOUNT_STATE_NEEDS_SIGN_IN:
+      return _("sign-in needed");
     case PB_ACCOUNT_STATE_OFFLINE:
       return _("offline");
     case PB_ACCOUNT_STATE_IDLE:

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 /* The words other programs read for an account's state (D-Bus GetAccounts,
  * popbell --watch): "idle", "checking", "ok", "failing", "needs-password",
- * "needs-trust", "keyring-locked", "no-keyring", "offline", "disabled". */
+ * "needs-trust", "keyring-locked", "no-keyring", "offline", "disabled",
+ * "needs-sign-in" (an OAuth2 account whose sign-in is missing or was refused). */
 const char *pb_account_state_to_string   (PbAccountState  state);
 gboolean    pb_account_state_from_string (const char     *text,
                                           PbAccountState *out);

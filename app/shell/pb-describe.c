@@ -420,6 +420,11 @@ pb_describe_state_full (PbAccountState  state,
     case PB_ACCOUNT_STATE_NO_KEYRING:
       return g_strdup (_("No keyring is available to keep the password"));
 
+    case PB_ACCOUNT_STATE_NEEDS_SIGN_IN:
+      if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM))
+        return g_strdup (_("This server takes only a sign-in with its provider, not a password"));
+      return g_strdup (_("Popbell must be signed in again to check this account"));
+
     case PB_ACCOUNT_STATE_FAILING:
       if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_MAILBOX_IN_USE))
         first = g_strdup (_("The mailbox is in use by another program"));
@@ -509,6 +514,11 @@ pb_describe_fix (PbAccountState  state,
     case PB_ACCOUNT_STATE_FAILING:
       text = _("Try Again");
       action = PB_ACTION_CHECK_NOW;
+      break;
+
+    case PB_ACCOUNT_STATE_NEEDS_SIGN_IN:
+      text = _("Sign In Again…");
+      action = PB_ACTION_SIGN_IN;
       break;
 
     case PB_ACCOUNT_STATE_IDLE:

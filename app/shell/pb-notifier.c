@@ -554,6 +554,22 @@ on_attention (PbMonitor    *monitor,
       action = PB_ACTION_ENTER_PASSWORD;
       break;
 
+    case PB_ACCOUNT_STATE_NEEDS_SIGN_IN:
+      summary = g_strdup_printf (_("Sign in again to check %s"), name);
+      if (error != NULL)
+        {
+          g_autofree char *reason = tidy (error->message);
+
+          /* Translators: the reason, then the account's name. */
+          body = g_strdup_printf (_("%s\nPopbell stopped checking %s until you sign in again."),
+                                  reason, name);
+        }
+      else
+        body = g_strdup_printf (_("Popbell stopped checking %s until you sign in again."), name);
+      label = _("Sign in again…");
+      action = PB_ACTION_SIGN_IN;
+      break;
+
     case PB_ACCOUNT_STATE_FAILING:
       summary = g_strdup_printf (_("Can't reach %s"), host);
       if (error != NULL)
