@@ -18,6 +18,7 @@
 #include "pb-password-dialog.h"
 #include "pb-preferences-window.h"
 #include "pb-settings.h"
+#include "pb-sign-in-dialog.h"
 #include "pb-trust-dialog.h"
 
 #ifdef GDK_WINDOWING_WAYLAND
@@ -201,6 +202,28 @@ on_enter_password (GSimpleAction *action,
 }
 
 static void
+on_sign_in (GSimpleAction *action,
+            GVariant      *parameter,
+            gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  const char *id = account_parameter (parameter);
+  GtkWindow *window = NULL;
+
+  if (self->monitor == NULL || id == NULL || pb_monitor_lookup_account (self->monitor, id) == NULL)
+    return;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (PB_IS_SIGN_IN_DIALOG (l->data) &&
+        g_strcmp0 (pb_sign_in_dialog_get_account_id (l->data), id) == 0)
+      window = l->data;
+
+  if (window == NULL)
+    window = GTK_WINDOW (pb_sign_in_dialog_new (GTK_APPLICATION (self), self->monitor, id));
+  gtk_window_present (window);
+}
+
+static void
 on_preferences (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
@@ -248,6 +271,7 @@ static const GActionEntry action_entries[] = {
   { PB_ACTION_MARK_READ, on_mark_read, "s" },
   { PB_ACTION_REVIEW_CERTIFICATE, on_review_certificate, "s" },
   { PB_ACTION_ENTER_PASSWORD, on_enter_password, "s" },
+  { PB_ACTION_SIGN_IN, on_sign_in, "s" },
   { PB_ACTION_PREFERENCES, on_preferences },
   { PB_ACTION_ADD_ACCOUNT, on_add_account },
   { PB_ACTION_QUIT, on_quit },
