@@ -455,6 +455,43 @@ test_store_notification_settings (Fixture       *fixture,
 }
 
 static void
+test_store_webmail (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(PbAccountStore) store = pb_account_store_new (fixture->path);
+  g_autoptr(PbAccountStore) again = NULL;
+  g_autoptr(PbAccount) account = pb_account_new ("web");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+
+  g_assert_true (pb_account_webmail_is_valid ("https://mail.google.com/"));
+  g_assert_false (pb_account_webmail_is_valid ("http://mail.example.com/"));
+  g_assert_false (pb_account_webmail_is_valid ("file:///etc/passwd"));
+  g_assert_false (pb_account_webmail_is_valid ("javascript:alert(1)"));
+  g_assert_false (pb_account_webmail_is_valid ("https://me:secret@mail.example.com/"));
+  g_assert_false (pb_account_webmail_is_valid ("https://"));
+  g_assert_null (pb_account_get_webmail (account));
+
+  pb_account_set_host (account, "pop.gmail.com");
+  pb_account_set_user (account, "me@gmail.com");
+  pb_account_set_webmail (account, "https://mail.google.com/");
+  pb_account_store_add (store, account, &error);
+  g_assert_no_error (error);
+  pb_account_store_save (store, &error);
+  g_assert_no_error (error);
+  contents = read_file (fixture->path);
+  g_assert_nonnull (strstr (contents, "webmail=https://mail.google.com/\n"));
+
+  again = load_store (fixture->path);
+  g_assert_true (pb_account_equal (pb_account_store_lookup (again, "web"), account));
+  g_clear_object (&again);
+
+  write_file (fixture->path, "[plain]\nhost=a.example\nuser=u\nwebmail=http://a.example/\n");
+  again = load_store (fixture->path);
+  g_assert_null (pb_account_store_lookup (again, "plain"));
+}
+
+static void
 test_store_add_duplicate (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -881,6 +918,7 @@ main (int argc, char **argv)
   ADD_FIXTURE_TEST ("/pb/account-store/missing-file-is-empty", test_store_missing_file);
   ADD_FIXTURE_TEST ("/pb/account-store/round-trip-keeps-all-fields", test_store_round_trip);
   ADD_FIXTURE_TEST ("/pb/account-store/notification-settings", test_store_notification_settings);
+  ADD_FIXTURE_TEST ("/pb/account-store/webmail-is-an-https-address", test_store_webmail);
   ADD_FIXTURE_TEST ("/pb/account-store/reads-hand-written-file",
                     test_store_reads_hand_written_file);
   ADD_FIXTURE_TEST ("/pb/account-store/add-duplicate-exists", test_store_add_duplicate);

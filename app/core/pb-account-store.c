@@ -22,6 +22,7 @@
 #define KEY_NOTIFY_NEW_MAIL "notify-new-mail"
 #define KEY_SOUND           "sound"
 #define KEY_NOTIFY_PROBLEMS "notify-problems"
+#define KEY_WEBMAIL         "webmail"
 
 struct _PbAccountStore
 {
@@ -303,6 +304,7 @@ account_from_group (GKeyFile   *key_file,
   g_autofree char *notify_new_mail_text = NULL;
   g_autofree char *sound = NULL;
   g_autofree char *notify_problems_text = NULL;
+  g_autofree char *webmail = NULL;
   gboolean notify_new_mail = TRUE, notify_problems = TRUE;
   PbSecurity security = PB_SECURITY_TLS;
   gboolean has_port, has_interval;
@@ -324,6 +326,7 @@ account_from_group (GKeyFile   *key_file,
       !read_optional_string (key_file, group, KEY_NOTIFY_NEW_MAIL, &notify_new_mail_text) ||
       !read_optional_string (key_file, group, KEY_SOUND, &sound) ||
       !read_optional_string (key_file, group, KEY_NOTIFY_PROBLEMS, &notify_problems_text) ||
+      !read_optional_string (key_file, group, KEY_WEBMAIL, &webmail) ||
       !read_optional_unsigned (key_file, group, KEY_PORT, G_MAXUINT16, &has_port, &port) ||
       !read_optional_unsigned (key_file, group, KEY_INTERVAL, G_MAXUINT, &has_interval,
                                &interval))
@@ -363,6 +366,11 @@ account_from_group (GKeyFile   *key_file,
       g_debug ("Skipping [%s]: “%s” is not a sound name", group, sound);
       return NULL;
     }
+  if (webmail != NULL && *g_strstrip (webmail) != '\0' && !pb_account_webmail_is_valid (webmail))
+    {
+      g_debug ("Skipping [%s]: the webmail address is not an https:// address", group);
+      return NULL;
+    }
 
   account = pb_account_new (group);
 
@@ -389,6 +397,7 @@ account_from_group (GKeyFile   *key_file,
   pb_account_set_notify_new_mail (account, notify_new_mail);
   pb_account_set_sound (account, sound);
   pb_account_set_notify_problems (account, notify_problems);
+  pb_account_set_webmail (account, webmail != NULL && *webmail != '\0' ? webmail : NULL);
 
   return g_steal_pointer (&account);
 }
@@ -446,6 +455,10 @@ write_account (GKeyFile  *key_file,
     g_key_file_set_boolean (key_file, id, KEY_NOTIFY_PROBLEMS, FALSE);
   else
     g_key_file_remove_key (key_file, id, KEY_NOTIFY_PROBLEMS, NULL);
+  if (pb_account_get_webmail (account) != NULL)
+    g_key_file_set_string (key_file, id, KEY_WEBMAIL, pb_account_get_webmail (account));
+  else
+    g_key_file_remove_key (key_file, id, KEY_WEBMAIL, NULL);
 }
 
 static void

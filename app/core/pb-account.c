@@ -26,6 +26,7 @@ struct _PbAccount
   gboolean    notify_new_mail;
   char       *sound;        /* a sound theme name, or PB_ACCOUNT_SOUND_NONE */
   gboolean    notify_problems;
+  char       *webmail;      /* https:// address opened instead of the mail client, or NULL */
 };
 
 enum
@@ -44,6 +45,7 @@ enum
   PROP_NOTIFY_NEW_MAIL,
   PROP_SOUND,
   PROP_NOTIFY_PROBLEMS,
+  PROP_WEBMAIL,
   N_PROPS
 };
 
@@ -263,6 +265,7 @@ pb_account_finalize (GObject *object)
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->oauth2_provider, g_free);
   g_clear_pointer (&self->sound, g_free);
+  g_clear_pointer (&self->webmail, g_free);
 
   G_OBJECT_CLASS (pb_account_parent_class)->finalize (object);
 }
@@ -316,6 +319,9 @@ pb_account_get_property (GObject    *object,
       break;
     case PROP_NOTIFY_PROBLEMS:
       g_value_set_boolean (value, self->notify_problems);
+      break;
+    case PROP_WEBMAIL:
+      g_value_set_string (value, self->webmail);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -371,6 +377,9 @@ pb_account_set_property (GObject      *object,
     case PROP_NOTIFY_PROBLEMS:
       pb_account_set_notify_problems (self, g_value_get_boolean (value));
       break;
+    case PROP_WEBMAIL:
+      pb_account_set_webmail (self, g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -418,6 +427,8 @@ pb_account_class_init (PbAccountClass *klass)
     g_param_spec_string ("sound", NULL, NULL, PB_ACCOUNT_SOUND_DEFAULT, flags);
   properties[PROP_NOTIFY_PROBLEMS] =
     g_param_spec_boolean ("notify-problems", NULL, NULL, TRUE, flags);
+  properties[PROP_WEBMAIL] =
+    g_param_spec_string ("webmail", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -691,6 +702,40 @@ pb_account_set_notify_problems (PbAccount *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFY_PROBLEMS]);
 }
 
+gboolean
+pb_account_webmail_is_valid (const char *address)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (address == NULL || strlen (address) > 2048)
+    return FALSE;
+  uri = g_uri_parse (address, G_URI_FLAGS_NONE, NULL);
+  /* A web address for a browser: nothing a handler would run (file:, a
+   * program's own scheme), and no password in it. */
+  return uri != NULL && g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 &&
+         g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+         g_uri_get_userinfo (uri) == NULL;
+}
+
+const char *
+pb_account_get_webmail (PbAccount *self)
+{
+  g_return_val_if_fail (PB_IS_ACCOUNT (self), NULL);
+
+  return self->webmail;
+}
+
+void
+pb_account_set_webmail (PbAccount  *self,
+                        const char *address)
+{
+  g_return_if_fail (PB_IS_ACCOUNT (self));
+  g_return_if_fail (address == NULL || pb_account_webmail_is_valid (address));
+
+  if (replace_string (&self->webmail, address))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WEBMAIL]);
+}
+
 PbAccount *
 pb_account_copy (PbAccount  *account,
                  const char *id)
@@ -713,6 +758,7 @@ pb_account_copy (PbAccount  *account,
   g_free (copy->sound);
   copy->sound = g_strdup (account->sound);
   copy->notify_problems = account->notify_problems;
+  copy->webmail = g_strdup (account->webmail);
   return copy;
 }
 
@@ -734,7 +780,8 @@ pb_account_equal (PbAccount *a,
          g_strcmp0 (a->oauth2_provider, b->oauth2_provider) == 0 &&
          a->notify_new_mail == b->notify_new_mail &&
          g_strcmp0 (a->sound, b->sound) == 0 &&
-         a->notify_problems == b->notify_problems;
+         a->notify_problems == b->notify_problems &&
+         g_strcmp0 (a->webmail, b->webmail) == 0;
 }
 
 gboolean

@@ -111,4 +111,13 @@ gboolean     pb_account_get_notify_problems (PbAccount  *self);
 void         pb_account_set_notify_problems (PbAccount  *self,
                                              gboolean    notify);
 
+/* The provider's web mail, opened instead of the mail client for this
+ * account's mail ("Open" in its notification, its messages in the tray), or
+ * NULL for the mail client. Only https:// addresses, without a user name or
+ * password in them. */
+gboolean     pb_account_webmail_is_valid    (const char *address);
+const char  *pb_account_get_webmail         (PbAccount  *self);
+void         pb_account_set_webmail         (PbAccount  *self,
+                                             const char *address);
+
 G_END_DECLS
