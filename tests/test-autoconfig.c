@@ -760,6 +760,33 @@ test_provider_gmail (void)
   g_assert_true (g_str_has_prefix (candidate->help_url, "https://support.google.com/"));
 }
 
+/* The providers people use webmail with carry its address; the copy keeps it. */
+static void
+test_provider_webmail (void)
+{
+  const struct { const char *address; const char *webmail; } cases[] = {
+    { "alice@gmail.com", "https://mail.google.com/" },
+    { "alice@outlook.com", "https://outlook.live.com/mail/" },
+    { "taro@yahoo.co.jp", "https://mail.yahoo.co.jp/" },
+    { "taro@ocn.ne.jp", "https://mail.ocn.ne.jp/" },
+    { "taro@xyz.biglobe.ne.jp", "https://webmail.biglobe.ne.jp/" },
+    { "taro@nifty.com", "https://mail.nifty.com/" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(PbServerCandidate) candidate = pb_autoconfig_lookup_provider (cases[i].address);
+      g_autoptr(PbServerCandidate) copy = NULL;
+
+      g_assert_nonnull (candidate);
+      g_assert_cmpstr (candidate->webmail, ==, cases[i].webmail);
+      g_assert_true (pb_account_webmail_is_valid (candidate->webmail));
+      copy = pb_server_candidate_copy (candidate);
+      g_assert_cmpstr (copy->webmail, ==, cases[i].webmail);
+      g_assert_true (copy->webmail != candidate->webmail);
+    }
+}
+
 static void
 test_provider_outlook (void)
 {
@@ -2255,6 +2282,7 @@ main (int    argc,
   g_test_add_func ("/pb/autoconfig/candidate/copy-is-deep", test_candidate_copy);
 
   g_test_add_func ("/pb/autoconfig/providers/gmail", test_provider_gmail);
+  g_test_add_func ("/pb/autoconfig/providers/webmail-addresses", test_provider_webmail);
   g_test_add_func ("/pb/autoconfig/providers/outlook-in-every-country", test_provider_outlook);
   g_test_add_func ("/pb/autoconfig/providers/yahoo-japan-is-not-yahoo",
                    test_provider_yahoo_japan_is_not_yahoo);

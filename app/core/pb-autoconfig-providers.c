@@ -206,6 +206,12 @@ provider_entry (GKeyFile       *keyfile,
   candidate->oauth2_provider = g_key_file_get_string (keyfile, group, "oauth2-provider", NULL);
   candidate->min_interval = (guint) min_interval;
   candidate->help_url = g_key_file_get_string (keyfile, group, "help-url", NULL);
+  candidate->webmail = g_key_file_get_string (keyfile, group, "webmail", NULL);
+  if (candidate->webmail != NULL && !pb_account_webmail_is_valid (candidate->webmail))
+    {
+      g_critical ("Provider [%s]: bad webmail", group);
+      g_clear_pointer (&candidate->webmail, g_free);
+    }
   return candidate;
 }
 

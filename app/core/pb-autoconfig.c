@@ -31,6 +31,7 @@ pb_server_candidate_free (PbServerCandidate *candidate)
   g_free (candidate->help_url);
   g_free (candidate->confirm_text);
   g_free (candidate->oauth2_provider);
+  g_free (candidate->webmail);
   g_free (candidate);
 }
 
@@ -48,6 +49,7 @@ pb_server_candidate_copy (const PbServerCandidate *candidate)
   copy->help_url = g_strdup (candidate->help_url);
   copy->confirm_text = g_strdup (candidate->confirm_text);
   copy->oauth2_provider = g_strdup (candidate->oauth2_provider);
+  copy->webmail = g_strdup (candidate->webmail);
   return copy;
 }
 

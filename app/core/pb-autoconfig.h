@@ -88,6 +88,7 @@ typedef struct
   gboolean            no_pop3;         /* the provider offers no POP3 (host is NULL); only
                                         * pb_autoconfig_lookup_entry gives such a candidate */
   gboolean            well_known;      /* SOURCE_AUTOCONFIG: from the .well-known URL */
+  char               *webmail;         /* the provider's web mail (https://), or NULL */
 } PbServerCandidate;
 
 void               pb_server_candidate_free (PbServerCandidate *candidate);
