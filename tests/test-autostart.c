@@ -295,6 +295,51 @@ write_file (const char *path,
   g_assert_no_error (error);
 }
 
+/* An account with webmail opens it in the browser (the handler of https://),
+ * with its address; one without opens the mail client. */
+static void
+test_mail_client_webmail_opens_the_browser (void)
+{
+  g_autofree char *marker = NULL;
+  g_autofree char *desktop_path = NULL;
+  g_autofree char *mimeapps_path = NULL;
+  g_autofree char *desktop = NULL;
+  g_autofree char *opened = NULL;
+  g_autoptr(PbAccount) account = pb_account_new ("web");
+  g_autoptr(GError) error = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  marker = g_build_filename (pb_test_get_tmpdir (), "browser-opened", NULL);
+  desktop_path = g_build_filename (g_get_user_data_dir (), "applications",
+                                   "pb-test-browser.desktop", NULL);
+  mimeapps_path = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
+  desktop = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Test Browser\n"
+                             "Exec=sh -c 'echo \"$1\" > %s' sh %%u\n"
+                             "MimeType=x-scheme-handler/https;\n", marker);
+  write_file (desktop_path, desktop);
+  write_file (mimeapps_path, "[Default Applications]\n"
+                             "x-scheme-handler/https=pb-test-browser.desktop\n");
+
+  pb_account_set_webmail (account, "https://mail.google.com/");
+  g_assert_true (pb_mail_client_open_for (NULL, account, NULL, &error));
+  g_assert_no_error (error);
+  wait_for_file (marker, TRUE);
+  /* The file is written a moment after it appears. */
+  for (guint i = 0; i < 100 && (opened == NULL || *opened == '\0'); i++)
+    {
+      g_clear_pointer (&opened, g_free);
+      g_usleep (20 * 1000);
+      g_file_get_contents (marker, &opened, NULL, NULL);
+    }
+  g_assert_cmpstr (opened, ==, "https://mail.google.com/\n");
+}
+
 static void
 test_mail_client_default_handler_runs (void)
 {
@@ -355,6 +400,8 @@ main (int    argc,
   g_test_add_func ("/pb/mail-client/bad-command-fails", test_mail_client_bad_command_fails);
   g_test_add_func ("/pb/mail-client/none-is-a-clear-error",
                    test_mail_client_none_is_a_clear_error);
+  g_test_add_func ("/pb/mail-client/webmail-opens-the-browser",
+                   test_mail_client_webmail_opens_the_browser);
   g_test_add_func ("/pb/mail-client/default-handler-runs",
                    test_mail_client_default_handler_runs);
 

@@ -53,7 +53,7 @@ on_action (GSimpleAction *action,
 
 static const char *action_names[] = {
   PB_ACTION_CHECK_NOW, PB_ACTION_MARK_READ, PB_ACTION_REVIEW_CERTIFICATE,
-  PB_ACTION_ENTER_PASSWORD, PB_ACTION_OPEN_MAIL_CLIENT, PB_ACTION_ADD_ACCOUNT,
+  PB_ACTION_ENTER_PASSWORD, PB_ACTION_OPEN_MAIL, PB_ACTION_OPEN_MAIL_CLIENT, PB_ACTION_ADD_ACCOUNT,
 };
 
 static void
@@ -61,7 +61,7 @@ add_actions (Fixture *fixture)
 {
   for (guint i = 0; i < G_N_ELEMENTS (action_names); i++)
     {
-      gboolean takes_account = i < 4;
+      gboolean takes_account = i < 5;
       g_autoptr(GSimpleAction) action =
         g_simple_action_new (action_names[i], takes_account ? G_VARIANT_TYPE_STRING : NULL);
 
@@ -615,15 +615,15 @@ test_controls_are_named_and_focusable (Fixture       *fixture,
   unnamed = pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), is_unnamed_button, NULL);
   g_assert_null (unnamed);
 
-  /* A message row opens the mail client, by mouse or keyboard. */
+  /* A message row opens its account's mail, by mouse or keyboard. */
   row = gtk_widget_get_ancestor (shown_label (fixture, "Engines"), GTK_TYPE_LIST_BOX_ROW);
   g_assert_nonnull (row);
   g_assert_true (gtk_widget_get_focusable (row));
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (row)), ==,
-                   "app." PB_ACTION_OPEN_MAIL_CLIENT);
+                   "app." PB_ACTION_OPEN_MAIL);
   g_signal_emit_by_name (row, "activate");
-  g_assert_true (was_activated (fixture, PB_ACTION_OPEN_MAIL_CLIENT "()"));
+  g_assert_true (was_activated (fixture, PB_ACTION_OPEN_MAIL "(work)"));
 }
 
 int

@@ -125,6 +125,7 @@ fixture_setup (Fixture       *fixture,
   fixture->activations = g_ptr_array_new_with_free_func (g_free);
   fixture->actions = g_simple_action_group_new ();
   add_action (fixture, PB_ACTION_OPEN_MAIL_CLIENT, FALSE);
+  add_action (fixture, PB_ACTION_OPEN_MAIL, TRUE);
   add_action (fixture, PB_ACTION_MARK_READ, TRUE);
   add_action (fixture, PB_ACTION_REVIEW_CERTIFICATE, TRUE);
   add_action (fixture, PB_ACTION_ENTER_PASSWORD, TRUE);
@@ -740,7 +741,7 @@ test_actions_run_application_actions (Fixture       *fixture,
   settle ();
 
   g_assert_cmpuint (fixture->activations->len, ==, 3);
-  g_assert_cmpstr (fixture->activations->pdata[0], ==, "open-mail-client");
+  g_assert_cmpstr (fixture->activations->pdata[0], ==, "open-mail('work')");
   g_assert_cmpstr (fixture->activations->pdata[1], ==, "mark-read('work')");
   g_assert_cmpstr (fixture->activations->pdata[2], ==, "enter-password('home')");
 }
@@ -869,6 +870,23 @@ test_do_not_disturb_gnome_banners_off (Fixture       *fixture,
   g_assert_cmpuint (calls->len, ==, 1);
 }
 
+/* An account with webmail says where "Open" goes. */
+static void
+test_new_mail_webmail (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  static const char *const webmail_actions[] = {
+    "default", "Open webmail", "mark-read", "Mark as read", NULL
+  };
+  g_autoptr(GVariant) call = NULL;
+
+  pb_account_set_webmail (pb_account_store_lookup (fixture->accounts, "work"),
+                          "https://mail.example.com/");
+  emit_new_mail (fixture, "work", 1, "Alice <alice@example.com>", "Hello", NULL);
+  call = only_notify_call (fixture);
+  assert_actions (call, webmail_actions);
+}
+
 static void
 test_no_server (void)
 {
@@ -914,6 +932,7 @@ main (int    argc,
   g_test_add (path, Fixture, caps, fixture_setup, func, fixture_teardown)
 
   ADD ("/pb/notifier/create-destroy", &full, test_create_destroy);
+  ADD ("/pb/notifier/new-mail/webmail-is-what-open-opens", &full, test_new_mail_webmail);
   ADD ("/pb/notifier/per-account/new-mail-plays-its-sound", &full,
        test_new_mail_sound_per_account);
   ADD ("/pb/notifier/per-account/switches-leave-other-accounts-alone", &full,

@@ -234,7 +234,7 @@ add_actions (Fixture *fixture)
 {
   static const char *const with_account[] = {
     PB_ACTION_CHECK_NOW, PB_ACTION_MARK_READ, PB_ACTION_REVIEW_CERTIFICATE,
-    PB_ACTION_ENTER_PASSWORD,
+    PB_ACTION_ENTER_PASSWORD, PB_ACTION_OPEN_MAIL,
   };
   static const char *const plain[] = {
     PB_ACTION_SHOW_WINDOW, PB_ACTION_OPEN_MAIL_CLIENT, PB_ACTION_PREFERENCES,
@@ -1308,7 +1308,8 @@ test_menu_events_run_actions (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   static const gint32 ids[] = { 12, 1, 100, 6, 7, 10, 11 };
-  static const char expected[] = "show-window|check-now ''|open-mail-client|mark-read ''|"
+  /* A message opens its account's mail (its webmail, when it has one). */
+  static const char expected[] = "show-window|check-now ''|open-mail 'home'|mark-read ''|"
                                  "open-mail-client|preferences|quit";
 
   setup_accounts (fixture);

@@ -10,6 +10,8 @@
 #define PB_ACTION_CHECK_NOW          "check-now"          /* s: account or "" */
 #define PB_ACTION_SHOW_WINDOW        "show-window"        /* no parameter */
 #define PB_ACTION_OPEN_MAIL_CLIENT   "open-mail-client"   /* no parameter */
+/* The account's mail: its webmail when it has one, else the mail client. */
+#define PB_ACTION_OPEN_MAIL          "open-mail"          /* s: account or "" */
 #define PB_ACTION_MARK_READ          "mark-read"          /* s: account or "" */
 #define PB_ACTION_REVIEW_CERTIFICATE "review-certificate" /* s: account */
 #define PB_ACTION_ENTER_PASSWORD     "enter-password"     /* s: account */

@@ -77,3 +77,27 @@ pb_mail_client_open (GSettings          *settings,
     }
   return TRUE;
 }
+
+gboolean
+pb_mail_client_open_for (GSettings          *settings,
+                         PbAccount          *account,
+                         GAppLaunchContext  *context,
+                         GError            **error)
+{
+  const char *webmail;
+
+  g_return_val_if_fail (account == NULL || PB_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  webmail = account != NULL ? pb_account_get_webmail (account) : NULL;
+  if (webmail == NULL)
+    return pb_mail_client_open (settings, context, error);
+
+  g_debug ("Opening the webmail of %s", pb_account_get_id (account));
+  if (!g_app_info_launch_default_for_uri (webmail, context, error))
+    {
+      g_prefix_error (error, _("Could not open %s: "), webmail);
+      return FALSE;
+    }
+  return TRUE;
+}

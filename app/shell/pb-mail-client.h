@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "pb-account.h"
+
 G_BEGIN_DECLS
 
 /* Opens the user's mail client: the command set in PB_SETTINGS_MAIL_CLIENT,
@@ -12,5 +14,12 @@ G_BEGIN_DECLS
 gboolean pb_mail_client_open (GSettings          *settings,
                               GAppLaunchContext  *context,
                               GError            **error);
+/* @account's mail: its webmail address (pb_account_get_webmail) in the
+ * browser, the system's handler for https://, when it has one; else as
+ * pb_mail_client_open. @account may be NULL. */
+gboolean pb_mail_client_open_for (GSettings          *settings,
+                                  PbAccount          *account,
+                                  GAppLaunchContext  *context,
+                                  GError            **error);
 
 G_END_DECLS

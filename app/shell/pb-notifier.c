@@ -467,8 +467,10 @@ on_new_mail (PbMonitor  *monitor,
     notify_notification_set_hint_string (notes->mail, "sound-name", sound);
   if (server_has (self, "actions"))
     {
-      add_action (self, notes->mail, "default", _("Open mail client"),
-                  PB_ACTION_OPEN_MAIL_CLIENT, NULL);
+      gboolean webmail = account != NULL && pb_account_get_webmail (account) != NULL;
+
+      add_action (self, notes->mail, "default", webmail ? _("Open webmail") : _("Open mail client"),
+                  PB_ACTION_OPEN_MAIL, account_id);
       add_action (self, notes->mail, "mark-read", _("Mark as read"),
                   PB_ACTION_MARK_READ, account_id);
     }

@@ -139,6 +139,7 @@ typedef struct
 {
   const PbMessage *message;
   guint            order;   /* later in the lists: newer */
+  const char      *account_id;
 } Entry;
 
 static int
@@ -230,7 +231,7 @@ pb_tray_model_build_menu (PbTrayModel *self)
 
       for (guint j = 0; list != NULL && j < list->len; j++)
         {
-          Entry entry = { g_ptr_array_index (list, j), order++ };
+          Entry entry = { g_ptr_array_index (list, j), order++, id };
 
           g_array_append_val (messages, entry);
         }
@@ -243,10 +244,12 @@ pb_tray_model_build_menu (PbTrayModel *self)
 
   for (guint i = 0; i < messages->len && i < MAX_MESSAGES; i++)
     {
+      const Entry *entry = &g_array_index (messages, Entry, i);
+      /* Its account's webmail, when it has one. */
       PbMenuItem *item = add_item (items, ID_FIRST_MESSAGE + (gint32) i, NULL, TRUE,
-                                 PB_ACTION_OPEN_MAIL_CLIENT, NULL);
+                                   PB_ACTION_OPEN_MAIL, entry->account_id);
 
-      item->label = message_label (g_array_index (messages, Entry, i).message);
+      item->label = message_label (entry->message);
     }
 
   if (messages->len > MAX_MESSAGES)

@@ -156,6 +156,26 @@ on_open_mail_client (GSimpleAction *action,
 }
 
 static void
+on_open_mail (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  PbApplication *self = user_data;
+  const char *id = account_parameter (parameter);
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  PbAccount *account = NULL;
+
+  if (self->settings == NULL || self->monitor == NULL)
+    return;
+  if (id != NULL)
+    account = pb_monitor_lookup_account (self->monitor, id);
+  context = gdk_display_get_app_launch_context (gdk_display_get_default ());
+  if (!pb_mail_client_open_for (self->settings, account, G_APP_LAUNCH_CONTEXT (context), &error))
+    show_message (self, GTK_MESSAGE_ERROR, _("Could not open the mail"), error->message);
+}
+
+static void
 on_mark_read (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
@@ -268,6 +288,7 @@ static const GActionEntry action_entries[] = {
   { PB_ACTION_CHECK_NOW, on_check_now, "s" },
   { PB_ACTION_SHOW_WINDOW, on_show_window },
   { PB_ACTION_OPEN_MAIL_CLIENT, on_open_mail_client },
+  { PB_ACTION_OPEN_MAIL, on_open_mail, "s" },
   { PB_ACTION_MARK_READ, on_mark_read, "s" },
   { PB_ACTION_REVIEW_CERTIFICATE, on_review_certificate, "s" },
   { PB_ACTION_ENTER_PASSWORD, on_enter_password, "s" },

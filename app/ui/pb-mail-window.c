@@ -335,7 +335,9 @@ message_row_new (Section   *section,
   gtk_grid_attach (GTK_GRID (grid), subject, 0, 1, 2, 1);
 
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), grid);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "app." PB_ACTION_OPEN_MAIL_CLIENT);
+  /* The account's webmail, when it has one, else the mail client. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "app." PB_ACTION_OPEN_MAIL);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", section->id);
 
   if (when != NULL)
     /* Translators: what a screen reader says for one message: sender, subject, date. */
@@ -386,7 +388,9 @@ section_update_messages (Section   *section,
       gtk_widget_add_css_class (more, "dim-label");
       gtk_list_box_append (GTK_LIST_BOX (section->list), more);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (gtk_widget_get_parent (more)),
-                                      "app." PB_ACTION_OPEN_MAIL_CLIENT);
+                                      "app." PB_ACTION_OPEN_MAIL);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (gtk_widget_get_parent (more)), "s",
+                                        section->id);
     }
 
   section->shown = count;
