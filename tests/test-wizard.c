@@ -1434,6 +1434,37 @@ remove_user_providers (void)
   g_unlink (path);
 }
 
+/* A provider with webmail: the summary offers it instead of a mail client,
+ * chosen already when there is none (as in this test's home). */
+static void
+test_webmail_offered (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *providers = NULL;
+  GtkWidget *check;
+
+  if (!pb_test_gtk_need_display () || !need_dovecot ())
+    return;
+
+  providers = g_strdup_printf ("[example-mail]\nname=Example Mail\ndomains=example.com;\n"
+                               "host=localhost\nport=%u\nsecurity=tls\nuser=%%EMAILADDRESS%%\n"
+                               "webmail=https://mail.example.com/\n",
+                               pb_dovecot_get_pop3s_port (dovecot));
+  write_user_providers (providers);
+  add_user ("webby@example.com");
+  open_wizard (f, TRUE);
+  find_and_test (f, "Web", "webby@example.com");
+  check = child (f, "webmail_check");
+  g_assert_true (gtk_widget_get_visible (check));
+  g_assert_cmpstr (gtk_check_button_get_label (GTK_CHECK_BUTTON (check)), ==,
+                   "Open Example Mail in the _web browser instead of a mail client");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  press_done (f);
+  remove_user_providers ();
+  g_assert_cmpstr (pb_account_get_webmail (pb_monitor_lookup_account (f->monitor, "web")), ==,
+                   "https://mail.example.com/");
+}
+
 static void
 test_oauth2_only (Fixture       *f,
                   gconstpointer  data)
@@ -1942,6 +1973,7 @@ main (int    argc,
        test_provider_list);
   ADD ("/pb/wizard/autoconfig/finds-the-server-and-saves-the-account", NULL, test_autoconfig);
   ADD ("/pb/wizard/done/asks-to-start-at-login-once", NULL, test_asks_to_start_at_login_once);
+  ADD ("/pb/wizard/done/offers-the-providers-webmail", NULL, test_webmail_offered);
   ADD ("/pb/wizard/ispdb/finds-a-starttls-server", NULL, test_ispdb);
   ADD ("/pb/wizard/srv/outside-the-domain-is-confirmed-first", NULL, test_srv);
   ADD ("/pb/wizard/srv/outside-the-domain-gets-nothing-unconfirmed", NULL,

@@ -107,6 +107,7 @@ struct _PbAccountWizard
   GtkLabel            *summary_protection_label;
   GtkLabel            *done_problem;
   GtkCheckButton      *autostart_check;  /* the first run's "Start Popbell when I log in" */
+  GtkCheckButton      *webmail_check;    /* the provider's webmail instead of a mail client */
   GSettings           *settings;
 };
 
@@ -273,6 +274,29 @@ show_problem (PbAccountWizard *self,
 
 static void start_test (PbAccountWizard *self);
 
+/* The provider's webmail instead of a mail client: offered when the provider
+ * has one, and chosen already when there is no mail client to open. */
+static void
+show_webmail_choice (PbAccountWizard *self)
+{
+  const PbServerCandidate *c = self->candidate;
+  g_autofree char *label = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(GAppInfo) mailer = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->webmail_check), c != NULL && c->webmail != NULL);
+  if (c == NULL || c->webmail == NULL)
+    return;
+
+  /* Translators: %s is a provider such as "Gmail" or "BIGLOBE". */
+  label = g_strdup_printf (_("Open %s in the _web browser instead of a mail client"),
+                           c->provider_name != NULL ? c->provider_name : c->host);
+  gtk_check_button_set_label (self->webmail_check, label);
+  command = g_settings_get_string (self->settings, PB_SETTINGS_MAIL_CLIENT);
+  mailer = g_app_info_get_default_for_uri_scheme ("mailto");
+  gtk_check_button_set_active (self->webmail_check, *g_strstrip (command) == '\0' && mailer == NULL);
+}
+
 /* A line of the summary is its caption and its value, in a box of their own. */
 static void
 show_row (GtkWidget *value,
@@ -342,6 +366,7 @@ show_summary (PbAccountWizard *self)
                                                        PB_SETTINGS_START_AT_LOGIN));
   gtk_widget_set_visible (GTK_WIDGET (self->autostart_check),
                           !pb_autostart_was_chosen (self->settings));
+  show_webmail_choice (self);
   show_page (self, "done", NULL);
 }
 
@@ -1089,6 +1114,8 @@ start_saving (PbAccountWizard *self)
                                       c, PB_DEFAULT_INTERVAL_MINUTES));
   if (self->probe_ca_file != NULL)
     pb_account_set_ca_file (account, self->probe_ca_file);
+  if (c->webmail != NULL && gtk_check_button_get_active (self->webmail_check))
+    pb_account_set_webmail (account, c->webmail);
 
   self->saving = TRUE;
   restart_cancellable (self);
@@ -1272,6 +1299,7 @@ pb_account_wizard_class_init (PbAccountWizardClass *klass)
   BIND (summary_protection_label);
   BIND (done_problem);
   BIND (autostart_check);
+  BIND (webmail_check);
 #undef BIND
 
   gtk_widget_class_install_action (widget_class, "wizard.next", NULL, next_activated);
