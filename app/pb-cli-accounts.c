@@ -36,6 +36,7 @@ typedef struct
   const char *sound;
   int         notify_problems; /* -1: not given */
   const char *oauth;      /* --oauth=PROVIDER, or NULL */
+  const char *webmail;         /* "none": the mail client */
 } Settings;
 
 /* "yes"/"no" (and "true"/"false", "on"/"off") into *@out; FALSE if neither. */
@@ -83,10 +84,18 @@ read_settings (GVariantDict *options,
   settings->disable = g_variant_dict_contains (options, "disable");
   settings->no_verify = g_variant_dict_contains (options, "no-verify");
   g_variant_dict_lookup (options, "sound", "&s", &settings->sound);
+  g_variant_dict_lookup (options, "webmail", "&s", &settings->webmail);
 
   if (!read_yes_no (options, "notify-new", &settings->notify_new) ||
       !read_yes_no (options, "notify-problems", &settings->notify_problems))
     return FALSE;
+  if (settings->webmail != NULL && g_strcmp0 (settings->webmail, "none") != 0 &&
+      !pb_account_webmail_is_valid (settings->webmail))
+    {
+      pb_cli_print_error (_("--webmail must be an https:// address without a user name or "
+                            "password in it, or “none”."));
+      return FALSE;
+    }
   if (settings->sound != NULL && !pb_account_sound_is_valid (settings->sound))
     {
       pb_cli_print_error (_("--sound must be a sound theme name such as “message-new-email”, "
@@ -187,6 +196,9 @@ apply_settings (PbAccount      *account,
     pb_account_set_sound (account, settings->sound);
   if (settings->notify_problems != -1)
     pb_account_set_notify_problems (account, settings->notify_problems);
+  if (settings->webmail != NULL)
+    pb_account_set_webmail (account, g_strcmp0 (settings->webmail, "none") != 0
+                                     ? settings->webmail : NULL);
 }
 
 /* What the built-in provider list knows of the account's server: refuses
@@ -432,11 +444,12 @@ pb_cli_run_edit_account (GVariantDict *options,
   if (settings.host == NULL && settings.user == NULL && settings.name == NULL &&
       settings.ca_file == NULL && !settings.has_security && settings.port == -1 &&
       settings.interval == -1 && !settings.enable && !settings.disable &&
-      settings.notify_new == -1 && settings.sound == NULL && settings.notify_problems == -1)
+      settings.notify_new == -1 && settings.sound == NULL && settings.notify_problems == -1 &&
+      settings.webmail == NULL)
     {
       pb_cli_print_error (_("--edit-account needs what to change: --host, --port, --security, "
                             "--user, --name, --interval, --enable, --disable, --notify-new, "
-                            "--sound or --notify-problems."));
+                            "--sound, --notify-problems or --webmail."));
       return PB_CLI_EXIT_USAGE;
     }
 

@@ -38,7 +38,8 @@ static const GOptionEntry cli_entries[] = {
     N_("Add an account (password from standard input or a prompt)"), N_("ID") },
   { "edit-account", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Change an account's settings (with --host, --port, --security, --user, --name, "
-       "--interval, --enable, --disable, --notify-new, --sound or --notify-problems)"), N_("ID") },
+       "--interval, --enable, --disable, --notify-new, --sound, --notify-problems or --webmail)"),
+    N_("ID") },
   { "no-verify", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("With --add-account or --edit-account: don't log in to test the settings first"), NULL },
   { "enable", 0, 0, G_OPTION_ARG_NONE, NULL, N_("With --edit-account: check the account again"),
@@ -61,6 +62,9 @@ static const GOptionEntry cli_entries[] = {
   { "sound", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --add-account or --edit-account: the sound of new mail, a sound theme name "
        "(message-new-email by default) or none"), N_("NAME") },
+  { "webmail", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --add-account or --edit-account: an https:// address opened instead of the mail "
+       "client, or none"), N_("URL") },
   { "notify-problems", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("With --add-account or --edit-account: notifications about problems (yes or no)"),
     N_("YES|NO") },

@@ -698,6 +698,11 @@ test_edit_account_notifications (Fixture       *fixture,
   g_auto(Run) loud = { 0 };
   g_auto(Run) bad_switch = { 0 };
   g_auto(Run) bad_sound = { 0 };
+  g_auto(Run) web = { 0 };
+  g_auto(Run) bad_web = { 0 };
+  g_auto(Run) no_web = { 0 };
+  g_autofree char *web_file = NULL;
+  g_autofree char *no_web_file = NULL;
   g_autofree char *quiet_file = NULL;
   g_autofree char *loud_file = NULL;
 
@@ -727,6 +732,20 @@ test_edit_account_notifications (Fixture       *fixture,
   run_popbell (fixture, &bad_sound, NULL, "--edit-account=home", "--sound=/tmp/x.oga", NULL);
   g_assert_cmpint (bad_sound.status, ==, 2);
   g_assert_nonnull (strstr (bad_sound.err, "--sound must be"));
+
+  /* Webmail instead of the mail client, and back. */
+  run_popbell (fixture, &web, NULL, "--edit-account=home", "--webmail=https://mail.example.com/",
+               NULL);
+  g_assert_cmpint (web.status, ==, 0);
+  web_file = read_accounts (fixture);
+  g_assert_nonnull (strstr (web_file, "webmail=https://mail.example.com/\n"));
+  run_popbell (fixture, &bad_web, NULL, "--edit-account=home", "--webmail=file:///etc/passwd",
+               NULL);
+  g_assert_cmpint (bad_web.status, ==, 2);
+  run_popbell (fixture, &no_web, NULL, "--edit-account=home", "--webmail=none", NULL);
+  g_assert_cmpint (no_web.status, ==, 0);
+  no_web_file = read_accounts (fixture);
+  g_assert_null (strstr (no_web_file, "webmail="));
 }
 
 static void
