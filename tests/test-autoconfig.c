@@ -878,8 +878,11 @@ test_provider_every_entry (void)
   g_assert_cmpuint (g_strv_length (groups), >=, 20);
   for (guint i = 0; groups[i] != NULL; i++)
     {
+      /* A provider found by MX records (Google Workspace) serves domains of
+       * their own, none listed. */
+      gboolean by_mx = g_key_file_has_key (keyfile, groups[i], "mx-suffixes", NULL);
       g_auto(GStrv) domains = g_key_file_get_string_list (keyfile, groups[i], "domains", NULL,
-                                                          &error);
+                                                          by_mx ? NULL : &error);
       g_autofree char *name = g_key_file_get_string (keyfile, groups[i], "name", &error);
       g_autofree char *help = g_key_file_get_string (keyfile, groups[i], "help-url", NULL);
       gboolean pop3 = !g_key_file_has_key (keyfile, groups[i], "pop3", NULL) ||
@@ -887,7 +890,7 @@ test_provider_every_entry (void)
 
       g_assert_no_error (error);
       g_assert_true (help == NULL || g_str_has_prefix (help, "https://"));
-      for (guint j = 0; domains[j] != NULL; j++)
+      for (guint j = 0; domains != NULL && domains[j] != NULL; j++)
         {
           g_autofree char *address = g_strconcat ("someone@", domains[j], NULL);
           g_autoptr(PbServerCandidate) candidate = NULL;
@@ -916,6 +919,57 @@ test_provider_every_entry (void)
         }
     }
   g_assert_cmpuint (n_domains, >, 100);
+}
+
+/* A domain of its own whose MX records name Google's or Microsoft's mail hosts
+ * gets that provider's settings, sign-in included; lookalikes get nothing. */
+static void
+test_provider_from_mx (void)
+{
+  const struct { const char *records; const char *name; const char *host; gboolean oauth2_only;
+                 const char *oauth2; } cases[] = {
+    { "10:alt1.aspmx.l.google.com;1:aspmx.l.google.com", "Google Workspace", "pop.gmail.com",
+      FALSE, "google" },
+    { "1:smtp.google.com.", "Google Workspace", "pop.gmail.com", FALSE, "google" },
+    { "5:ALT2.ASPMX.L.GOOGLE.COM", "Google Workspace", "pop.gmail.com", FALSE, "google" },
+    { "0:example-jp.mail.protection.outlook.com", "Microsoft 365", "outlook.office365.com",
+      TRUE, "microsoft" },
+    { "10:aspmx.l.google.com.evil.example;20:mail.protection.outlook.com.evil.example", NULL,
+      NULL, FALSE, NULL },
+    { "10:notaspmx.l.google.com.example;20:mx.example.co.jp", NULL, NULL, FALSE, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                     g_variant_unref);
+      g_auto(GStrv) specs = g_strsplit (cases[i].records, ";", -1);
+      g_autoptr(PbServerCandidate) candidate = NULL;
+
+      for (guint j = 0; specs[j] != NULL; j++)
+        {
+          g_auto(GStrv) parts = g_strsplit (specs[j], ":", 2);
+
+          g_ptr_array_add (records,
+                           g_variant_ref_sink (g_variant_new ("(qs)",
+                                                              (guint16) atoi (parts[0]),
+                                                              parts[1])));
+        }
+      candidate = pb_autoconfig_provider_from_mx (records, "taro@example.co.jp");
+      g_test_message ("%s", cases[i].records);
+      if (cases[i].name == NULL)
+        {
+          g_assert_null (candidate);
+          continue;
+        }
+      g_assert_nonnull (candidate);
+      assert_candidate (candidate, cases[i].host, 995, PB_SECURITY_TLS, "taro@example.co.jp",
+                        PB_AUTOCONFIG_SOURCE_MX);
+      g_assert_cmpstr (candidate->provider_name, ==, cases[i].name);
+      g_assert_cmpint (candidate->oauth2_only, ==, cases[i].oauth2_only);
+      g_assert_cmpstr (candidate->oauth2_provider, ==, cases[i].oauth2);
+      g_assert_nonnull (candidate->webmail);
+    }
 }
 
 /* Sub-domains by suffix: BIGLOBE and @nifty hand out name@xyz.biglobe.ne.jp. */
@@ -1169,9 +1223,26 @@ test_provider_agrees_with_ispdb (void)
       if (!g_file_get_contents (path, &xml, &len, &error))
         g_error ("[%s] cites %s, which tests/ispdb/ lacks: %s", groups[i], file, error->message);
 
-      address = g_strconcat ("someone@", domains[0], NULL);
-      entry = pb_autoconfig_lookup_entry (address, &error);
-      g_assert_no_error (error);
+      if (domains != NULL)
+        {
+          address = g_strconcat ("someone@", domains[0], NULL);
+          entry = pb_autoconfig_lookup_entry (address, &error);
+          g_assert_no_error (error);
+        }
+      else
+        {
+          /* Found by MX records: a domain whose first mail host is one of its. */
+          g_auto(GStrv) mx = g_key_file_get_string_list (keyfile, groups[i], "mx-suffixes",
+                                                         NULL, &error);
+          g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                         g_variant_unref);
+
+          g_assert_no_error (error);
+          g_ptr_array_add (records, g_variant_ref_sink (g_variant_new ("(qs)", 10, mx[0])));
+          address = g_strdup ("someone@example.org");
+          entry = pb_autoconfig_provider_from_mx (records, address);
+          g_assert_nonnull (entry);
+        }
       expected = pb_autoconfig_parse_document (xml, len, address, &error);
       if (entry->no_pop3)
         {
@@ -2012,6 +2083,34 @@ test_find_mx_hosting (Fixture       *fixture,
   assert_no_credentials (server);
 }
 
+/* A domain on Google Workspace, found by the search through its MX records:
+ * Gmail's settings for it, without guessing, probing or asking. */
+static void
+test_find_mx_provider (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PbServerCandidate) candidate = NULL;
+  g_autofree char *expected = NULL;
+
+  g_hash_table_insert (fixture->resolver->mx, g_strdup (DOMAIN),
+                       g_strdup ("5:alt1.aspmx.l.google.com;1:aspmx.l.google.com;"
+                                 "10:alt2.aspmx.l.google.com"));
+  candidate = find (fixture, ADDRESS, NULL, &error);
+
+  g_assert_no_error (error);
+  assert_candidate (candidate, "pop.gmail.com", 995, PB_SECURITY_TLS, ADDRESS,
+                    PB_AUTOCONFIG_SOURCE_MX);
+  g_assert_cmpstr (candidate->provider_name, ==, "Google Workspace");
+  g_assert_cmpstr (candidate->oauth2_provider, ==, "google");
+  g_assert_cmpint (candidate->confirm, ==, PB_AUTOCONFIG_CONFIRM_NONE);
+  expected = g_strdup_printf ("provider %s|autoconfig %s|autoconfig %s|ispdb %s|"
+                              "srv _pop3s._tcp.%s|srv _pop3._tcp.%s",
+                              DOMAIN, PATH_AUTOCONFIG, PATH_WELLKNOWN, PATH_ISPDB,
+                              DOMAIN, DOMAIN);
+  assert_progress (fixture, expected);
+}
+
 /* MX records that name no hosting service leave the usual guesses as they were. */
 static void
 test_find_mx_other (Fixture       *fixture,
@@ -2283,6 +2382,7 @@ main (int    argc,
 
   g_test_add_func ("/pb/autoconfig/providers/gmail", test_provider_gmail);
   g_test_add_func ("/pb/autoconfig/providers/webmail-addresses", test_provider_webmail);
+  g_test_add_func ("/pb/autoconfig/providers/from-mx-records", test_provider_from_mx);
   g_test_add_func ("/pb/autoconfig/providers/outlook-in-every-country", test_provider_outlook);
   g_test_add_func ("/pb/autoconfig/providers/yahoo-japan-is-not-yahoo",
                    test_provider_yahoo_japan_is_not_yahoo);
@@ -2346,6 +2446,7 @@ main (int    argc,
   ADD ("probe-implicit-tls", test_find_probe_tls);
   ADD ("mx-names-a-hosting-services-server-tried-and-confirmed", test_find_mx_hosting);
   ADD ("mx-naming-no-hosting-service-changes-nothing", test_find_mx_other);
+  ADD ("mx-naming-google-workspace-gives-gmails-settings", test_find_mx_provider);
   ADD ("probe-starttls", test_find_probe_starttls);
   ADD ("probe-plaintext-only-is-unsafe", test_find_probe_plaintext);
   ADD ("plaintext-document-alone-is-unsafe", test_find_plain_document);

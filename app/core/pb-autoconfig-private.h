@@ -50,6 +50,11 @@ PbServerCandidate *pb_autoconfig_candidate_new (const char         *host,
 /* The built-in list's answer for @address (pb-autoconfig-providers.c). */
 PbServerCandidate *pb_autoconfig_lookup_builtin (const Address  *address,
                                                  GError        **error);
+/* The built-in provider whose servers receive the mail of domains whose MX
+ * records name @mx_host (its "mx-suffixes": Google Workspace, Microsoft 365),
+ * with its settings for @address, or NULL. */
+PbServerCandidate *pb_autoconfig_lookup_mx_provider (const char    *mx_host,
+                                                     const Address *address);
 /* An autoconfig document for @address (pb-autoconfig-document.c). */
 PbServerCandidate *pb_autoconfig_parse_builtin_document (const char     *xml,
                                                          gsize           len,

@@ -298,6 +298,50 @@ pb_autoconfig_lookup_provider_by_host (const char *host)
   return NULL;
 }
 
+/* A mail host named by an MX record, as a provider's "mx-suffixes" list
+ * (lower case, ';' separated) names it: the host itself or a name below one. */
+static gboolean
+mx_matches (const char  *host,
+            char *const *suffixes)
+{
+  for (guint i = 0; suffixes != NULL && suffixes[i] != NULL; i++)
+    {
+      g_autofree char *suffix = g_ascii_strdown (g_strstrip (suffixes[i]), -1);
+      gsize host_len = strlen (host), suffix_len = strlen (suffix);
+
+      if (suffix_len == 0)
+        continue;
+      if (g_str_equal (host, suffix) ||
+          (host_len > suffix_len + 1 && host[host_len - suffix_len - 1] == '.' &&
+           g_str_equal (host + host_len - suffix_len, suffix)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+PbServerCandidate *
+pb_autoconfig_lookup_mx_provider (const char    *mx_host,
+                                  const Address *address)
+{
+  g_autoptr(GKeyFile) keyfile = load_providers ();
+  g_autofree char *host = pb_autoconfig_normalize_host (mx_host);
+  g_auto(GStrv) groups = NULL;
+
+  if (keyfile == NULL || host == NULL)
+    return NULL;
+
+  groups = g_key_file_get_groups (keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto(GStrv) suffixes = g_key_file_get_string_list (keyfile, groups[i], "mx-suffixes",
+                                                           NULL, NULL);
+
+      if (mx_matches (host, suffixes))
+        return provider_entry (keyfile, groups[i], address, NULL);
+    }
+  return NULL;
+}
+
 static gboolean
 is_provider_host (const char *host)
 {

@@ -951,6 +951,35 @@ pb_autoconfig_host_from_mx (GPtrArray   *records,
   return NULL;
 }
 
+PbServerCandidate *
+pb_autoconfig_provider_from_mx (GPtrArray  *records,
+                                const char *address)
+{
+  g_auto(Address) parsed = { 0 };
+
+  g_return_val_if_fail (records != NULL, NULL);
+
+  if (!pb_autoconfig_parse_address (address, &parsed))
+    return NULL;
+  g_ptr_array_sort (records, compare_mx);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const char *exchange = NULL;
+      PbServerCandidate *candidate;
+
+      if (!g_variant_is_of_type (g_ptr_array_index (records, i), G_VARIANT_TYPE ("(qs)")))
+        continue;
+      g_variant_get (g_ptr_array_index (records, i), "(q&s)", NULL, &exchange);
+      candidate = pb_autoconfig_lookup_mx_provider (exchange, &parsed);
+      if (candidate != NULL)
+        {
+          candidate->source = PB_AUTOCONFIG_SOURCE_MX;
+          return candidate;
+        }
+    }
+  return NULL;
+}
+
 static void
 on_mx_resolved (GObject      *source,
                 GAsyncResult *result,
@@ -961,6 +990,7 @@ on_mx_resolved (GObject      *source,
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify)
                                                                  g_variant_unref);
   g_autofree char *host = NULL;
+  PbServerCandidate *candidate;
   const char *name = NULL;
   GList *list;
   GError *error = NULL;
@@ -978,6 +1008,16 @@ on_mx_resolved (GObject      *source,
   if (error != NULL)
     {
       attempt_failed (task, error);
+      return;
+    }
+
+  /* A domain whose mail goes to Google or Microsoft: their POP3 settings, as
+   * the provider list has them (a built-in provider's server: no guess). */
+  candidate = pb_autoconfig_provider_from_mx (records, data->address.address);
+  if (candidate != NULL)
+    {
+      g_debug ("MX of %s: %s", data->address.domain, candidate->provider_name);
+      return_candidate (task, candidate, PB_AUTOCONFIG_SOURCE_MX);
       return;
     }
 

@@ -19,8 +19,9 @@ G_BEGIN_DECLS
  *      Thunderbird does), then the ISPDB (<ispdb>/<domain>, without the
  *      address), over HTTPS with libsoup;
  *   3. DNS SRV _pop3s._tcp.<domain>, then _pop3._tcp.<domain> (RFC 6186);
- *   4. a hosting service's server named by the domain's MX records (Xserver's
- *      sv<N>.xserver.jp), probed on 995 then STLS on 110; then probing pop.<domain>,
+ *   4. the domain's MX records: a domain on Google Workspace or Microsoft 365 gets
+ *      that provider's settings from the list; a hosting service's server they name
+ *      (Xserver's sv<N>.xserver.jp) is probed on 995 then STLS on 110; then probing pop.<domain>,
  *      pop3.<domain>, mail.<domain> on 995, then STLS on 110.
  * Only POP3 over TLS is ever proposed; a server found to offer only
  * plaintext is reported as unsafe (PB_AUTOCONFIG_ERROR_ONLY_PLAINTEXT).
@@ -175,6 +176,13 @@ PbServerCandidate *pb_autoconfig_candidate_from_srv (GList      *targets,
  * servers, with the service's name in @service; NULL when none does. */
 char              *pb_autoconfig_host_from_mx       (GPtrArray   *records,
                                                      const char **service);
+/* The candidate for @address of the built-in provider whose servers the
+ * domain's MX records (@records, as above) name: Google Workspace
+ * (aspmx.l.google.com and its alternates, smtp.google.com) or Microsoft 365
+ * (<tenant>.mail.protection.outlook.com), with that provider's POP3 server,
+ * sign-in and webmail; source MX. NULL when none does. */
+PbServerCandidate *pb_autoconfig_provider_from_mx   (GPtrArray   *records,
+                                                     const char  *address);
 
 /* Called as each source is tried (each URL, SRV name and probed host), for
  * the wizard's visible progress; the first call (the provider list, with the
