@@ -282,6 +282,7 @@ test_copy_and_equal_know_every_setting (void)
                                     : g_str_equal (spec->name, "oauth2-provider") ? "google"
                                     : g_str_equal (spec->name, "sound") ? "bell"
                                     : g_str_equal (spec->name, "ca-file") ? "/etc/ssl/other.pem"
+                                    : g_str_equal (spec->name, "webmail") ? "https://mail.example.com/"
                                     : "changed");
       else if (G_IS_PARAM_SPEC_BOOLEAN (spec))
         g_value_set_boolean (&value, !g_value_get_boolean (&before));

@@ -167,7 +167,7 @@ test_new_mail (Fixture       *fixture,
                    "12 Show new mail [" PB_ACTION_SHOW_WINDOW "()]\n"
                    "1 Check now [" PB_ACTION_CHECK_NOW "()]\n"
                    "2 ---\n"
-                   "100 Ada_L — Hello_world [" PB_ACTION_OPEN_MAIL_CLIENT "()]\n"
+                   "100 Ada_L — Hello_world [" PB_ACTION_OPEN_MAIL "(home)]\n"
                    "5 ---\n"
                    "6 Mark all as read [" PB_ACTION_MARK_READ "()]\n"
                    "7 Open mail client [" PB_ACTION_OPEN_MAIL_CLIENT "()]\n"
