@@ -5,13 +5,13 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-cli-private.h"
 #include "app/core/pb-account-admin.h"
 #include "app/core/pb-autoconfig.h"
 #include "app/core/pb-checker.h"
 #include "app/core/pb-error.h"
 #include "app/core/pb-secret-store.h"
 #include "app/core/pb-seen-store.h"
+#include "pb-cli-private.h"
 
 /* A login test must not hang on a server that doesn't answer. */
 #define VERIFY_TIMEOUT_S 15

@@ -5,12 +5,12 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-cli-private.h"
 #include "app/core/pb-checker.h"
 #include "app/core/pb-error.h"
 #include "app/core/pb-pop3-client.h"
 #include "app/core/pb-seen-store.h"
 #include "app/core/pb-text.h"
+#include "pb-cli-private.h"
 
 #define MAX_PARALLEL_CHECKS 4
 

@@ -5,9 +5,9 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-cli-private.h"
 #include "app/core/pb-autoconfig.h"
 #include "app/core/pb-error.h"
+#include "pb-cli-private.h"
 
 /* ---- --discover ------------------------------------------------------------ */
 

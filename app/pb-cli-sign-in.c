@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <glib/gi18n.h>
 
-#include "pb-cli-private.h"
 #include "app/core/pb-account-admin.h"
 #include "app/core/pb-autoconfig.h"
 #include "app/core/pb-error.h"
 #include "app/core/pb-goa.h"
 #include "app/core/pb-oauth2-sign-in.h"
+#include "pb-cli-private.h"
 
 /* The OAuth2 sign-ins of the command line. A terminal may be far from any
  * browser, so the device grant (RFC 8628) comes first: an address and a code

@@ -5,10 +5,10 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-cli-private.h"
 #include "app/core/pb-account-admin.h"
 #include "app/core/pb-error.h"
 #include "app/core/pb-pop3-client.h"
+#include "pb-cli-private.h"
 
 /* ---- Trust --------------------------------------------------------------- */
 

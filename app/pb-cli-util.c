@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 
-#include "pb-cli-private.h"
 #include "app/core/pb-error.h"
 #include "app/core/pb-text.h"
+#include "pb-cli-private.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
 

@@ -7,8 +7,8 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "app/core/pb-status.h"
 #include "pb-cli-private.h"
-#include "pb-status.h"
 
 #define OBJECT_PATH     "/io/github/popbell/Popbell"
 #define INTERFACE       "io.github.popbell.Popbell1"

@@ -5,8 +5,8 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-cli.h"
 #include "pb-cli-private.h"
+#include "pb-cli.h"
 /* The names of the applet's actions, which the windows use too. */
 #include "app/core/pb-actions.h"
 

@@ -11,9 +11,9 @@
 #include <gnutls/x509.h>
 #include <gnutls/x509-ext.h>
 
+#include "pb-certificate.h"
 #include "pb-error.h"
 #include "pb-text.h"
-#include "pb-certificate.h"
 
 #define SHA256_HEX_LEN 64
 /* A certificate may carry hundreds of names; a sentence for people shows a few. */

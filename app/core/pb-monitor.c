@@ -7,9 +7,9 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "pb-account-admin.h"
 #include "pb-error.h"
 #include "pb-files.h"
-#include "pb-account-admin.h"
 #include "pb-monitor.h"
 #include "pb-oauth2-provider.h"
 #include "pb-secret-watch.h"

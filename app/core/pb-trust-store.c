@@ -8,9 +8,9 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "pb-certificate.h"
 #include "pb-error.h"
 #include "pb-files.h"
-#include "pb-certificate.h"
 #include "pb-trust-store.h"
 
 

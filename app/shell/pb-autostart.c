@@ -7,9 +7,9 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "app/core/pb-files.h"
+#include "app/core/pb-settings.h"
 #include "pb-autostart.h"
-#include "pb-files.h"
-#include "pb-settings.h"
 
 char *
 pb_autostart_get_path (void)

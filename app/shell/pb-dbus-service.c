@@ -3,9 +3,9 @@
 
 #include "config.h"
 
+#include "app/core/pb-status.h"
 #include "pb-dbus-service.h"
 #include "pb-popbell-dbus.h"
-#include "pb-status.h"
 
 struct _PbDbusService
 {

@@ -5,10 +5,10 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-actions.h"
+#include "app/core/pb-actions.h"
+#include "app/core/pb-error.h"
+#include "app/core/pb-text.h"
 #include "pb-describe.h"
-#include "pb-text.h"
-#include "pb-error.h"
 
 #define MINUTE 60
 #define HOUR   (60 * MINUTE)

@@ -3,9 +3,9 @@
 
 #include <gio/gio.h>
 
-#include "pb-checker.h"
-#include "pb-monitor.h"
-#include "pb-tls-trust.h"
+#include "app/core/pb-checker.h"
+#include "app/core/pb-monitor.h"
+#include "app/core/pb-tls-trust.h"
 
 G_BEGIN_DECLS
 

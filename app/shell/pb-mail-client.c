@@ -5,8 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "app/core/pb-settings.h"
 #include "pb-mail-client.h"
-#include "pb-settings.h"
 
 /* The preferences hold a plain command line: a '%' in it is meant literally,
  * not as a desktop-entry field code. */

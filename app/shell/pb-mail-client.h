@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "pb-account.h"
+#include "app/core/pb-account.h"
 
 G_BEGIN_DECLS
 

@@ -7,14 +7,14 @@
 #include <glib/gi18n.h>
 #include <libnotify/notify.h>
 
-#include "pb-actions.h"
+#include "app/core/pb-actions.h"
+#include "app/core/pb-error.h"
+#include "app/core/pb-message.h"
+#include "app/core/pb-settings.h"
+#include "app/core/pb-text.h"
 #include "pb-describe.h"
 #include "pb-do-not-disturb.h"
-#include "pb-error.h"
-#include "pb-message.h"
 #include "pb-notifier.h"
-#include "pb-settings.h"
-#include "pb-text.h"
 
 /* Newest messages named in a notification about several. */
 #define MAX_LINES          3

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "pb-actions.h"
+#include "app/core/pb-actions.h"
 #include "pb-describe.h"
 #include "pb-tray-model.h"
 

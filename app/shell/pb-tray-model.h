@@ -3,9 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "app/core/pb-monitor.h"
+#include "app/core/pb-status.h"
 #include "pb-dbusmenu-exporter.h"
-#include "pb-monitor.h"
-#include "pb-status.h"
 
 G_BEGIN_DECLS
 

@@ -6,13 +6,13 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "pb-actions.h"
+#include "app/core/pb-actions.h"
+#include "app/core/pb-status.h"
 #include "pb-dbusmenu-exporter.h"
 #include "pb-sni-dbus.h"
-#include "pb-status.h"
-#include "pb-tray.h"
 #include "pb-tray-badge.h"
 #include "pb-tray-model.h"
+#include "pb-tray.h"
 
 #define WATCHER_NAME      "org.kde.StatusNotifierWatcher"
 #define WATCHER_PATH      "/StatusNotifierWatcher"

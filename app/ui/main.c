@@ -5,8 +5,8 @@
 #include <locale.h>
 #include <glib/gi18n.h>
 
+#include "app/core/pb-settings.h"
 #include "pb-application.h"
-#include "pb-settings.h"
 
 /* g_settings_new () aborts on a missing schema; say so in words instead
  * (e.g. when run from a build tree without GSETTINGS_SCHEMA_DIR). */

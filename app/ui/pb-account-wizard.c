@@ -6,15 +6,15 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "app/core/pb-checker.h"
+#include "app/core/pb-error.h"
+#include "app/core/pb-pop3-client.h"
+#include "app/core/pb-secret-store.h"
+#include "app/core/pb-settings.h"
+#include "app/shell/pb-autostart.h"
+#include "app/shell/pb-describe.h"
 #include "pb-accessible.h"
 #include "pb-account-wizard.h"
-#include "pb-autostart.h"
-#include "pb-checker.h"
-#include "pb-describe.h"
-#include "pb-error.h"
-#include "pb-pop3-client.h"
-#include "pb-secret-store.h"
-#include "pb-settings.h"
 #include "pb-trust-dialog.h"
 
 #define ID_MAX_BASE 56   /* leaves room for "-NNN" within the 64 an ID may have */

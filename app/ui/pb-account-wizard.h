@@ -3,8 +3,8 @@
 
 #include <gtk/gtk.h>
 
-#include "pb-autoconfig.h"
-#include "pb-monitor.h"
+#include "app/core/pb-autoconfig.h"
+#include "app/core/pb-monitor.h"
 
 G_BEGIN_DECLS
 

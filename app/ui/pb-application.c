@@ -5,19 +5,19 @@
 
 #include <glib/gi18n.h>
 
+#include "app/core/pb-actions.h"
+#include "app/core/pb-error.h"
+#include "app/core/pb-settings.h"
+#include "app/shell/pb-autostart.h"
+#include "app/shell/pb-dbus-service.h"
+#include "app/shell/pb-mail-client.h"
+#include "app/shell/pb-notifier.h"
+#include "app/shell/pb-tray.h"
 #include "pb-account-wizard.h"
-#include "pb-actions.h"
 #include "pb-application.h"
-#include "pb-autostart.h"
-#include "pb-dbus-service.h"
-#include "pb-error.h"
-#include "pb-mail-client.h"
 #include "pb-mail-window.h"
-#include "pb-notifier.h"
-#include "pb-tray.h"
 #include "pb-password-dialog.h"
 #include "pb-preferences-window.h"
-#include "pb-settings.h"
 #include "pb-sign-in-dialog.h"
 #include "pb-trust-dialog.h"
 

@@ -5,12 +5,12 @@
 
 #include <glib/gi18n.h>
 
+#include "app/core/pb-actions.h"
+#include "app/core/pb-text.h"
+#include "app/shell/pb-describe.h"
 #include "pb-accessible.h"
-#include "pb-actions.h"
-#include "pb-describe.h"
 #include "pb-mail-window.h"
 #include "pb-resources.h"
-#include "pb-text.h"
 
 /* Rows listed per account at most; the rest is counted in one more row. */
 #define MAX_ROWS 100

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "app/core/pb-error.h"
+#include "app/core/pb-secret-store.h"
 #include "pb-accessible.h"
-#include "pb-error.h"
 #include "pb-password-dialog.h"
-#include "pb-secret-store.h"
 
 struct _PbPasswordDialog
 {

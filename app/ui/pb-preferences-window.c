@@ -8,14 +8,14 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "app/core/pb-error.h"
+#include "app/core/pb-secret-store.h"
+#include "app/core/pb-seen-store.h"
+#include "app/core/pb-settings.h"
+#include "app/shell/pb-describe.h"
 #include "pb-accessible.h"
 #include "pb-account-editor.h"
-#include "pb-describe.h"
-#include "pb-error.h"
 #include "pb-preferences-window.h"
-#include "pb-secret-store.h"
-#include "pb-seen-store.h"
-#include "pb-settings.h"
 
 struct _PbPreferencesWindow
 {

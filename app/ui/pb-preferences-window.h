@@ -3,7 +3,7 @@
 
 #include <gtk/gtk.h>
 
-#include "pb-monitor.h"
+#include "app/core/pb-monitor.h"
 
 G_BEGIN_DECLS
 

@@ -5,13 +5,13 @@
 
 #include <glib/gi18n.h>
 
+#include "app/core/pb-account-admin.h"
+#include "app/core/pb-error.h"
+#include "app/core/pb-goa.h"
+#include "app/core/pb-oauth2-provider.h"
+#include "app/core/pb-oauth2-sign-in.h"
+#include "app/core/pb-oauth2-tokens.h"
 #include "pb-accessible.h"
-#include "pb-account-admin.h"
-#include "pb-error.h"
-#include "pb-goa.h"
-#include "pb-oauth2-provider.h"
-#include "pb-oauth2-sign-in.h"
-#include "pb-oauth2-tokens.h"
 #include "pb-sign-in-dialog.h"
 
 /* What the main button does. */

@@ -5,12 +5,12 @@
 
 #include <glib/gi18n.h>
 
-#include "pb-accessible.h"
-#include "pb-describe.h"
-#include "pb-error.h"
-#include "pb-text.h"
-#include "pb-trust-dialog.h"
 #include "app/core/pb-account-admin.h"
+#include "app/core/pb-error.h"
+#include "app/core/pb-text.h"
+#include "app/shell/pb-describe.h"
+#include "pb-accessible.h"
+#include "pb-trust-dialog.h"
 
 /* Subjects, issuers and names come from the server: a hostile one can make
  * them any length. Beyond this the label ellipsizes; the tooltip has it all. */

@@ -3,8 +3,8 @@
 
 #include <gtk/gtk.h>
 
-#include "pb-monitor.h"
-#include "pb-tls-trust.h"
+#include "app/core/pb-monitor.h"
+#include "app/core/pb-tls-trust.h"
 
 G_BEGIN_DECLS
 
