@@ -126,6 +126,7 @@ fixture_setup (Fixture       *fixture,
   fixture->actions = g_simple_action_group_new ();
   add_action (fixture, PB_ACTION_OPEN_MAIL_CLIENT, FALSE);
   add_action (fixture, PB_ACTION_OPEN_MAIL, TRUE);
+  add_action (fixture, PB_ACTION_SHOW_WINDOW, FALSE);
   add_action (fixture, PB_ACTION_MARK_READ, TRUE);
   add_action (fixture, PB_ACTION_REVIEW_CERTIFICATE, TRUE);
   add_action (fixture, PB_ACTION_ENTER_PASSWORD, TRUE);
@@ -887,6 +888,30 @@ test_new_mail_webmail (Fixture       *fixture,
   assert_actions (call, webmail_actions);
 }
 
+/* No tray icon (GNOME without the extension): clicking the notification
+ * shows the mail window, and "Open" is a button of its own. */
+static void
+test_new_mail_without_a_tray (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  static const char *const actions[] = {
+    "default", "Show new mail", "open", "Open mail client", "mark-read", "Mark as read", NULL
+  };
+  g_autoptr(GVariant) call = NULL;
+
+  g_object_set (fixture->notifier, "tray-shown", FALSE, NULL);
+  emit_new_mail (fixture, "work", 1, "Alice <alice@example.com>", "Hello", NULL);
+  call = only_notify_call (fixture);
+  assert_actions (call, actions);
+
+  pb_test_notifications_invoke_action (fixture->server, 1, "default");
+  pb_test_notifications_invoke_action (fixture->server, 1, "open");
+  settle ();
+  g_assert_cmpuint (fixture->activations->len, ==, 2);
+  g_assert_cmpstr (fixture->activations->pdata[0], ==, "show-window");
+  g_assert_cmpstr (fixture->activations->pdata[1], ==, "open-mail('work')");
+}
+
 static void
 test_no_server (void)
 {
@@ -933,6 +958,8 @@ main (int    argc,
 
   ADD ("/pb/notifier/create-destroy", &full, test_create_destroy);
   ADD ("/pb/notifier/new-mail/webmail-is-what-open-opens", &full, test_new_mail_webmail);
+  ADD ("/pb/notifier/new-mail/without-a-tray-shows-the-window", &full,
+       test_new_mail_without_a_tray);
   ADD ("/pb/notifier/per-account/new-mail-plays-its-sound", &full,
        test_new_mail_sound_per_account);
   ADD ("/pb/notifier/per-account/switches-leave-other-accounts-alone", &full,

@@ -43,10 +43,20 @@ struct _PbNotifier
   GSettings    *settings;
   GHashTable   *notes;             /* account ID → Notes* */
   PbDoNotDisturb *do_not_disturb;
+  gboolean      tray_shown;        /* a tray icon offers the mail window */
   char        **caps;              /* the server's capabilities, NULL until known */
 };
 
 G_DEFINE_FINAL_TYPE (PbNotifier, pb_notifier, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_TRAY_SHOWN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 enum
 {
@@ -468,9 +478,17 @@ on_new_mail (PbMonitor  *monitor,
   if (server_has (self, "actions"))
     {
       gboolean webmail = account != NULL && pb_account_get_webmail (account) != NULL;
+      const char *open = webmail ? _("Open webmail") : _("Open mail client");
 
-      add_action (self, notes->mail, "default", webmail ? _("Open webmail") : _("Open mail client"),
-                  PB_ACTION_OPEN_MAIL, account_id);
+      /* Without a tray icon the notification is the way to the mail window. */
+      if (self->tray_shown)
+        add_action (self, notes->mail, "default", open, PB_ACTION_OPEN_MAIL, account_id);
+      else
+        {
+          add_action (self, notes->mail, "default", _("Show new mail"), PB_ACTION_SHOW_WINDOW,
+                      NULL);
+          add_action (self, notes->mail, "open", open, PB_ACTION_OPEN_MAIL, account_id);
+        }
       add_action (self, notes->mail, "mark-read", _("Mark as read"),
                   PB_ACTION_MARK_READ, account_id);
     }
@@ -699,9 +717,58 @@ pb_notifier_finalize (GObject *object)
 }
 
 static void
+pb_notifier_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  PbNotifier *self = PB_NOTIFIER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRAY_SHOWN:
+      g_value_set_boolean (value, self->tray_shown);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pb_notifier_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  PbNotifier *self = PB_NOTIFIER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRAY_SHOWN:
+      if (self->tray_shown != g_value_get_boolean (value))
+        {
+          self->tray_shown = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 pb_notifier_class_init (PbNotifierClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = pb_notifier_get_property;
+  object_class->set_property = pb_notifier_set_property;
+  /* Whether a tray icon is there (its "registered"): without one, new mail's
+   * notification opens the mail window, where the tray's menu would have. */
+  properties[PROP_TRAY_SHOWN] =
+    g_param_spec_boolean ("tray-shown", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   object_class->dispose = pb_notifier_dispose;
   object_class->finalize = pb_notifier_finalize;
@@ -715,6 +782,7 @@ static void
 pb_notifier_init (PbNotifier *self)
 {
   self->notes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, notes_free);
+  self->tray_shown = TRUE;
 }
 
 PbNotifier *

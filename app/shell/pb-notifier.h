@@ -13,8 +13,10 @@ G_BEGIN_DECLS
  *   stacked) while it is shown; one message: the sender as the title and the
  *   subject as the body; several: the count and the newest few
  *   "Sender — Subject" lines; privacy mode: the count only. Actions "Open
- *   mail client" (default) and "Mark as read", only when the server has the
- *   "actions" capability. Withdrawn when the mail is acknowledged.
+ *   mail client" (or "Open webmail"; default) and "Mark as read", only when
+ *   the server has the "actions" capability; without a tray icon
+ *   ("tray-shown" FALSE) the default shows the mail window and "Open" is a
+ *   button. Withdrawn when the mail is acknowledged.
  * - attention: untrusted certificate ("Can't verify the identity of HOST",
  *   action "Review certificate…"), password refused or missing, keyring
  *   locked or absent ("Enter password…"), repeated connection failures

@@ -136,6 +136,7 @@ on_show_window (GSimpleAction *action,
       window = GTK_WINDOW (pb_mail_window_new (GTK_APPLICATION (self), self->monitor));
       gtk_window_set_hide_on_close (window, TRUE);
     }
+  g_debug ("Showing the mail window");
   gtk_window_present (window);
 }
 
@@ -218,6 +219,7 @@ on_enter_password (GSimpleAction *action,
 
   if (window == NULL)
     window = GTK_WINDOW (pb_password_dialog_new (GTK_APPLICATION (self), self->monitor, id));
+  g_debug ("Asking for the password of %s", id);
   gtk_window_present (window);
 }
 
@@ -359,7 +361,12 @@ pb_application_startup (GApplication *app)
                                 G_ACTION_GROUP (self), icon_dir ? icon_dir : installed);
       g_settings_bind (self->settings, PB_SETTINGS_SHOW_COUNT, self->tray, "show-count",
                        G_SETTINGS_BIND_GET);
+      /* Where no panel hosts the icon, the notifications lead to the window. */
+      g_object_bind_property (self->tray, "registered", self->notifier, "tray-shown",
+                              G_BINDING_SYNC_CREATE);
     }
+  else
+    g_object_set (self->notifier, "tray-shown", FALSE, NULL);
 
   /* A background applet: no window keeps it alive, only the user's quit. */
   g_application_hold (app);
