@@ -590,7 +590,10 @@ is_unnamed_button (GtkWidget  *widget,
     return FALSE;
   if (!gtk_widget_get_focusable (widget))
     return TRUE;
-  return gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
+  /* A menu button's own button: the menu button carries the name. */
+  if (GTK_IS_MENU_BUTTON (gtk_widget_get_parent (widget)))
+    widget = gtk_widget_get_parent (widget);
+  return (!GTK_IS_BUTTON (widget) || gtk_button_get_label (GTK_BUTTON (widget)) == NULL) &&
          gtk_widget_get_tooltip_text (widget) == NULL;
 }
 
@@ -626,6 +629,50 @@ test_controls_are_named_and_focusable (Fixture       *fixture,
   g_assert_true (was_activated (fixture, PB_ACTION_OPEN_MAIL "(work)"));
 }
 
+static gboolean
+is_menu_button (GtkWidget  *widget,
+                const char *unused)
+{
+  return GTK_IS_MENU_BUTTON (widget);
+}
+
+/* The actions of a menu model's items, sections included, joined with "|". */
+static void
+collect_menu_actions (GMenuModel *model,
+                      GString    *out)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+
+      if (section != NULL)
+        collect_menu_actions (section, out);
+      else if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &action))
+        g_string_append_printf (out, "%s%s", out->len > 0 ? "|" : "", action);
+    }
+}
+
+/* Without a tray icon this window is the way to what the tray's menu has. */
+static void
+test_menu_has_what_the_tray_has (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GString) actions = g_string_new (NULL);
+  GtkWidget *button;
+
+  if (!pb_test_gtk_need_display ())
+    return;
+
+  start_monitor (fixture);
+  show_window (fixture);
+  button = pb_test_gtk_find_widget (GTK_WIDGET (fixture->window), is_menu_button, NULL);
+  g_assert_nonnull (button);
+  g_assert_nonnull (gtk_widget_get_tooltip_text (button));
+  collect_menu_actions (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button)), actions);
+  g_assert_cmpstr (actions->str, ==, "app.add-account|app.preferences|app.quit");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -653,6 +700,7 @@ main (int    argc,
   ADD ("failing-account-offers-to-try-again", test_failing_account_offers_to_try_again);
   ADD ("without-accounts-offers-to-add-one", test_without_accounts_offers_to_add_one);
   ADD ("controls-are-named-and-focusable", test_controls_are_named_and_focusable);
+  ADD ("menu-has-what-the-tray-has", test_menu_has_what_the_tray_has);
 #undef ADD
 
   status = g_test_run ();
