@@ -651,6 +651,98 @@ test_do_not_disturb_counts_without_a_notification (void)
   g_assert_cmpstr (g_variant_get_string (sound, NULL), ==, "message-new-email");
 }
 
+/* ---- No tray host ------------------------------------------------------------- */
+
+/* The index in @calls of the Notify call mentioning @text. */
+static guint
+notify_index (GPtrArray  *calls,
+              const char *text)
+{
+  for (guint i = 0; i < calls->len; i++)
+    {
+      GVariant *call = g_ptr_array_index (calls, i);
+
+      if (strstr (pb_test_notify_call_get_string (call, 3), text) != NULL ||
+          strstr (pb_test_notify_call_get_string (call, 4), text) != NULL)
+        return i;
+    }
+  g_error ("No notification mentions %s", text);
+}
+
+typedef struct
+{
+  PbTestApplet *e2e;
+  const char   *text;
+} LogWait;
+
+static gboolean
+logged (gpointer data)
+{
+  LogWait *wait = data;
+
+  return pb_test_applet_log_mentions (wait->e2e, wait->text);
+}
+
+/* A session whose panel hosts no tray icon (this bus has no
+ * StatusNotifierWatcher): the notifications lead to the mail window, mark as
+ * read and fix a problem. */
+static void
+test_without_a_tray (void)
+{
+  g_autoptr(PbTestApplet) e2e = NULL;
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) actions = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
+  NotifyWait mail = { NULL, "No tray here" };
+  NotifyWait refused = { NULL, "didn't accept the password" };
+  LogWait window = { NULL, "Showing the mail window" };
+  LogWait password = { NULL, "Asking for the password of second" };
+  CountWait none = { 0 };
+  guint index;
+
+  e2e = start_with_account ("notray");
+  mail.e2e = refused.e2e = window.e2e = password.e2e = e2e;
+  g_assert_false (pb_test_applet_name_has_owner (e2e, "org.kde.StatusNotifierWatcher"));
+  pb_test_applet_wait_until (e2e, home_is_checked, NULL, "home has been checked");
+
+  deliver ("notray", "From: Alice <alice@example.com>\r\nSubject: No tray here\r\n\r\nx\r\n");
+  reply = gdbus_call_ok ("CheckNow", "home");
+  pb_test_applet_wait_until (e2e, notified, &mail, "a notification about the mail");
+  calls = pb_test_applet_get_notify_calls (e2e);
+  index = notify_index (calls, "No tray here");
+  actions = pb_test_notify_call_get_actions (g_ptr_array_index (calls, index));
+  g_assert_cmpstr (actions[0], ==, "default");
+  g_assert_cmpstr (actions[1], ==, "Show new mail");
+  g_assert_true (g_strv_contains ((const char * const *) actions, "open"));
+  g_assert_true (g_strv_contains ((const char * const *) actions, "mark-read"));
+
+  /* Clicking it shows the window; its button marks the mail read. */
+  pb_test_applet_invoke_action (e2e, pb_test_applet_notification_id (calls, index), "default");
+  pb_test_applet_wait_until (e2e, logged, &window, "the mail window is shown");
+  pb_test_applet_invoke_action (e2e, pb_test_applet_notification_id (calls, index), "mark-read");
+  pb_test_applet_wait_until (e2e, count_is, &none, "the mail is read");
+
+  /* A password the server refuses: the notification's button asks for it. */
+  port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, "not-the-password\n", NULL,
+                                               "--add-account=second", "--host=localhost",
+                                               "--user=notray", port, ca, "--no-verify", NULL),
+                   ==, 0);
+  pb_test_applet_wait_until (e2e, notified, &refused, "a notification about the password");
+  g_ptr_array_unref (calls);
+  calls = pb_test_applet_get_notify_calls (e2e);
+  index = notify_index (calls, "didn't accept the password");
+  g_clear_pointer (&actions, g_strfreev);
+  actions = pb_test_notify_call_get_actions (g_ptr_array_index (calls, index));
+  g_assert_true (g_strv_contains ((const char * const *) actions, "Enter password…"));
+  pb_test_applet_invoke_action (e2e, pb_test_applet_notification_id (calls, index),
+                                "enter-password");
+  pb_test_applet_wait_until (e2e, logged, &password, "the password dialog is opened");
+}
+
 /* ---- The README's snippets for status bars ----------------------------------- */
 
 /* The fenced block of README.md that starts with @first_line. */
@@ -829,6 +921,8 @@ main (int    argc,
   g_test_add_func ("/pb/interface/i3blocks/shows-the-count", test_i3blocks_shows_the_count);
   g_test_add_func ("/pb/interface/do-not-disturb/counts-without-a-notification",
                    test_do_not_disturb_counts_without_a_notification);
+  g_test_add_func ("/pb/interface/no-tray/notifications-lead-to-the-window-and-fix-problems",
+                   test_without_a_tray);
   g_test_add_func ("/pb/interface/waybar/snippet-names-every-class",
                    test_waybar_snippet_names_every_class);
 
