@@ -10,6 +10,7 @@
 #include "app/core/pb-files.h"
 #include "app/core/pb-settings.h"
 #include "pb-autostart.h"
+#include "pb-background-portal.h"
 
 char *
 pb_autostart_get_path (void)
@@ -69,6 +70,35 @@ pb_autostart_apply (gboolean     enabled,
   return TRUE;
 }
 
+static void
+on_background_granted (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean background = FALSE, autostart = FALSE;
+
+  if (pb_background_portal_request_finish (result, &background, &autostart, &error))
+    g_debug ("The background portal allows running in the background: %s, at login: %s",
+             background ? "yes" : "no", autostart ? "yes" : "no");
+  else
+    g_debug ("The background portal: %s", error->message);
+}
+
+/* Inside Flatpak: the Background portal, which writes the entry itself. */
+static void
+ask_background_portal (gboolean    enabled,
+                       const char *command)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_auto(GStrv) argv = NULL;
+
+  if (bus == NULL || !g_shell_parse_argv (command, NULL, &argv, NULL))
+    return;
+  pb_background_portal_request_async (bus, enabled, (const char * const *) argv, NULL,
+                                      on_background_granted, NULL);
+}
+
 /* Writes the entry only once the user has seen the choice (the wizard's
  * "Start Popbell when I log in", or the preference); removing one is always
  * fine. */
@@ -78,6 +108,16 @@ apply_setting (GSettings  *settings,
 {
   gboolean enabled = g_settings_get_boolean (settings, PB_SETTINGS_START_AT_LOGIN);
   g_autoptr(GError) error = NULL;
+
+  if (pb_background_portal_is_needed ())
+    {
+      /* Asked every start: the portal tells the user the applet runs in the
+       * background, and answers at once once it was allowed. */
+      ask_background_portal (enabled && g_settings_get_boolean (settings,
+                                                                PB_SETTINGS_START_AT_LOGIN_ASKED),
+                             command);
+      return;
+    }
 
   if (enabled && !g_settings_get_boolean (settings, PB_SETTINGS_START_AT_LOGIN_ASKED))
     {
