@@ -542,6 +542,14 @@ test_edit_saves (Fixture       *fixture,
   widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "notify-problems-check");
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (widget)));
 
+  /* Webmail: only an https:// address, said so before anything is saved. */
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "webmail-entry");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (widget)), ==, "");
+  gtk_editable_set_text (GTK_EDITABLE (widget), "http://mail.example.net/");
+  activate (pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "save-button"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (editor)));
+  gtk_editable_set_text (GTK_EDITABLE (widget), "https://mail.example.net/");
+
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
   activate (pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "save-button"));
   g_assert_null (editor);
@@ -559,6 +567,7 @@ test_edit_saves (Fixture       *fixture,
     g_assert_false (pb_account_get_notify_new_mail (account));
     g_assert_cmpstr (pb_account_get_sound (account), ==, PB_ACCOUNT_SOUND_NONE);
     g_assert_true (pb_account_get_notify_problems (account));
+    g_assert_cmpstr (pb_account_get_webmail (account), ==, "https://mail.example.net/");
     g_assert_true (pb_account_get_enabled (account));
   }
   /* The monitor took it over, and the list shows it. */

@@ -26,6 +26,7 @@ struct _PbAccountEditor
   GtkCheckButton *notify_new_check;
   GtkCheckButton *sound_check;
   GtkCheckButton *notify_problems_check;
+  GtkEditable    *webmail_entry;
   GtkLabel       *problem;
   GtkWidget      *password_button;
 };
@@ -82,6 +83,7 @@ save_activated (GtkWidget  *widget,
   g_autofree char *name = entry_text (self->name_entry);
   g_autofree char *user = entry_text (self->user_entry);
   g_autofree char *host = entry_text (self->host_entry);
+  g_autofree char *webmail = entry_text (self->webmail_entry);
   g_autofree char *ascii = NULL;
   g_autoptr(PbAccount) account = NULL;
   g_autoptr(GError) error = NULL;
@@ -99,6 +101,14 @@ save_activated (GtkWidget  *widget,
     {
       show_problem (self, _("Enter the name of the POP3 server, for example pop.example.com."));
       gtk_widget_grab_focus (GTK_WIDGET (self->host_entry));
+      return;
+    }
+
+  if (*webmail != '\0' && !pb_account_webmail_is_valid (webmail))
+    {
+      show_problem (self, _("Enter the webmail's https:// address, or nothing for the mail "
+                            "client."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->webmail_entry));
       return;
     }
 
@@ -120,6 +130,7 @@ save_activated (GtkWidget  *widget,
   pb_account_set_notify_new_mail (account, gtk_check_button_get_active (self->notify_new_check));
   pb_account_set_notify_problems (account,
                                   gtk_check_button_get_active (self->notify_problems_check));
+  pb_account_set_webmail (account, *webmail != '\0' ? webmail : NULL);
   /* A sound of the user's own choosing (accounts.ini) stays when it stays on. */
   sound = pb_account_get_sound (account);
   if (!gtk_check_button_get_active (self->sound_check))
@@ -163,6 +174,8 @@ fill (PbAccountEditor *self,
                                           PB_ACCOUNT_SOUND_NONE) != 0);
   gtk_check_button_set_active (self->notify_problems_check,
                                pb_account_get_notify_problems (account));
+  gtk_editable_set_text (self->webmail_entry, pb_account_get_webmail (account) != NULL
+                                              ? pb_account_get_webmail (account) : "");
   on_notify_new_toggled (self);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->password_button), "s",
                                     self->account_id);
@@ -209,6 +222,7 @@ pb_account_editor_class_init (PbAccountEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PbAccountEditor, notify_new_check);
   gtk_widget_class_bind_template_child (widget_class, PbAccountEditor, sound_check);
   gtk_widget_class_bind_template_child (widget_class, PbAccountEditor, notify_problems_check);
+  gtk_widget_class_bind_template_child (widget_class, PbAccountEditor, webmail_entry);
   gtk_widget_class_bind_template_child (widget_class, PbAccountEditor, problem);
   gtk_widget_class_bind_template_child (widget_class, PbAccountEditor, password_button);
   gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_activated);
