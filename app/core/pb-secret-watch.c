@@ -19,6 +19,7 @@ struct _PbSecretWatch
 {
   GObject          parent_instance;
 
+  GCancellable    *cancellable;     /* of getting the session bus */
   guint            watch_id;
   GDBusConnection *connection;      /* while the name has an owner */
   guint            properties_id;   /* PropertiesChanged of collections */
@@ -160,6 +161,8 @@ pb_secret_watch_dispose (GObject *object)
 {
   PbSecretWatch *self = PB_SECRET_WATCH (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   if (self->watch_id != 0)
     g_bus_unwatch_name (self->watch_id);
   self->watch_id = 0;
@@ -182,13 +185,40 @@ pb_secret_watch_class_init (PbSecretWatchClass *klass)
 }
 
 static void
-pb_secret_watch_init (PbSecretWatch *self)
+on_bus (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
 {
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+  PbSecretWatch *self;
+
+  bus = g_bus_get_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PB_SECRET_WATCH (user_data);
+  if (bus == NULL)
+    {
+      g_debug ("No session bus to watch the Secret Service on: %s", error->message);
+      return;
+    }
+
   /* No auto-start: activating a keyring daemon is the session's business,
    * and libsecret does it anyway when a password is looked up. */
-  self->watch_id = g_bus_watch_name (G_BUS_TYPE_SESSION, SECRETS_NAME,
-                                     G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                     on_name_appeared, on_name_vanished, self, NULL);
+  self->watch_id = g_bus_watch_name_on_connection (bus, SECRETS_NAME,
+                                                   G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                   on_name_appeared, on_name_vanished, self,
+                                                   NULL);
+}
+
+static void
+pb_secret_watch_init (PbSecretWatch *self)
+{
+  /* The bus first, with a way to stop waiting for it: g_bus_watch_name ()
+   * would subscribe once it came even after being unwatched, on a bus that
+   * may be closed by then. */
+  self->cancellable = g_cancellable_new ();
+  g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, on_bus, self);
 }
 
 PbSecretWatch *
