@@ -4,9 +4,7 @@
  * and a mock notification server on a private bus. */
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <libnotify/notify.h>
 
 #include "pb-account-wizard.h"
@@ -20,16 +18,14 @@
 #include "pb-secret-store.h"
 #include "pb-seen-store.h"
 #include "pb-settings.h"
+#include "pb-test-applet.h"
 #include "pb-test-keyring.h"
 #include "pb-test-notifications.h"
 #include "pb-test-util.h"
 #include "pb-test-gtk.h"
 
-#define PASSWORD "s3cret-canary-Passw0rd"
-#define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
-#define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"
-#define MOCK_IFACE "org.freedesktop.DBus.Mock"
-#define WAIT_SECONDS 30
+#define PASSWORD PB_TEST_APPLET_PASSWORD
+#define WAIT_SECONDS PB_TEST_APPLET_WAIT_SECONDS
 
 static PbDovecot *dovecot;
 
@@ -508,270 +504,14 @@ test_review_certificate_trusts_it (void)
 
 /* ---- The real applet ------------------------------------------------------------- */
 
-typedef struct
-{
-  PbTestKeyring   *keyring;
-  GDBusConnection *connection;  /* ours, to the private bus */
-  GSubprocess     *notifications;
-  GSubprocess     *applet;
-  char            *log_path;
-  char            *home;        /* the applet's own HOME and XDG folders */
-} EndToEnd;
-
-/* A home of its own, so that the other tests of this process start empty. */
-static void
-set_home (EndToEnd            *e2e,
-          GSubprocessLauncher *launcher)
-{
-  const char *dirs[][2] = {
-    { "XDG_CONFIG_HOME", "config" },
-    { "XDG_STATE_HOME", "state" },
-    { "XDG_DATA_HOME", "data" },
-    { "XDG_CACHE_HOME", "cache" },
-  };
-
-  g_subprocess_launcher_setenv (launcher, "HOME", e2e->home, TRUE);
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *path = g_build_filename (e2e->home, dirs[i][1], NULL);
-      g_subprocess_launcher_setenv (launcher, dirs[i][0], path, TRUE);
-    }
-}
-
-static void
-child_setup (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static gboolean
-name_has_owner (GDBusConnection *connection,
-                const char      *name)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-/* python3-dbusmock's notification server, with actions, on the keyring's bus
- * (pb-test-notifications.h brings a bus of its own; the applet has one). */
-static void
-start_notifications (EndToEnd *e2e)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  const char *argv[] = { "/usr/bin/python3", "-m", "dbusmock", "--session",
-                         "--template", "notification_daemon",
-                         "--parameters", "{\"capabilities\": \"body body-markup actions\"}", NULL };
-  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_SILENCE;
-
-  if (!g_test_verbose ())
-    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
-  launcher = g_subprocess_launcher_new (flags);
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  e2e->notifications = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-
-  while (!name_has_owner (e2e->connection, NOTIFICATIONS_NAME))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The mock notification server did not start");
-      g_usleep (20 * 1000);
-    }
-}
-
-static GVariant *
-call_mock (EndToEnd   *e2e,
-           const char *method,
-           GVariant   *parameters,
-           const char *reply_type)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *reply;
-
-  reply = g_dbus_connection_call_sync (e2e->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
-                                       MOCK_IFACE, method, parameters,
-                                       reply_type ? G_VARIANT_TYPE (reply_type) : NULL,
-                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
-  g_assert_no_error (error);
-  return reply;
-}
-
-/* The Notify calls so far: (susssasa{sv}i) tuples. */
-static GPtrArray *
-get_notify_calls (EndToEnd *e2e)
-{
-  g_autoptr(GVariant) reply = call_mock (e2e, "GetMethodCalls", g_variant_new ("(s)", "Notify"),
-                                         "(a(tav))");
-  g_autoptr(GVariantIter) calls = NULL;
-  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  GVariantIter *args;
-
-  g_variant_get (reply, "(a(tav))", &calls);
-  while (g_variant_iter_next (calls, "(tav)", NULL, &args))
-    {
-      g_autoptr(GPtrArray) items = NULL;
-      GVariant *item;
-
-      items = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-      while (g_variant_iter_next (args, "v", &item))
-        g_ptr_array_add (items, item);
-      g_ptr_array_add (result, g_variant_ref_sink (g_variant_new_tuple ((GVariant **) items->pdata,
-                                                                        items->len)));
-      g_variant_iter_free (args);
-    }
-  return result;
-}
-
-static gboolean
-call_mentions (GVariant   *call,
-               const char *text)
-{
-  return strstr (pb_test_notify_call_get_string (call, 3), text) != NULL ||
-         strstr (pb_test_notify_call_get_string (call, 4), text) != NULL;
-}
-
-typedef struct
-{
-  EndToEnd   *e2e;
-  const char *text;
-} NotifyWait;
-
-static gboolean
-notified (gpointer data)
-{
-  NotifyWait *wait = data;
-  g_autoptr(GPtrArray) calls = get_notify_calls (wait->e2e);
-
-  for (guint i = 0; i < calls->len; i++)
-    if (call_mentions (g_ptr_array_index (calls, i), wait->text))
-      return TRUE;
-  return FALSE;
-}
-
-/* Runs the popbell command; @input goes to its standard input. */
-static int
-run_popbell (EndToEnd   *e2e,
-             const char *input,
-             const char *first,
-             ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  const char *binary = g_getenv ("PB_POPBELL");
-  va_list args;
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (argv, (char *) binary);
-  va_start (args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "POPBELL_APPLET", g_getenv ("PB_POPBELL_APPLET"), TRUE);
-  set_home (e2e, launcher);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_test_message ("popbell %s → %d\nstdout:\n%s\nstderr:\n%s", first,
-                  g_subprocess_get_exit_status (process), out, err);
-  g_assert_null (strstr (out, PASSWORD));
-  g_assert_null (strstr (err, PASSWORD));
-  return g_subprocess_get_exit_status (process);
-}
-
-static gboolean
-applet_is_up (gpointer data)
-{
-  EndToEnd *e2e = data;
-
-  if (g_subprocess_get_identifier (e2e->applet) == NULL)
-    {
-      print_log (e2e->log_path);
-      g_error ("The applet exited");
-    }
-  return name_has_owner (e2e->connection, APP_ID);
-}
-
-static void
-start_applet (EndToEnd *e2e)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *binary = g_getenv ("PB_POPBELL_APPLET");
-  const char *argv[] = { binary, NULL };
-  g_autofree char *name = g_strdup_printf ("applet-%" G_GINT64_FORMAT ".log",
-                                           g_get_monotonic_time ());
-
-  g_assert_nonnull (binary);
-  g_free (e2e->log_path);
-  e2e->log_path = g_build_filename (pb_test_get_tmpdir (), name, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_stdout_file_path (launcher, e2e->log_path);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  /* GTestDBus unsets DISPLAY when it brings the bus up. */
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", pb_test_gtk_get_display (), TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  set_home (e2e, launcher);
-  e2e->applet = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-
-  wait_until (applet_is_up, e2e, "the applet owns its name", e2e->log_path);
-}
-
-static void
-stop_applet (EndToEnd *e2e)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_cmpint (run_popbell (e2e, NULL, "--quit", NULL), ==, 0);
-  g_assert_false (name_has_owner (e2e->connection, APP_ID));
-
-  g_subprocess_wait_async (e2e->applet, NULL, pb_test_store_result, &result);
-  pb_test_wait_result (&result, WAIT_SECONDS);
-  g_subprocess_wait_finish (e2e->applet, result, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_if_exited (e2e->applet) || g_subprocess_get_exit_status (e2e->applet) != 0)
-    {
-      print_log (e2e->log_path);
-      g_error ("The applet did not exit cleanly");
-    }
-  if (g_test_verbose ())
-    print_log (e2e->log_path);
-  g_clear_object (&e2e->applet);
-}
-
 static char *
-state_path (EndToEnd *e2e)
+state_path (PbTestApplet *e2e)
 {
   return g_build_filename (e2e->home, "state", "popbell", "home.state", NULL);
 }
 
 static guint
-count_unacknowledged (EndToEnd *e2e)
+count_unacknowledged (PbTestApplet *e2e)
 {
   g_autofree char *path = state_path (e2e);
   g_autoptr(PbSeenStore) seen = pb_seen_store_new (path);
@@ -806,214 +546,30 @@ deliver (const char *user,
   g_assert_no_error (error);
 }
 
-/* The notification's ID as the mock server gave it: its own counter for new
- * ones, the replaced ID otherwise. */
-static guint32
-notification_id (GPtrArray *calls,
-                 guint      index)
+static gboolean
+call_mentions (GVariant   *call,
+               const char *text)
 {
-  guint32 next = 1;
-
-  for (guint i = 0; i < index; i++)
-    if (pb_test_notify_call_get_replaces_id (g_ptr_array_index (calls, i)) == 0)
-      next++;
-  if (pb_test_notify_call_get_replaces_id (g_ptr_array_index (calls, index)) != 0)
-    return pb_test_notify_call_get_replaces_id (g_ptr_array_index (calls, index));
-  return next;
+  return strstr (pb_test_notify_call_get_string (call, 3), text) != NULL ||
+         strstr (pb_test_notify_call_get_string (call, 4), text) != NULL;
 }
-
-static void
-test_end_to_end (void)
-{
-  EndToEnd e2e = { 0 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) calls = NULL;
-  g_autofree char *user_arg = NULL;
-  g_autofree char *port = NULL;
-  g_autofree char *ca = NULL;
-  g_autofree char *user = NULL;
-  g_auto(GStrv) actions = NULL;
-  NotifyWait first = { &e2e, "Lunch on Friday" };
-  NotifyWait second = { &e2e, "Minutes of the meeting" };
-  const char *mark_read = NULL;
-  GVariant *call = NULL;
-  guint index = 0;
-
-  if (!pb_test_gtk_need_display () || !need_dovecot ())
-    return;
-  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("python3-dbusmock is not installed");
-      return;
-    }
-
-  e2e.home = pb_test_mkdtemp ("home");
-  e2e.keyring = pb_test_keyring_new ();
-  e2e.connection =
-    g_dbus_connection_new_for_address_sync (pb_test_keyring_get_bus_address (e2e.keyring),
-                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                            NULL, NULL, &error);
-  g_assert_no_error (error);
-  start_notifications (&e2e);
-
-  user = g_strdup ("applet");
-  add_dovecot_user (user);
-  user_arg = g_strdup_printf ("--user=%s", user);
-  port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
-  ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
-  g_assert_cmpint (run_popbell (&e2e, PASSWORD "\n", "--add-account=home", "--host=localhost",
-                                user_arg, port, ca, "--interval=1", "--name=Home", NULL), ==, 0);
-
-  /* Nothing runs yet: --quit says so. */
-  g_assert_cmpint (run_popbell (&e2e, NULL, "--quit", NULL), ==, 0);
-
-  start_applet (&e2e);
-  /* What was on the server is taken as seen (by --add-account already). */
-  wait_until (state_file_exists, &e2e, "the first check is done", e2e.log_path);
-  g_assert_cmpuint (count_unacknowledged (&e2e), ==, 0);
-
-  deliver (user, "From: Alice Example <alice@example.com>\r\n"
-                 "Subject: Lunch on Friday\r\n"
-                 "Date: Fri, 27 Nov 2026 09:00:00 +0100\r\n"
-                 "Message-ID: <lunch@example.com>\r\n"
-                 "\r\n"
-                 "Shall we?\r\n");
-  /* Rather than a minute: the launcher asks the running applet. */
-  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", NULL), ==, 0);
-  wait_until (notified, &first, "a notification about the new mail", e2e.log_path);
-
-  calls = get_notify_calls (&e2e);
-  for (index = 0; index < calls->len; index++)
-    if (call_mentions (g_ptr_array_index (calls, index), "Lunch on Friday"))
-      break;
-  g_assert_cmpuint (index, <, calls->len);
-  call = g_ptr_array_index (calls, index);
-  g_assert_true (call_mentions (call, "Alice Example"));
-  g_assert_cmpuint (count_unacknowledged (&e2e), ==, 1);
-
-  /* "Mark as read" on the notification. */
-  actions = pb_test_notify_call_get_actions (call);
-  for (guint i = 0; actions[i] != NULL && actions[i + 1] != NULL; i += 2)
-    if (g_str_equal (actions[i + 1], "Mark as read"))
-      mark_read = actions[i];
-  g_assert_nonnull (mark_read);
-  {
-    guint32 id = notification_id (calls, index);
-    GVariant *args[] = { g_variant_new_variant (g_variant_new_uint32 (id)),
-                         g_variant_new_variant (g_variant_new_string (mark_read)) };
-    g_autoptr(GVariant) reply = NULL;
-
-    reply = call_mock (&e2e, "EmitSignal",
-                       g_variant_new ("(sss@av)", NOTIFICATIONS_NAME, "ActionInvoked", "us",
-                                      g_variant_new_array (G_VARIANT_TYPE_VARIANT, args, 2)),
-                       NULL);
-  }
-  wait_until (all_acknowledged, &e2e, "the mail is acknowledged", e2e.log_path);
-
-  /* Quit, start again: the same mail is not announced again, newer mail is. */
-  stop_applet (&e2e);
-  g_variant_unref (call_mock (&e2e, "ClearCalls", NULL, NULL));
-  start_applet (&e2e);
-  deliver (user, "From: Bob Example <bob@example.com>\r\n"
-                 "Subject: Minutes of the meeting\r\n"
-                 "Message-ID: <minutes@example.com>\r\n"
-                 "\r\n"
-                 "Attached.\r\n");
-  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", NULL), ==, 0);
-  wait_until (notified, &second, "a notification about the newer mail", e2e.log_path);
-  g_ptr_array_unref (calls);
-  calls = get_notify_calls (&e2e);
-  for (guint i = 0; i < calls->len; i++)
-    g_assert_false (call_mentions (g_ptr_array_index (calls, i), "Lunch on Friday"));
-
-  stop_applet (&e2e);
-
-  g_subprocess_send_signal (e2e.notifications, SIGTERM);
-  g_subprocess_wait (e2e.notifications, NULL, NULL);
-  g_clear_object (&e2e.notifications);
-  g_dbus_connection_close_sync (e2e.connection, NULL, NULL);
-  g_clear_object (&e2e.connection);
-  g_clear_pointer (&e2e.keyring, pb_test_keyring_free);
-  g_free (e2e.log_path);
-  g_free (e2e.home);
-}
-
-/* ---- Started at login ------------------------------------------------------------ */
 
 typedef struct
 {
-  EndToEnd   *e2e;
-  const char *text;
-} LogWait;
+  PbTestApplet *e2e;
+  const char   *text;
+} NotifyWait;
 
 static gboolean
-log_mentions (gpointer data)
+notified (gpointer data)
 {
-  LogWait *wait = data;
-  g_autofree char *log = NULL;
+  NotifyWait *wait = data;
+  g_autoptr(GPtrArray) calls = pb_test_applet_get_notify_calls (wait->e2e);
 
-  return g_file_get_contents (wait->e2e->log_path, &log, NULL, NULL) &&
-         strstr (log, wait->text) != NULL;
-}
-
-/* Everything but the login race: a bus with the keyring and a notification
- * server, and an account added with --add-account (its mailbox taken as read). */
-static void
-login_setup (EndToEnd   *e2e,
-             const char *user)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *user_arg = g_strdup_printf ("--user=%s", user);
-  g_autofree char *port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
-  g_autofree char *ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
-
-  e2e->home = pb_test_mkdtemp ("home");
-  e2e->keyring = pb_test_keyring_new ();
-  e2e->connection =
-    g_dbus_connection_new_for_address_sync (pb_test_keyring_get_bus_address (e2e->keyring),
-                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                            NULL, NULL, &error);
-  g_assert_no_error (error);
-  start_notifications (e2e);
-
-  add_dovecot_user (user);
-  deliver (user, "Subject: Old mail\r\n\r\nold\r\n");
-  g_assert_cmpint (run_popbell (e2e, PASSWORD "\n", "--add-account=home", "--host=localhost",
-                                user_arg, port, ca, "--name=Home", NULL), ==, 0);
-}
-
-static void
-login_teardown (EndToEnd *e2e)
-{
-  stop_applet (e2e);
-  g_subprocess_send_signal (e2e->notifications, SIGTERM);
-  g_subprocess_wait (e2e->notifications, NULL, NULL);
-  g_clear_object (&e2e->notifications);
-  g_dbus_connection_close_sync (e2e->connection, NULL, NULL);
-  g_clear_object (&e2e->connection);
-  g_clear_pointer (&e2e->keyring, pb_test_keyring_free);
-  g_free (e2e->log_path);
-  g_free (e2e->home);
-}
-
-/* The login race resolved within the minute: not one problem notification,
- * only the mail. */
-static void
-assert_only_mail_notified (EndToEnd *e2e)
-{
-  g_autoptr(GPtrArray) calls = get_notify_calls (e2e);
-
-  g_assert_cmpuint (calls->len, >=, 1);
   for (guint i = 0; i < calls->len; i++)
-    {
-      GVariant *call = g_ptr_array_index (calls, i);
-
-      g_assert_false (call_mentions (call, "keyring"));
-      g_assert_false (call_mentions (call, "Can't reach"));
-      g_assert_false (call_mentions (call, "Old mail"));
-    }
+    if (call_mentions (g_ptr_array_index (calls, i), wait->text))
+      return TRUE;
+  return FALSE;
 }
 
 static gboolean
@@ -1030,55 +586,189 @@ can_run_end_to_end (void)
 }
 
 static void
-test_login_keyring_unlocked_by_the_session (void)
+test_end_to_end (void)
 {
-  EndToEnd e2e = { 0 };
-  LogWait waiting = { &e2e, "home: waiting for the session's keyring" };
-  NotifyWait mail = { &e2e, "Arrived while locked" };
+  g_autoptr(PbTestApplet) e2e = NULL;
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autofree char *user_arg = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *user = NULL;
+  g_auto(GStrv) actions = NULL;
+  NotifyWait first = { NULL, "Lunch on Friday" };
+  NotifyWait second = { NULL, "Minutes of the meeting" };
+  const char *mark_read = NULL;
+  GVariant *call = NULL;
+  guint index = 0;
 
   if (!can_run_end_to_end ())
     return;
-  login_setup (&e2e, "unlocked");
+
+  e2e = pb_test_applet_new (pb_test_gtk_get_display ());
+  first.e2e = second.e2e = e2e;
+
+  user = g_strdup ("applet");
+  add_dovecot_user (user);
+  user_arg = g_strdup_printf ("--user=%s", user);
+  port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
+  ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, PASSWORD "\n", NULL, "--add-account=home",
+                                               "--host=localhost", user_arg, port, ca,
+                                               "--interval=1", "--name=Home", NULL), ==, 0);
+
+  /* Nothing runs yet: --quit says so. */
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, NULL, "--quit", NULL), ==, 0);
+
+  pb_test_applet_start (e2e);
+  /* What was on the server is taken as seen (by --add-account already). */
+  pb_test_applet_wait_until (e2e, state_file_exists, e2e, "the first check is done");
+  g_assert_cmpuint (count_unacknowledged (e2e), ==, 0);
+
+  deliver (user, "From: Alice Example <alice@example.com>\r\n"
+                 "Subject: Lunch on Friday\r\n"
+                 "Date: Fri, 27 Nov 2026 09:00:00 +0100\r\n"
+                 "Message-ID: <lunch@example.com>\r\n"
+                 "\r\n"
+                 "Shall we?\r\n");
+  /* Rather than a minute: the launcher asks the running applet. */
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, NULL, "--check-now", NULL), ==, 0);
+  pb_test_applet_wait_until (e2e, notified, &first, "a notification about the new mail");
+
+  calls = pb_test_applet_get_notify_calls (e2e);
+  for (index = 0; index < calls->len; index++)
+    if (call_mentions (g_ptr_array_index (calls, index), "Lunch on Friday"))
+      break;
+  g_assert_cmpuint (index, <, calls->len);
+  call = g_ptr_array_index (calls, index);
+  g_assert_true (call_mentions (call, "Alice Example"));
+  g_assert_cmpuint (count_unacknowledged (e2e), ==, 1);
+
+  /* "Mark as read" on the notification. */
+  actions = pb_test_notify_call_get_actions (call);
+  for (guint i = 0; actions[i] != NULL && actions[i + 1] != NULL; i += 2)
+    if (g_str_equal (actions[i + 1], "Mark as read"))
+      mark_read = actions[i];
+  g_assert_nonnull (mark_read);
+  pb_test_applet_invoke_action (e2e, pb_test_applet_notification_id (calls, index), mark_read);
+  pb_test_applet_wait_until (e2e, all_acknowledged, e2e, "the mail is acknowledged");
+
+  /* Quit, start again: the same mail is not announced again, newer mail is. */
+  pb_test_applet_stop (e2e);
+  g_variant_unref (pb_test_applet_call_mock (e2e, "ClearCalls", NULL, NULL));
+  pb_test_applet_start (e2e);
+  deliver (user, "From: Bob Example <bob@example.com>\r\n"
+                 "Subject: Minutes of the meeting\r\n"
+                 "Message-ID: <minutes@example.com>\r\n"
+                 "\r\n"
+                 "Attached.\r\n");
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, NULL, "--check-now", NULL), ==, 0);
+  pb_test_applet_wait_until (e2e, notified, &second, "a notification about the newer mail");
+  g_ptr_array_unref (calls);
+  calls = pb_test_applet_get_notify_calls (e2e);
+  for (guint i = 0; i < calls->len; i++)
+    g_assert_false (call_mentions (g_ptr_array_index (calls, i), "Lunch on Friday"));
+}
+
+/* ---- Started at login ------------------------------------------------------------ */
+
+typedef struct
+{
+  PbTestApplet *e2e;
+  const char   *text;
+} LogWait;
+
+static gboolean
+log_mentions (gpointer data)
+{
+  LogWait *wait = data;
+
+  return pb_test_applet_log_mentions (wait->e2e, wait->text);
+}
+
+/* Everything but the login race: a bus with the keyring and a notification
+ * server, and an account added with --add-account (its mailbox taken as read). */
+static PbTestApplet *
+login_setup (const char *user)
+{
+  PbTestApplet *e2e = pb_test_applet_new (pb_test_gtk_get_display ());
+  g_autofree char *user_arg = g_strdup_printf ("--user=%s", user);
+  g_autofree char *port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
+  g_autofree char *ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
+
+  add_dovecot_user (user);
+  deliver (user, "Subject: Old mail\r\n\r\nold\r\n");
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, PASSWORD "\n", NULL, "--add-account=home",
+                                               "--host=localhost", user_arg, port, ca,
+                                               "--name=Home", NULL), ==, 0);
+  return e2e;
+}
+
+/* The login race resolved within the minute: not one problem notification,
+ * only the mail. */
+static void
+assert_only_mail_notified (PbTestApplet *e2e)
+{
+  g_autoptr(GPtrArray) calls = pb_test_applet_get_notify_calls (e2e);
+
+  g_assert_cmpuint (calls->len, >=, 1);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      GVariant *call = g_ptr_array_index (calls, i);
+
+      g_assert_false (call_mentions (call, "keyring"));
+      g_assert_false (call_mentions (call, "Can't reach"));
+      g_assert_false (call_mentions (call, "Old mail"));
+    }
+}
+
+static void
+test_login_keyring_unlocked_by_the_session (void)
+{
+  g_autoptr(PbTestApplet) e2e = NULL;
+  LogWait waiting = { NULL, "home: waiting for the session's keyring" };
+  NotifyWait mail = { NULL, "Arrived while locked" };
+
+  if (!can_run_end_to_end ())
+    return;
+  e2e = login_setup ("unlocked");
+  waiting.e2e = mail.e2e = e2e;
 
   /* Login: the applet starts before the session unlocked the keyring. */
-  pb_test_keyring_lock (e2e.keyring);
-  start_applet (&e2e);
-  wait_until (log_mentions, &waiting, "the applet waits for the keyring", e2e.log_path);
+  pb_test_keyring_lock (e2e->keyring);
+  pb_test_applet_start (e2e);
+  pb_test_applet_wait_until (e2e, log_mentions, &waiting, "the applet waits for the keyring");
   deliver ("unlocked", "From: Alice Example <alice@example.com>\r\n"
                        "Subject: Arrived while locked\r\n\r\nHello\r\n");
 
   /* The session unlocks it; nothing is done in Popbell. */
-  pb_test_keyring_unlock (e2e.keyring);
-  wait_until (notified, &mail, "a notification about the mail", e2e.log_path);
-  assert_only_mail_notified (&e2e);
-
-  login_teardown (&e2e);
+  pb_test_keyring_unlock (e2e->keyring);
+  pb_test_applet_wait_until (e2e, notified, &mail, "a notification about the mail");
+  assert_only_mail_notified (e2e);
 }
 
 static void
 test_login_keyring_daemon_started_later (void)
 {
-  EndToEnd e2e = { 0 };
-  LogWait waiting = { &e2e, "home: waiting for the session's keyring" };
-  NotifyWait mail = { &e2e, "Arrived before the Secret Service" };
+  g_autoptr(PbTestApplet) e2e = NULL;
+  LogWait waiting = { NULL, "home: waiting for the session's keyring" };
+  NotifyWait mail = { NULL, "Arrived before the Secret Service" };
 
   if (!can_run_end_to_end ())
     return;
-  login_setup (&e2e, "later");
+  e2e = login_setup ("later");
+  waiting.e2e = mail.e2e = e2e;
 
   /* Login: no Secret Service on the bus yet when the applet starts. */
-  pb_test_keyring_stop_daemon (e2e.keyring);
-  start_applet (&e2e);
-  wait_until (log_mentions, &waiting, "the applet waits for a keyring", e2e.log_path);
+  pb_test_keyring_stop_daemon (e2e->keyring);
+  pb_test_applet_start (e2e);
+  pb_test_applet_wait_until (e2e, log_mentions, &waiting, "the applet waits for a keyring");
   deliver ("later", "From: Bob Example <bob@example.com>\r\n"
                     "Subject: Arrived before the Secret Service\r\n\r\nHello\r\n");
 
   /* The session's keyring daemon comes, with the stored password. */
-  pb_test_keyring_start_daemon (e2e.keyring);
-  wait_until (notified, &mail, "a notification about the mail", e2e.log_path);
-  assert_only_mail_notified (&e2e);
-
-  login_teardown (&e2e);
+  pb_test_keyring_start_daemon (e2e->keyring);
+  pb_test_applet_wait_until (e2e, notified, &mail, "a notification about the mail");
+  assert_only_mail_notified (e2e);
 }
 
 /* The command line changes accounts while the applet runs: it follows
@@ -1086,36 +776,40 @@ test_login_keyring_daemon_started_later (void)
 static void
 test_follows_the_command_line (void)
 {
-  EndToEnd e2e = { 0 };
-  LogWait home_checked = { &e2e, "home: 0 new, 1 on the server" };
-  LogWait added = { &e2e, "second: added" };
-  LogWait moved = { &e2e, "second: changed to another mailbox" };
-  LogWait removed = { &e2e, "second: removed" };
-  NotifyWait arrived = { &e2e, "After the command" };
-  NotifyWait arrived_third = { &e2e, "In the third mailbox" };
+  g_autoptr(PbTestApplet) e2e = NULL;
+  LogWait home_checked = { NULL, "home: 0 new, 1 on the server" };
+  LogWait added = { NULL, "second: added" };
+  LogWait moved = { NULL, "second: changed to another mailbox" };
+  LogWait removed = { NULL, "second: removed" };
+  NotifyWait arrived = { NULL, "After the command" };
+  NotifyWait arrived_third = { NULL, "In the third mailbox" };
   g_autofree char *port = NULL;
   g_autofree char *ca = g_strdup_printf ("--ca-file=%s/ca.crt", g_getenv ("PB_TEST_CERTS"));
 
   if (!can_run_end_to_end ())
     return;
-  login_setup (&e2e, "follows");
-  start_applet (&e2e);
-  wait_until (log_mentions, &home_checked, "the first check", e2e.log_path);
+  e2e = login_setup ("follows");
+  home_checked.e2e = added.e2e = moved.e2e = removed.e2e = e2e;
+  arrived.e2e = arrived_third.e2e = e2e;
+  pb_test_applet_start (e2e);
+  pb_test_applet_wait_until (e2e, log_mentions, &home_checked, "the first check");
 
   /* Added on the command line: its old mail is the baseline, mail after it
    * is new, though the applet's first check of it comes later. */
   add_dovecot_user ("follows2");
   deliver ("follows2", "Subject: Before the command\r\n\r\nold\r\n");
   port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
-  g_assert_cmpint (run_popbell (&e2e, PASSWORD "\n", "--add-account=second", "--host=localhost",
-                                "--user=follows2", port, ca, "--name=Second", NULL), ==, 0);
-  wait_until (log_mentions, &added, "the applet adopts the account", e2e.log_path);
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, PASSWORD "\n", NULL, "--add-account=second",
+                                               "--host=localhost", "--user=follows2", port, ca,
+                                               "--name=Second", NULL), ==, 0);
+  pb_test_applet_wait_until (e2e, log_mentions, &added, "the applet adopts the account");
   deliver ("follows2", "From: Carol <carol@example.com>\r\nSubject: After the command\r\n\r\n"
                        "new\r\n");
-  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", "--account=second", NULL), ==, 0);
-  wait_until (notified, &arrived, "a notification about the new mail", e2e.log_path);
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, NULL, "--check-now", "--account=second",
+                                               NULL), ==, 0);
+  pb_test_applet_wait_until (e2e, notified, &arrived, "a notification about the new mail");
   {
-    g_autoptr(GPtrArray) calls = get_notify_calls (&e2e);
+    g_autoptr(GPtrArray) calls = pb_test_applet_get_notify_calls (e2e);
     for (guint i = 0; i < calls->len; i++)
       g_assert_false (call_mentions (g_ptr_array_index (calls, i), "Before the command"));
   }
@@ -1123,24 +817,24 @@ test_follows_the_command_line (void)
   /* Moved to another mailbox: a new baseline there, nothing old announced. */
   add_dovecot_user ("follows3");
   deliver ("follows3", "Subject: Old in the third\r\n\r\nold\r\n");
-  g_assert_cmpint (run_popbell (&e2e, NULL, "--edit-account=second", "--user=follows3", NULL),
-                   ==, 0);
-  wait_until (log_mentions, &moved, "the applet takes the new mailbox", e2e.log_path);
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, NULL, "--edit-account=second",
+                                               "--user=follows3", NULL), ==, 0);
+  pb_test_applet_wait_until (e2e, log_mentions, &moved, "the applet takes the new mailbox");
   deliver ("follows3", "From: Dan <dan@example.com>\r\nSubject: In the third mailbox\r\n\r\n"
                        "new\r\n");
-  g_assert_cmpint (run_popbell (&e2e, NULL, "--check-now", "--account=second", NULL), ==, 0);
-  wait_until (notified, &arrived_third, "a notification from the new mailbox", e2e.log_path);
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, NULL, "--check-now", "--account=second",
+                                               NULL), ==, 0);
+  pb_test_applet_wait_until (e2e, notified, &arrived_third, "a notification from the new mailbox");
   {
-    g_autoptr(GPtrArray) calls = get_notify_calls (&e2e);
+    g_autoptr(GPtrArray) calls = pb_test_applet_get_notify_calls (e2e);
     for (guint i = 0; i < calls->len; i++)
       g_assert_false (call_mentions (g_ptr_array_index (calls, i), "Old in the third"));
   }
 
   /* Removed: the applet lets go of it. */
-  g_assert_cmpint (run_popbell (&e2e, NULL, "--remove-account=second", NULL), ==, 0);
-  wait_until (log_mentions, &removed, "the applet drops the account", e2e.log_path);
-
-  login_teardown (&e2e);
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, NULL, "--remove-account=second", NULL),
+                   ==, 0);
+  pb_test_applet_wait_until (e2e, log_mentions, &removed, "the applet drops the account");
 }
 
 int
