@@ -148,20 +148,32 @@ on_get_accounts (PbPopbell1            *skeleton,
   return TRUE;
 }
 
+/* CheckNow and MarkAsRead: @request of the monitor on the account ("" all). */
+static void
+run_account_request (PbDbusService         *self,
+                     GDBusMethodInvocation *invocation,
+                     const char            *account,
+                     void                 (*request) (PbMonitor  *monitor,
+                                                      const char *account_id))
+{
+  const char *id;
+
+  if (!check_ready (self, invocation) ||
+      !lookup_account_parameter (self, invocation, account, &id))
+    return;
+  g_debug ("%s (%s) from %s", g_dbus_method_invocation_get_method_name (invocation), account,
+           g_dbus_method_invocation_get_sender (invocation));
+  request (self->monitor, id);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
 static gboolean
 on_check_now (PbPopbell1            *skeleton,
               GDBusMethodInvocation *invocation,
               const char            *account,
               PbDbusService         *self)
 {
-  const char *id;
-
-  if (!check_ready (self, invocation) ||
-      !lookup_account_parameter (self, invocation, account, &id))
-    return TRUE;
-  g_debug ("CheckNow (%s) from %s", account, g_dbus_method_invocation_get_sender (invocation));
-  pb_monitor_check_now (self->monitor, id);
-  pb_popbell1_complete_check_now (skeleton, invocation);
+  run_account_request (self, invocation, account, pb_monitor_check_now);
   return TRUE;
 }
 
@@ -171,14 +183,7 @@ on_mark_as_read (PbPopbell1            *skeleton,
                  const char            *account,
                  PbDbusService         *self)
 {
-  const char *id;
-
-  if (!check_ready (self, invocation) ||
-      !lookup_account_parameter (self, invocation, account, &id))
-    return TRUE;
-  g_debug ("MarkAsRead (%s) from %s", account, g_dbus_method_invocation_get_sender (invocation));
-  pb_monitor_acknowledge (self->monitor, id);
-  pb_popbell1_complete_mark_as_read (skeleton, invocation);
+  run_account_request (self, invocation, account, pb_monitor_acknowledge);
   return TRUE;
 }
 
