@@ -699,7 +699,7 @@ test_without_a_tray (void)
   NotifyWait mail = { NULL, "No tray here" };
   NotifyWait refused = { NULL, "didn't accept the password" };
   LogWait window = { NULL, "Showing the mail window" };
-  LogWait password = { NULL, "Asking for the password of second" };
+  LogWait password = { NULL, "Opening the login dialog of second" };
   CountWait none = { 0 };
   guint index;
 

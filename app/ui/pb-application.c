@@ -219,7 +219,7 @@ on_enter_password (GSimpleAction *action,
 
   if (window == NULL)
     window = GTK_WINDOW (pb_password_dialog_new (GTK_APPLICATION (self), self->monitor, id));
-  g_debug ("Asking for the password of %s", id);
+  g_debug ("Opening the login dialog of %s", id);
   gtk_window_present (window);
 }
 
