@@ -77,10 +77,11 @@ connect_to (Fixture *fixture)
   g_autoptr(GError) error = NULL;
   GDBusConnection *connection;
 
-  connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (fixture->bus),
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
+  connection =
+    g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (fixture->bus),
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
   g_assert_no_error (error);
   return connection;
 }

@@ -26,7 +26,8 @@
 #define MIN_CHANGED      40
 
 /* One panel at the top of the screen holding only the systray plugin, in
- * the form xfce4-panel 4.18 keeps its xfconf channel. */
+ * the form xfce4-panel 4.18 keeps its xfconf channel; %s: more of the
+ * panel's properties (its background). */
 static const char panel_config[] =
   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
   "<channel name=\"xfce4-panel\" version=\"1.0\">\n"
@@ -39,6 +40,7 @@ static const char panel_config[] =
   "      <property name=\"position-locked\" type=\"bool\" value=\"true\"/>\n"
   "      <property name=\"size\" type=\"uint\" value=\"48\"/>\n"
   "      <property name=\"icon-size\" type=\"uint\" value=\"32\"/>\n"
+  "%s"
   "      <property name=\"plugin-ids\" type=\"array\">\n"
   "        <value type=\"int\" value=\"1\"/>\n"
   "      </property>\n"
@@ -51,6 +53,25 @@ static const char panel_config[] =
   "    </property>\n"
   "  </property>\n"
   "</channel>\n";
+
+/* The panels the icon is shown on: the theme's light one, and a dark one. */
+typedef struct
+{
+  const char *name;         /* of the screenshots */
+  const char *properties;   /* for panel_config */
+} Panel;
+
+static const Panel light_panel = { "tray-panel", "" };
+static const Panel dark_panel = {
+  "tray-panel-dark",
+  "      <property name=\"background-style\" type=\"uint\" value=\"1\"/>\n"
+  "      <property name=\"background-rgba\" type=\"array\">\n"
+  "        <value type=\"double\" value=\"0.12\"/>\n"
+  "        <value type=\"double\" value=\"0.12\"/>\n"
+  "        <value type=\"double\" value=\"0.13\"/>\n"
+  "        <value type=\"double\" value=\"1\"/>\n"
+  "      </property>\n",
+};
 
 typedef struct
 {
@@ -216,10 +237,12 @@ stop (GSubprocess **process)
 }
 
 static void
-desktop_start (Desktop *desktop)
+desktop_start (Desktop     *desktop,
+               const Panel *panel)
 {
   g_autofree char *channel_dir = NULL;
   g_autofree char *channel = NULL;
+  g_autofree char *config = g_strdup_printf (panel_config, panel->properties);
   g_autofree char *display = NULL;
   g_autoptr(GError) error = NULL;
   const char *xfconfd_argv[] = { XFCONFD, NULL };
@@ -230,7 +253,7 @@ desktop_start (Desktop *desktop)
                                   "xfce-perchannel-xml", NULL);
   g_assert_cmpint (g_mkdir_with_parents (channel_dir, 0700), ==, 0);
   channel = g_build_filename (channel_dir, "xfce4-panel.xml", NULL);
-  g_file_set_contents (channel, panel_config, -1, &error);
+  g_file_set_contents (channel, config, -1, &error);
   g_assert_no_error (error);
 
   desktop->runtime_dir = g_strdup (g_getenv ("XDG_RUNTIME_DIR"));
@@ -427,10 +450,12 @@ count_pixmap_red (Desktop    *desktop,
  * neighbour, so that each pixel stays what the panel drew), for the README:
  * data/screenshots/tray-badge.png comes from here. */
 static void
-save_badge_crop (const char *path)
+save_badge_crop (const char *path,
+                 const char *name)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *crop = g_build_filename (dir, "tray-badge.png", NULL);
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *crop = g_build_filename (dir, file, NULL);
   g_autoptr(GSubprocess) convert = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -470,8 +495,14 @@ watcher_lists (Desktop    *desktop,
 }
 
 static void
-test_panel_shows_the_icon (void)
+test_panel_shows_the_icon (gconstpointer data)
 {
+  const Panel *panel_kind = data;
+  g_autofree char *empty_name = g_strconcat (panel_kind->name, "-empty", NULL);
+  g_autofree char *new_mail_name = g_strconcat (panel_kind->name, "-new-mail", NULL);
+  /* "tray-badge", "tray-badge-dark" */
+  g_autofree char *badge_name = g_strconcat ("tray-badge",
+                                             panel_kind->name + strlen ("tray-panel"), NULL);
   g_autoptr(PbTestXvfb) xvfb = NULL;
   g_autofree char *panel = g_find_program_in_path ("xfce4-panel");
   g_autofree char *icons = NULL;
@@ -504,8 +535,8 @@ test_panel_shows_the_icon (void)
       return;
     }
 
-  desktop_start (&desktop);
-  empty = screenshot ("tray-panel-empty");
+  desktop_start (&desktop, panel_kind);
+  empty = screenshot (empty_name);
 
   /* No account yet: the no-mail icon. */
   state_dir = pb_test_mkdtemp ("state");
@@ -528,7 +559,7 @@ test_panel_shows_the_icon (void)
       iterate_for (50);
     }
 
-  no_mail = screenshot_when_changed ("tray-panel", empty);
+  no_mail = screenshot_when_changed (panel_kind->name, empty);
 
   /* Mail arrives for an account (from its state file, as at start; the
    * account is disabled, so nothing tries to reach a server). */
@@ -556,14 +587,14 @@ test_panel_shows_the_icon (void)
     g_assert_cmpuint (pb_monitor_count_unacknowledged (monitor, NULL), ==, 1);
   }
 
-  new_mail = screenshot_when_changed ("tray-panel-new-mail", no_mail);
+  new_mail = screenshot_when_changed (new_mail_name, no_mail);
 
   /* The count is drawn into the icon: the panel read the pixels and shows
    * the red badge (nothing red before). */
   g_assert_cmpuint (count_pixmap_red (&desktop, unique_name), >, 100);
   g_assert_cmpuint (count_badge_red (no_mail), ==, 0);
   g_assert_cmpuint (count_badge_red (new_mail), >, 10);
-  save_badge_crop (new_mail);
+  save_badge_crop (new_mail, badge_name);
 
   g_assert_finalize_object (tray);
   g_assert_finalize_object (monitor);
@@ -577,7 +608,10 @@ main (int    argc,
 {
   pb_test_init (&argc, &argv);
 
-  g_test_add_func ("/pb/tray/panel/xfce4-panel-shows-the-icon", test_panel_shows_the_icon);
+  g_test_add_data_func ("/pb/tray/panel/xfce4-panel-shows-the-icon", &light_panel,
+                        test_panel_shows_the_icon);
+  g_test_add_data_func ("/pb/tray/panel/dark-xfce4-panel-shows-the-badge", &dark_panel,
+                        test_panel_shows_the_icon);
 
   return g_test_run ();
 }
