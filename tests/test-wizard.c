@@ -18,8 +18,12 @@
 #include "pb-account-wizard.h"
 #include "pb-autostart.h"
 #include "pb-dovecot.h"
+#include "pb-oauth2-tokens.h"
+#include "pb-secret-store.h"
 #include "pb-seen-store.h"
 #include "pb-settings.h"
+#include "pb-test-goa.h"
+#include "pb-test-idp.h"
 #include "pb-test-keyring.h"
 #include "pb-test-server.h"
 #include "pb-test-util.h"
@@ -1426,6 +1430,16 @@ write_user_providers (const char *contents)
 }
 
 static void
+write_oauth2 (const char *contents)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "oauth2.ini", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+}
+
+static void
 remove_user_providers (void)
 {
   g_autofree char *path = g_build_filename (g_get_user_config_dir (), "popbell", "providers.ini",
@@ -1469,34 +1483,45 @@ static void
 test_oauth2_only (Fixture       *f,
                   gconstpointer  data)
 {
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "oauth2.ini", NULL);
+
   if (!pb_test_gtk_need_display ())
     return;
 
+  /* Whatever client ID this build has: as one without. */
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "[microsoft]\nclient-id=\n", -1, NULL));
   open_wizard (f, TRUE);
   fill_address_page (f, "", "someone@outlook.com", PASSWORD);
+  g_assert_nonnull (strstr (label_text (f, "address_sign_in_hint"),
+                            "Outlook.com takes no password: you sign in with Microsoft"));
   press (f, "primary_button");
-  wait_page (f, "problem");
-  g_assert_cmpstr (label_text (f, "problem_title"), ==, "This Provider Needs an OAuth2 Sign-In");
-  g_assert_nonnull (strstr (label_text (f, "problem_text"), "Outlook.com lets mail programs in "
-                                                            "only after an OAuth2 sign-in"));
-  g_assert_nonnull (strstr (label_text (f, "problem_text"), "forward your mail"));
-  /* Nothing to try again, and no connection was even begun. */
-  g_assert_false (can_press (f, "problem_retry_button"));
+  wait_page (f, "sign-in");
+  g_assert_cmpstr (label_text (f, "sign_in_title"), ==, "Sign In with Microsoft");
+  /* Said plainly, with what works instead, and nothing to press that can't work. */
+  g_assert_nonnull (strstr (label_text (f, "sign_in_text"), "no client ID for signing in with "
+                                                            "Microsoft"));
+  g_assert_nonnull (strstr (label_text (f, "sign_in_text"), "oauth2.ini"));
+  g_assert_true (gtk_widget_get_visible (child (f, "sign_in_help_link")));
+  g_assert_false (gtk_widget_get_visible (child (f, "primary_button")));
+  /* No connection was even begun. */
   g_assert_cmpstr (label_text (f, "checking_detail"), ==, "");
 
   /* Typing its server by hand ends the same way. */
-  press (f, "problem_manual_button");
+  press (f, "back_button");
+  wait_page (f, "address");
+  gtk_widget_activate_action (GTK_WIDGET (f->wizard), "wizard.manual", NULL);
   wait_page (f, "manual");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (f, "host_entry"))), ==,
-                   "outlook.office365.com");
+  type (f, "host_entry", "outlook.office365.com");
   press (f, "primary_button");
-  wait_page (f, "problem");
-  g_assert_cmpstr (label_text (f, "problem_title"), ==, "This Provider Needs an OAuth2 Sign-In");
+  wait_page (f, "sign-in");
   g_assert_cmpstr (label_text (f, "checking_detail"), ==, "");
 
   gtk_window_close (GTK_WINDOW (f->wizard));
   wait_closed (f);
   assert_saved_nothing (f);
+  g_unlink (path);
 }
 
 static void
@@ -1942,6 +1967,228 @@ test_screenshots_japanese (Fixture       *f,
   textdomain ("messages");
 }
 
+/* ---- OAuth2 sign-ins ------------------------------------------------------------ */
+
+/* The tests' identity provider as @provider_id, and a Dovecot that takes its
+ * tokens, with @user's mailbox, as the server of the provider list's @group. */
+typedef struct
+{
+  PbTestIdp *idp;
+  PbDovecot *dovecot;
+  char      *browser_log;
+} SignInServers;
+
+static void
+sign_in_servers_start (SignInServers *servers,
+                       const char    *provider_id,
+                       const char    *group,
+                       const char    *user)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *providers = NULL;
+  g_autofree char *config = g_strdup_printf ("{\"user\": \"%s\"}", user);
+
+  servers->idp = pb_test_idp_new (config);
+  url = pb_test_idp_url (servers->idp, "/introspect");
+  servers->dovecot = pb_dovecot_new_oauth2 (url, "xoauth2 oauthbearer", PB_DOVECOT_FLAGS_NONE,
+                                            &error);
+  g_assert_no_error (error);
+  pb_dovecot_add_user (servers->dovecot, user, "unused-password", &error);
+  g_assert_no_error (error);
+  if (provider_id != NULL)
+    pb_test_idp_write_provider (servers->idp, provider_id, "mail offline_access");
+  providers = g_strdup_printf ("[%s]\nname=%s\ndomains=%s;\nhost=localhost\nport=%u\n"
+                               "security=tls\nuser=%%EMAILADDRESS%%\n%s"
+                               "oauth2-provider=%s\n",
+                               group, g_str_equal (group, "outlook") ? "Outlook.com" : "Gmail",
+                               g_str_equal (group, "outlook") ? "outlook.com" : "gmail.com",
+                               pb_dovecot_get_pop3s_port (servers->dovecot),
+                               g_str_equal (group, "outlook") ? "authentication=oauth2\n" : "",
+                               g_str_equal (group, "outlook") ? "microsoft" : "google");
+  write_user_providers (providers);
+  servers->browser_log = g_build_filename (pb_test_get_tmpdir (), "browser.log", NULL);
+  g_unlink (servers->browser_log);
+  pb_test_browser_install (servers->browser_log, FALSE);
+}
+
+static void
+sign_in_servers_stop (SignInServers *servers)
+{
+  g_autofree char *oauth2 = g_build_filename (g_get_user_config_dir (), "popbell", "oauth2.ini",
+                                              NULL);
+
+  pb_oauth2_forget_access_token (NULL);
+  remove_user_providers ();
+  g_unlink (oauth2);
+  g_clear_pointer (&servers->dovecot, pb_dovecot_free);
+  g_clear_pointer (&servers->idp, pb_test_idp_free);
+  g_free (servers->browser_log);
+}
+
+static char *
+stored_sign_in (const char *id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  pb_secret_lookup_token_async (id, FALSE, NULL, pb_test_store_result, &result);
+  pb_test_wait_result (&result, WAIT_SECONDS);
+  return pb_secret_lookup_token_finish (result, NULL);
+}
+
+/* Outlook.com takes only a sign-in: "Sign In with …" opens the provider's
+ * page in the browser, the test logs in with the token, and the account is
+ * saved with its sign-in in the keyring and no password anywhere. */
+static void
+test_sign_in_with_browser (Fixture       *f,
+                           gconstpointer  data)
+{
+  SignInServers servers = { 0 };
+  g_autofree char *page = NULL;
+  g_autofree char *stored = NULL;
+  PbAccount *account;
+
+  if (!pb_test_gtk_need_display ())
+    return;
+
+  sign_in_servers_start (&servers, "microsoft", "outlook", "alice@outlook.com");
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "alice@outlook.com", "");
+  g_assert_true (can_press (f, "primary_button"));
+  press (f, "primary_button");
+  wait_page (f, "sign-in");
+  g_assert_cmpstr (label_text (f, "sign_in_title"), ==, "Sign In with Test Provider");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (child (f, "primary_button"))), ==,
+                   "_Sign In with Test Provider…");
+  pb_test_gtk_settle (300);
+  pb_test_gtk_save_screenshot (GTK_WIDGET (f->wizard), "wizard-sign-in.png");
+  press (f, "primary_button");
+  /* The button acts after showing itself pressed: then the wait is shown. */
+  {
+    gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+    while (!gtk_widget_get_visible (child (f, "sign_in_waiting")) &&
+           g_strcmp0 (pb_account_wizard_get_page (f->wizard), "sign-in") == 0)
+      {
+        if (g_get_monotonic_time () > deadline)
+          g_error ("The wizard did not wait for the sign-in");
+        pb_test_gtk_settle (10);
+      }
+  }
+
+  page = pb_test_browser_wait_page (servers.browser_log, WAIT_SECONDS);
+  g_assert_nonnull (strstr (page, "Signed in to Popbell"));
+  wait_page (f, "done");
+  g_assert_nonnull (strstr (label_text (f, "done_text"), "The connection and the sign-in work."));
+  press_done (f);
+
+  account = pb_monitor_lookup_account (f->monitor, "outlook-com");
+  g_assert_nonnull (account);
+  g_assert_cmpstr (pb_account_get_oauth2_provider (account), ==, "microsoft");
+  g_assert_cmpuint (count_keyring_items (f, "outlook-com"), ==, 0);
+  stored = stored_sign_in ("outlook-com");
+  g_assert_nonnull (stored);
+  g_assert_true (g_str_has_prefix (stored, "rt-"));
+  pb_secret_free (g_steal_pointer (&stored));
+  /* The first check used the sign-in's access token: no refresh. */
+  wait_state (f, "outlook-com", PB_ACCOUNT_STATE_OK);
+  g_assert_cmpint (pb_test_idp_count_grants (servers.idp, "refresh_token"), ==, 0);
+  sign_in_servers_stop (&servers);
+}
+
+/* Gmail, no password, and no client ID: said plainly, with Online Accounts
+ * and an app password offered instead. */
+static void
+test_sign_in_without_client_id (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "popbell", NULL);
+  g_autofree char *path = g_build_filename (dir, "oauth2.ini", NULL);
+
+  if (!pb_test_gtk_need_display ())
+    return;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "[google]\nclient-id=\n", -1, NULL));
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "someone@gmail.com", "");
+  g_assert_nonnull (strstr (label_text (f, "address_sign_in_hint"),
+                            "Leave the password empty to sign in with Google"));
+  press (f, "primary_button");
+  wait_page (f, "sign-in");
+  g_assert_nonnull (strstr (label_text (f, "sign_in_text"), "Settings → Online Accounts"));
+  g_assert_nonnull (strstr (label_text (f, "sign_in_text"), "app password"));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (child (f, "primary_button"))), ==,
+                   "_Check Again");
+  g_assert_true (gtk_widget_get_visible (child (f, "sign_in_help_link")));
+  pb_test_gtk_settle (300);
+  pb_test_gtk_save_screenshot (GTK_WIDGET (f->wizard), "wizard-sign-in-no-client-id.png");
+
+  /* The app password way: back to the password, focused. */
+  press (f, "sign_in_password_button");
+  wait_page (f, "address");
+  g_assert_true (gtk_widget_has_focus (child (f, "password_entry")) ||
+                 gtk_widget_is_ancestor (gtk_window_get_focus (GTK_WINDOW (f->wizard)),
+                                         child (f, "password_entry")));
+
+  gtk_window_close (GTK_WINDOW (f->wizard));
+  wait_closed (f);
+  assert_saved_nothing (f);
+  g_unlink (path);
+}
+
+/* Online Accounts has the Google account: Popbell signs in through it, and
+ * nothing of the sign-in is stored by Popbell. */
+static void
+test_sign_in_through_online_accounts (Fixture       *f,
+                                      gconstpointer  data)
+{
+  SignInServers servers = { 0 };
+  g_autoptr(JsonObject) issued = NULL;
+  g_autoptr(PbTestGoa) goa = NULL;
+  g_autofree char *parameters = NULL;
+  g_autofree char *stored = NULL;
+  gint64 deadline;
+
+  if (!pb_test_gtk_need_display ())
+    return;
+
+  sign_in_servers_start (&servers, NULL, "gmail", "alice@gmail.com");
+  write_oauth2 ("[google]\nclient-id=\n");
+  issued = pb_test_idp_issue (servers.idp, "alice@gmail.com");
+  parameters = g_strdup_printf ("{\"accounts\": [{\"id\": \"account_1\", \"provider\": \"google\", "
+                                "\"email\": \"alice@gmail.com\", \"token\": \"%s\"}]}",
+                                json_object_get_string_member (issued, "access_token"));
+  goa = pb_test_goa_new (parameters);
+
+  open_wizard (f, TRUE);
+  fill_address_page (f, "", "alice@gmail.com", "");
+  press (f, "primary_button");
+  wait_page (f, "sign-in");
+  deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+  while (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child (f, "primary_button"))),
+                    "C_ontinue") != 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The wizard did not find the account of Online Accounts");
+      pb_test_gtk_settle (20);
+    }
+  g_assert_nonnull (strstr (label_text (f, "sign_in_text"), "GNOME Online Accounts"));
+  press (f, "primary_button");
+  wait_page (f, "done");
+  press_done (f);
+
+  g_assert_cmpstr (pb_account_get_oauth2_provider (pb_monitor_lookup_account (f->monitor,
+                                                                              "gmail-com")),
+                   ==, "google");
+  g_assert_cmpuint (count_keyring_items (f, "gmail-com"), ==, 0);
+  stored = stored_sign_in ("gmail-com");
+  g_assert_null (stored);
+  wait_state (f, "gmail-com", PB_ACCOUNT_STATE_OK);
+  g_assert_cmpuint (pb_test_goa_count_calls (goa, "account_1", "GetAccessToken"), >=, 1);
+  sign_in_servers_stop (&servers);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1992,7 +2239,13 @@ main (int    argc,
   ADD ("/pb/wizard/untrusted-certificate/is-pinned-for-exactly-that-server", NULL,
        test_untrusted_certificate);
   ADD ("/pb/wizard/only-plaintext/is-reported-as-unsafe", NULL, test_only_plaintext);
-  ADD ("/pb/wizard/oauth2-only/is-explained-and-no-password-is-sent", NULL, test_oauth2_only);
+  ADD ("/pb/wizard/oauth2-only/without-client-id-is-explained-and-no-password-is-sent", NULL,
+       test_oauth2_only);
+  ADD ("/pb/wizard/oauth2/signs-in-in-the-browser-and-saves-the-sign-in", NULL,
+       test_sign_in_with_browser);
+  ADD ("/pb/wizard/oauth2/no-client-id-offers-online-accounts-and-an-app-password", NULL,
+       test_sign_in_without_client_id);
+  ADD ("/pb/wizard/oauth2/online-accounts-signs-in", NULL, test_sign_in_through_online_accounts);
   ADD ("/pb/wizard/no-pop3/is-explained", NULL, test_no_pop3);
   ADD ("/pb/wizard/ask-user/asks-for-the-user-name", NULL, test_ask_user);
   ADD ("/pb/wizard/min-interval/raises-the-interval-and-says-why", NULL, test_min_interval);

@@ -8,6 +8,10 @@
 
 #include "app/core/pb-checker.h"
 #include "app/core/pb-error.h"
+#include "app/core/pb-goa.h"
+#include "app/core/pb-oauth2-provider.h"
+#include "app/core/pb-oauth2-sign-in.h"
+#include "app/core/pb-oauth2-tokens.h"
 #include "app/core/pb-pop3-client.h"
 #include "app/core/pb-secret-store.h"
 #include "app/core/pb-settings.h"
@@ -24,7 +28,18 @@ typedef enum
   PROBLEM_SEARCH,      /* the search failed: "Try Again" searches again */
   PROBLEM_UNSAFE,      /* only plaintext: nothing to try again */
   PROBLEM_TEST,        /* the live test failed: "Try Again" tests again */
+  PROBLEM_SIGN_IN,     /* the server refused the sign-in: "Try Again" signs in again */
 } ProblemKind;
+
+/* What the sign-in page's main button does. */
+typedef enum
+{
+  SIGN_IN_OWN,             /* Popbell's own sign-in, in the browser */
+  SIGN_IN_ONLINE_ACCOUNTS, /* GNOME Online Accounts has the account and signs in */
+  SIGN_IN_CHECK_AGAIN,     /* no client ID: look again (the account may have been added to
+                            * Online Accounts meanwhile) */
+  SIGN_IN_NONE,            /* nothing to press: the text says what else works */
+} SignInMode;
 
 struct _PbAccountWizard
 {
@@ -56,6 +71,15 @@ struct _PbAccountWizard
   char                *trusted_host;
   guint16              trusted_port;
 
+  /* An OAuth2 sign-in instead of a password. */
+  PbOAuth2Provider    *sign_in_provider;
+  SignInMode           sign_in_mode;
+  PbOAuth2Tokens      *sign_in_tokens;   /* what the sign-in gave (no refresh token when
+                                          * Online Accounts signs in) */
+  gboolean             signing_in;       /* waiting for the browser */
+  GStrv                sign_in_ids;      /* the sign-in dropdown's providers; "" first: a
+                                          * password */
+
   PbCheckResult       *facts;            /* of the test that succeeded */
   PbPop3Listing       *baseline;         /* what that test found on the server */
   gboolean             saving;
@@ -81,6 +105,16 @@ struct _PbAccountWizard
   GtkSpinButton       *port_spin;
   GtkEditable         *user_entry;
   GtkEditable         *manual_password_entry;
+  GtkLabel            *address_sign_in_hint;
+  GtkWidget           *sign_in_label;
+  GtkDropDown         *sign_in_dropdown;
+  GtkLabel            *sign_in_title;
+  GtkLabel            *sign_in_text;
+  GtkWidget           *sign_in_waiting;
+  GtkSpinner          *sign_in_spinner;
+  GtkLabel            *sign_in_problem;
+  GtkLinkButton       *sign_in_help_link;
+  GtkWidget           *sign_in_password_button;
   GtkSpinner          *checking_spinner;
   GtkLabel            *checking_detail;
   GtkLabel            *password_message;
@@ -166,6 +200,63 @@ security_name (PbSecurity security)
   return security == PB_SECURITY_STARTTLS ? "STARTTLS" : "TLS";
 }
 
+/* The built-in provider entry of the typed address, when an OAuth2 provider
+ * signs in to its server; NULL otherwise. */
+static PbServerCandidate *
+address_sign_in_provider (PbAccountWizard *self)
+{
+  g_autofree char *address = entry_text (self->address_entry);
+  PbServerCandidate *entry;
+
+  if (!is_address (address))
+    return NULL;
+  entry = pb_autoconfig_lookup_provider (address);
+  if (entry != NULL && entry->oauth2_provider == NULL)
+    g_clear_pointer (&entry, pb_server_candidate_free);
+  return entry;
+}
+
+/* The provider the manual page's dropdown chose, or NULL for a password. */
+static const char *
+manual_sign_in_provider (PbAccountWizard *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->sign_in_dropdown);
+
+  if (self->sign_in_ids == NULL || selected == 0 || selected == GTK_INVALID_LIST_POSITION ||
+      selected >= g_strv_length (self->sign_in_ids))
+    return NULL;
+  return self->sign_in_ids[selected];
+}
+
+/* Under the password: where the provider signs in instead. */
+static void
+update_sign_in_hint (PbAccountWizard *self)
+{
+  g_autoptr(PbServerCandidate) entry = address_sign_in_provider (self);
+  g_autoptr(PbOAuth2Provider) provider = NULL;
+  g_autofree char *hint = NULL;
+  const char *name;
+
+  if (entry != NULL)
+    provider = pb_oauth2_provider_lookup (entry->oauth2_provider, NULL);
+  if (provider == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->address_sign_in_hint), FALSE);
+      return;
+    }
+  name = entry->provider_name != NULL ? entry->provider_name : provider->name;
+  if (entry->oauth2_only)
+    /* Translators: a provider ("Outlook.com"), then who signs in ("Microsoft"). */
+    hint = g_strdup_printf (_("%s takes no password: you sign in with %s in the next step."),
+                            name, provider->name);
+  else
+    /* Translators: who signs in ("Google"). */
+    hint = g_strdup_printf (_("Leave the password empty to sign in with %s in the next step, or "
+                              "type an app password."), provider->name);
+  gtk_label_set_text (self->address_sign_in_hint, hint);
+  gtk_widget_set_visible (GTK_WIDGET (self->address_sign_in_hint), TRUE);
+}
+
 /* A new step: whatever ran before is cancelled and its results ignored. */
 static GCancellable *
 restart_cancellable (PbAccountWizard *self)
@@ -191,6 +282,7 @@ static void
 update_buttons (PbAccountWizard *self)
 {
   const char *page = gtk_stack_get_visible_child_name (self->stack);
+  g_autofree char *sign_in_label = NULL;
   const char *label = NULL;
   gboolean enabled = FALSE;
 
@@ -200,14 +292,38 @@ update_buttons (PbAccountWizard *self)
 
       label = _("C_ontinue");
       enabled = is_address (address) && *password (self) != '\0';
+      /* A provider that signs in with OAuth2 needs no password here. */
+      if (!enabled && is_address (address))
+        {
+          g_autoptr(PbServerCandidate) entry = address_sign_in_provider (self);
+
+          enabled = entry != NULL;
+        }
     }
   else if (g_strcmp0 (page, "manual") == 0)
     {
       g_autofree char *host = entry_text (self->host_entry);
       g_autofree char *user = entry_text (self->user_entry);
+      gboolean oauth2 = manual_sign_in_provider (self) != NULL;
 
       label = _("C_ontinue");
-      enabled = is_host_name (host) && is_user_name (user) && *password (self) != '\0';
+      enabled = is_host_name (host) && is_user_name (user) &&
+                (*password (self) != '\0' || oauth2);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->manual_password_entry), !oauth2);
+    }
+  else if (g_strcmp0 (page, "sign-in") == 0)
+    {
+      if (self->sign_in_mode == SIGN_IN_OWN)
+        {
+          /* Translators: a provider such as "Google". */
+          sign_in_label = g_strdup_printf (_("_Sign In with %s…"), self->sign_in_provider->name);
+          label = sign_in_label;
+        }
+      else if (self->sign_in_mode == SIGN_IN_ONLINE_ACCOUNTS)
+        label = _("C_ontinue");
+      else if (self->sign_in_mode == SIGN_IN_CHECK_AGAIN)
+        label = _("_Check Again");
+      enabled = !self->signing_in;
     }
   else if (g_strcmp0 (page, "password") == 0)
     {
@@ -333,14 +449,24 @@ show_summary (PbAccountWizard *self)
   gtk_label_set_text (self->summary_protection, protection != NULL ? protection : "");
   show_row (GTK_WIDGET (self->summary_protection), protection != NULL);
 
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "The connection and the password work. Popbell will "
-                                       "check this mailbox every minute and tell you when new "
-                                       "mail arrives.",
-                                       "The connection and the password work. Popbell will "
-                                       "check this mailbox every %u minutes and tell you when "
-                                       "new mail arrives.", interval),
-                          interval);
+  if (self->sign_in_tokens != NULL)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "The connection and the sign-in work. Popbell will "
+                                         "check this mailbox every minute and tell you when new "
+                                         "mail arrives.",
+                                         "The connection and the sign-in work. Popbell will "
+                                         "check this mailbox every %u minutes and tell you when "
+                                         "new mail arrives.", interval),
+                            interval);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "The connection and the password work. Popbell will "
+                                         "check this mailbox every minute and tell you when new "
+                                         "mail arrives.",
+                                         "The connection and the password work. Popbell will "
+                                         "check this mailbox every %u minutes and tell you when "
+                                         "new mail arrives.", interval),
+                            interval);
   if (interval > PB_DEFAULT_INTERVAL_MINUTES)
     {
       g_autofree char *why = NULL;
@@ -540,7 +666,19 @@ on_logged_in (GObject      *source,
 
   if (listing == NULL)
     {
-      if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED))
+      if (self->sign_in_tokens != NULL &&
+          (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED) ||
+           g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_TOKEN_REJECTED)))
+        {
+          g_autofree char *text = NULL;
+
+          /* Translators: the server's refusal, then the user name. */
+          text = g_strdup_printf (_("%s Sign in with the account of %s."), error->message,
+                                  self->candidate->user);
+          show_problem (self, PROBLEM_SIGN_IN, "dialog-password-symbolic",
+                        _("The Server Refused the Sign-In"), text);
+        }
+      else if (g_error_matches (error, PB_POP3_ERROR, PB_POP3_ERROR_AUTH_FAILED))
         show_auth_failed (self, error);
       else
         test_failed (self, error);
@@ -587,8 +725,13 @@ on_connected (GObject      *source,
   detail = g_strdup_printf (_("Logging in to %s as %s…"), self->candidate->host,
                             self->candidate->user);
   gtk_label_set_text (self->checking_detail, detail);
-  pb_pop3_client_login_async (client, self->candidate->user, password (self), step->cancellable,
-                              on_logged_in, step);
+  if (self->sign_in_tokens != NULL)
+    pb_pop3_client_login_bearer_async (client, self->candidate->user,
+                                       self->sign_in_tokens->access_token, step->cancellable,
+                                       on_logged_in, step);
+  else
+    pb_pop3_client_login_async (client, self->candidate->user, password (self),
+                                step->cancellable, on_logged_in, step);
 }
 
 /* Pins for the test only: the one trust.ini has for this server, and the
@@ -623,7 +766,7 @@ start_test (PbAccountWizard *self)
 
   g_assert (c != NULL);
   /* Every way here checks first: a password never goes where it must be refused. */
-  g_return_if_fail (!c->oauth2_only && c->user != NULL);
+  g_return_if_fail ((!c->oauth2_only || self->sign_in_tokens != NULL) && c->user != NULL);
   restart_cancellable (self);
 
   /* Translators: the server, its port and the encryption: "Connecting to
@@ -773,15 +916,252 @@ show_oauth2_only (PbAccountWizard         *self,
   const char *name = c->provider_name != NULL ? c->provider_name : c->host;
   g_autofree char *text = NULL;
 
-  g_debug ("%s takes only OAuth2: no password login", c->host);
-  /* Translators: %s is a provider such as "Outlook.com", twice. */
+  g_debug ("%s takes only OAuth2, with no provider known: no password login", c->host);
+  /* Translators: %s is a provider such as "Example Mail", twice. */
   text = g_strdup_printf (_("%s lets mail programs in only after an OAuth2 sign-in on its own "
-                            "web page, which Popbell can’t do yet. Your password or an app "
-                            "password would be refused, so Popbell won’t send it. Until then, "
-                            "have %s forward your mail to a mailbox that takes a password, or "
+                            "web page, and Popbell knows no provider to sign in with there (an "
+                            "entry of ~/.config/popbell/oauth2.ini can add one). Your password "
+                            "or an app password would be refused, so Popbell won’t send it. "
+                            "Have %s forward your mail to a mailbox that takes a password, or "
                             "use a mail program that can sign in with OAuth2."), name, name);
   show_problem (self, PROBLEM_UNSAFE, "dialog-password-symbolic",
                 _("This Provider Needs an OAuth2 Sign-In"), text);
+}
+
+/* ---- The sign-in (OAuth2) ------------------------------------------------------ */
+
+static void
+set_signing_in (PbAccountWizard *self,
+                gboolean         signing_in)
+{
+  self->signing_in = signing_in;
+  gtk_widget_set_visible (self->sign_in_waiting, signing_in);
+  gtk_spinner_set_spinning (self->sign_in_spinner, signing_in);
+  update_buttons (self);
+}
+
+static void
+show_sign_in_problem (PbAccountWizard *self,
+                      const char      *text)
+{
+  gtk_label_set_text (self->sign_in_problem, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_problem), text != NULL);
+}
+
+static void
+on_goa_lookup (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(Step) step = user_data;
+  PbAccountWizard *self = step->self;
+  PbGoaAvailability availability = pb_goa_lookup_finish (result, NULL);
+  g_autofree char *text = NULL;
+
+  if (!step_is_current (step) || availability != PB_GOA_AVAILABLE)
+    return;
+
+  /* Translators: %s is an address. */
+  text = g_strdup_printf (_("Your Google account %s is in GNOME Online Accounts: Popbell signs "
+                            "in through it, and asks nothing more."), self->candidate->user);
+  gtk_label_set_text (self->sign_in_text, text);
+  gtk_widget_set_visible (self->sign_in_password_button, FALSE);
+  self->sign_in_mode = SIGN_IN_ONLINE_ACCOUNTS;
+  update_buttons (self);
+}
+
+/* The provider @provider_id signs in to the candidate's server: the page
+ * that does it, with what works instead when this copy of Popbell can't. */
+static void
+show_sign_in (PbAccountWizard *self,
+              const char      *provider_id)
+{
+  const PbServerCandidate *c = self->candidate;
+  const char *name = c->provider_name != NULL ? c->provider_name : c->host;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *text = NULL;
+  PbOAuth2Provider *provider;
+
+  restart_cancellable (self);
+  g_clear_pointer (&self->sign_in_tokens, pb_oauth2_tokens_free);
+  g_clear_pointer (&self->sign_in_provider, pb_oauth2_provider_free);
+  provider = self->sign_in_provider = pb_oauth2_provider_lookup (provider_id, &error);
+  if (provider == NULL)
+    {
+      show_problem (self, PROBLEM_UNSAFE, "dialog-password-symbolic",
+                    _("This Provider Needs an OAuth2 Sign-In"), error->message);
+      return;
+    }
+
+  /* Translators: %s is a provider such as "Google". */
+  title = g_strdup_printf (_("Sign In with %s"), provider->name);
+  gtk_label_set_text (self->sign_in_title, title);
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_help_link), provider->help_url != NULL);
+  if (provider->help_url != NULL)
+    gtk_link_button_set_uri (self->sign_in_help_link, provider->help_url);
+  gtk_widget_set_visible (self->sign_in_password_button, FALSE);
+  show_sign_in_problem (self, NULL);
+
+  if (pb_oauth2_provider_has_client (provider) && provider->authorization_endpoint != NULL)
+    {
+      /* Translators: a provider ("Outlook.com"), then who signs in ("Microsoft"), twice. */
+      text = g_strdup_printf (_("%s lets Popbell check your mail after you sign in with %s on "
+                                "its own page, in your browser. Your password goes only to %s, "
+                                "never to Popbell."), name, provider->name, provider->name);
+      self->sign_in_mode = SIGN_IN_OWN;
+    }
+  else if (provider->online_accounts)
+    {
+      /* Never a dead end: Online Accounts, or an app password. */
+      text = g_strdup_printf (_("This copy of Popbell has no client ID for signing in with %s "
+                                "itself. Add your Google account in Settings → Online Accounts "
+                                "and check again: Popbell then signs in through it. Or use an "
+                                "app password instead."), provider->name);
+      gtk_widget_set_visible (self->sign_in_password_button, !c->oauth2_only);
+      self->sign_in_mode = SIGN_IN_CHECK_AGAIN;
+    }
+  else
+    {
+      text = g_strdup_printf (_("This copy of Popbell has no client ID for signing in with %s, "
+                                "and %s takes no password for POP3. You can give Popbell a "
+                                "client ID of your own (client-id= in the [%s] group of "
+                                "~/.config/popbell/oauth2.ini); the link below says what else "
+                                "%s offers."), provider->name, name, provider->id, name);
+      self->sign_in_mode = SIGN_IN_NONE;
+    }
+  gtk_label_set_text (self->sign_in_text, text);
+  set_signing_in (self, FALSE);
+  show_page (self, "sign-in", NULL);
+
+  if (provider->online_accounts && c->user != NULL)
+    pb_goa_lookup_async (c->user, self->cancellable, on_goa_lookup, step_new (self));
+}
+
+static void
+on_sign_in_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Step) step = user_data;
+  PbAccountWizard *self = step->self;
+  g_autoptr(GError) error = NULL;
+  PbOAuth2Tokens *tokens;
+
+  tokens = pb_oauth2_browser_sign_in_finish (result, &error);
+  if (!step_is_current (step))
+    {
+      pb_oauth2_tokens_free (tokens);
+      return;
+    }
+  set_signing_in (self, FALSE);
+  if (tokens == NULL || tokens->refresh_token == NULL)
+    {
+      show_sign_in_problem (self, error != NULL ? error->message
+                                                : _("The provider gave no refresh token, so "
+                                                    "Popbell could not stay signed in."));
+      pb_oauth2_tokens_free (tokens);
+      return;
+    }
+  self->sign_in_tokens = tokens;
+  start_test (self);
+}
+
+static void
+on_goa_token (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(Step) step = user_data;
+  PbAccountWizard *self = step->self;
+  g_autoptr(GError) error = NULL;
+  gint64 expires_in = 0;
+  char *token;
+
+  token = pb_goa_get_access_token_finish (result, &expires_in, &error);
+  if (!step_is_current (step))
+    {
+      pb_oauth2_token_free (token);
+      return;
+    }
+  set_signing_in (self, FALSE);
+  if (token == NULL)
+    {
+      show_sign_in_problem (self, error->message);
+      return;
+    }
+  self->sign_in_tokens = g_new0 (PbOAuth2Tokens, 1);
+  self->sign_in_tokens->access_token = token;
+  self->sign_in_tokens->expires_in = expires_in;
+  start_test (self);
+}
+
+static void
+open_url (const char *url,
+          gpointer    user_data)
+{
+  PbAccountWizard *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!pb_oauth2_open_in_browser (url, &error))
+    {
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (_("No browser opened the sign-in page (%s). Open this address in "
+                                "a browser on this computer: %s"), error->message, url);
+      show_sign_in_problem (self, text);
+    }
+}
+
+static void
+start_sign_in (PbAccountWizard *self)
+{
+  g_clear_pointer (&self->sign_in_tokens, pb_oauth2_tokens_free);
+  switch (self->sign_in_mode)
+    {
+    case SIGN_IN_OWN:
+      restart_cancellable (self);
+      show_sign_in_problem (self, NULL);
+      set_signing_in (self, TRUE);
+      pb_oauth2_browser_sign_in_async (self->sign_in_provider, self->candidate->user, 0,
+                                       open_url, self, self->cancellable, on_sign_in_done,
+                                       step_new (self));
+      break;
+    case SIGN_IN_ONLINE_ACCOUNTS:
+      restart_cancellable (self);
+      set_signing_in (self, TRUE);
+      pb_goa_get_access_token_async (self->candidate->user, self->cancellable, on_goa_token,
+                                     step_new (self));
+      break;
+    case SIGN_IN_CHECK_AGAIN:
+      {
+        g_autofree char *id = g_strdup (self->sign_in_provider->id);
+
+        show_sign_in (self, id);
+      }
+      break;
+    case SIGN_IN_NONE:
+    default:
+      break;
+    }
+}
+
+/* Instead of a sign-in, a password the provider made for mail programs. */
+static void
+app_password_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  PbAccountWizard *self = PB_ACCOUNT_WIZARD (widget);
+
+  cancel_step (self);
+  if (self->manual)
+    {
+      gtk_drop_down_set_selected (self->sign_in_dropdown, 0);
+      show_page (self, "manual", GTK_WIDGET (self->manual_password_entry));
+    }
+  else
+    show_page (self, "address", GTK_WIDGET (self->password_entry));
 }
 
 static void
@@ -829,7 +1209,12 @@ on_found (GObject      *source,
                security_name (candidate->security), candidate->source);
       g_clear_pointer (&self->candidate, pb_server_candidate_free);
       self->candidate = g_steal_pointer (&candidate);
-      if (self->candidate->oauth2_only)
+      /* Signed in rather than a password: where the server takes only that,
+       * or where no password was typed for a provider that signs in. */
+      if (self->candidate->oauth2_provider != NULL && self->candidate->user != NULL &&
+          (self->candidate->oauth2_only || *password (self) == '\0'))
+        show_sign_in (self, self->candidate->oauth2_provider);
+      else if (self->candidate->oauth2_only)
         show_oauth2_only (self, self->candidate);
       else if (self->candidate->ask_user)
         manual_activated (GTK_WIDGET (self), NULL, NULL);
@@ -977,7 +1362,14 @@ start_manual_test (PbAccountWizard *self)
       c->help_url = g_strdup (provider->help_url);
       c->needs_app_password = provider->needs_app_password;
       c->oauth2_only = provider->oauth2_only;
+      c->oauth2_provider = g_strdup (provider->oauth2_provider);
       c->min_interval = provider->min_interval;
+    }
+  /* The one chosen by hand counts over the provider list's. */
+  if (manual_sign_in_provider (self) != NULL)
+    {
+      g_free (c->oauth2_provider);
+      c->oauth2_provider = g_strdup (manual_sign_in_provider (self));
     }
   c->host = g_steal_pointer (&host);
   c->port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
@@ -987,7 +1379,10 @@ start_manual_test (PbAccountWizard *self)
   g_clear_pointer (&self->candidate, pb_server_candidate_free);
   self->candidate = c;
   self->manual = TRUE;
-  if (c->oauth2_only)
+  g_clear_pointer (&self->sign_in_tokens, pb_oauth2_tokens_free);
+  if (c->oauth2_provider != NULL && (c->oauth2_only || manual_sign_in_provider (self) != NULL))
+    show_sign_in (self, c->oauth2_provider);
+  else if (c->oauth2_only)
     show_oauth2_only (self, c);
   else
     start_test (self);
@@ -1025,8 +1420,9 @@ tell_session_only (GtkApplication *application)
 
 typedef struct
 {
-  Step      *step;
-  PbAccount *account;
+  Step           *step;
+  PbAccount      *account;
+  PbOAuth2Tokens *tokens;    /* a copy of the sign-in's, or NULL */
 } Save;
 
 static void
@@ -1034,6 +1430,7 @@ save_free (Save *save)
 {
   step_free (save->step);
   g_object_unref (save->account);
+  pb_oauth2_tokens_free (save->tokens);
   g_free (save);
 }
 
@@ -1067,6 +1464,9 @@ on_account_added (GObject      *source,
     {
       pb_trust_store_reload (pb_monitor_get_trust_store (self->monitor), NULL);
       pb_monitor_adopt_account (self->monitor, save->account);
+      /* The access token of the sign-in is good now: the first check uses it. */
+      if (save->tokens != NULL)
+        pb_oauth2_remember_access_token (save->account, save->tokens);
       if (session_only && step_is_current (save->step))
         pb_monitor_set_session_password (self->monitor, id, password (self));
       pb_monitor_check_now (self->monitor, id);
@@ -1116,6 +1516,8 @@ start_saving (PbAccountWizard *self)
     pb_account_set_ca_file (account, self->probe_ca_file);
   if (c->webmail != NULL && gtk_check_button_get_active (self->webmail_check))
     pb_account_set_webmail (account, c->webmail);
+  if (self->sign_in_tokens != NULL)
+    pb_account_set_oauth2_provider (account, self->sign_in_provider->id);
 
   self->saving = TRUE;
   restart_cancellable (self);
@@ -1129,8 +1531,19 @@ start_saving (PbAccountWizard *self)
   save->account = account;
 
   addition.account = account;
-  addition.password = password (self);
-  addition.allow_session_only = TRUE;
+  if (self->sign_in_tokens != NULL)
+    {
+      /* Without a refresh token, Online Accounts signs in: nothing to store. */
+      addition.refresh_token = self->sign_in_tokens->refresh_token;
+      save->tokens = g_new0 (PbOAuth2Tokens, 1);
+      save->tokens->access_token = g_strdup (self->sign_in_tokens->access_token);
+      save->tokens->expires_in = self->sign_in_tokens->expires_in;
+    }
+  else
+    {
+      addition.password = password (self);
+      addition.allow_session_only = TRUE;
+    }
   /* The certificate the user trusted in the review, for exactly this server. */
   if (self->trusted_certificate != NULL && self->trusted_port == c->port &&
       g_ascii_strcasecmp (self->trusted_host, c->host) == 0)
@@ -1161,6 +1574,8 @@ next_activated (GtkWidget  *widget,
     start_test (self);
   else if (g_strcmp0 (page, "confirm") == 0)
     start_test (self);
+  else if (g_strcmp0 (page, "sign-in") == 0)
+    start_sign_in (self);
   else if (g_strcmp0 (page, "done") == 0)
     start_saving (self);
 }
@@ -1176,6 +1591,8 @@ back_activated (GtkWidget  *widget,
   if (self->saving)
     return;
   cancel_step (self);
+  g_clear_pointer (&self->sign_in_tokens, pb_oauth2_tokens_free);
+  self->signing_in = FALSE;
   if (self->manual && g_strcmp0 (page, "manual") != 0)
     show_page (self, "manual", GTK_WIDGET (self->host_entry));
   else
@@ -1189,7 +1606,13 @@ retry_activated (GtkWidget  *widget,
 {
   PbAccountWizard *self = PB_ACCOUNT_WIZARD (widget);
 
-  if (self->problem == PROBLEM_TEST && self->candidate != NULL)
+  if (self->problem == PROBLEM_SIGN_IN && self->sign_in_provider != NULL)
+    {
+      g_autofree char *id = g_strdup (self->sign_in_provider->id);
+
+      show_sign_in (self, id);
+    }
+  else if (self->problem == PROBLEM_TEST && self->candidate != NULL)
     start_test (self);
   else if (self->problem == PROBLEM_SEARCH)
     start_finding (self);
@@ -1233,6 +1656,9 @@ pb_account_wizard_dispose (GObject *object)
   g_clear_pointer (&self->facts, pb_check_result_free);
   g_clear_object (&self->trusted_certificate);
   g_clear_pointer (&self->trusted_host, g_free);
+  g_clear_pointer (&self->sign_in_provider, pb_oauth2_provider_free);
+  g_clear_pointer (&self->sign_in_tokens, pb_oauth2_tokens_free);
+  g_clear_pointer (&self->sign_in_ids, g_strfreev);
   clear_options (self);
   g_clear_object (&self->settings);
 
@@ -1273,6 +1699,16 @@ pb_account_wizard_class_init (PbAccountWizardClass *klass)
   BIND (port_spin);
   BIND (user_entry);
   BIND (manual_password_entry);
+  BIND (address_sign_in_hint);
+  BIND (sign_in_label);
+  BIND (sign_in_dropdown);
+  BIND (sign_in_title);
+  BIND (sign_in_text);
+  BIND (sign_in_waiting);
+  BIND (sign_in_spinner);
+  BIND (sign_in_problem);
+  BIND (sign_in_help_link);
+  BIND (sign_in_password_button);
   BIND (checking_spinner);
   BIND (checking_detail);
   BIND (password_message);
@@ -1306,7 +1742,35 @@ pb_account_wizard_class_init (PbAccountWizardClass *klass)
   gtk_widget_class_install_action (widget_class, "wizard.back", NULL, back_activated);
   gtk_widget_class_install_action (widget_class, "wizard.manual", NULL, manual_activated);
   gtk_widget_class_install_action (widget_class, "wizard.retry", NULL, retry_activated);
+  gtk_widget_class_install_action (widget_class, "wizard.app-password", NULL,
+                                   app_password_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+/* A password, or one of the providers that sign in (built in, oauth2.ini). */
+static void
+fill_sign_in_dropdown (PbAccountWizard *self)
+{
+  g_auto(GStrv) ids = pb_oauth2_provider_list ();
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+  GtkStringList *names = gtk_string_list_new (NULL);
+
+  gtk_string_list_append (names, _("A password"));
+  g_strv_builder_add (kept, "");
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autoptr(PbOAuth2Provider) provider = pb_oauth2_provider_lookup (ids[i], NULL);
+
+      if (provider == NULL)
+        continue;
+      gtk_string_list_append (names, provider->name);
+      g_strv_builder_add (kept, ids[i]);
+    }
+  g_clear_pointer (&self->sign_in_ids, g_strfreev);
+  self->sign_in_ids = g_strv_builder_end (kept);
+  gtk_drop_down_set_model (self->sign_in_dropdown, G_LIST_MODEL (names));
+  g_object_unref (names);
+  gtk_drop_down_set_selected (self->sign_in_dropdown, 0);
 }
 
 static void
@@ -1330,6 +1794,11 @@ pb_account_wizard_init (PbAccountWizard *self)
   g_signal_connect_swapped (self->security_dropdown, "notify::selected",
                             G_CALLBACK (on_security_changed), self);
   g_signal_connect_swapped (self->address_entry, "changed", G_CALLBACK (update_buttons), self);
+  g_signal_connect_swapped (self->address_entry, "changed", G_CALLBACK (update_sign_in_hint),
+                            self);
+  g_signal_connect_swapped (self->sign_in_dropdown, "notify::selected",
+                            G_CALLBACK (update_buttons), self);
+  fill_sign_in_dropdown (self);
   g_signal_connect_swapped (self->password_entry, "changed", G_CALLBACK (update_buttons), self);
   g_signal_connect_swapped (self->host_entry, "changed", G_CALLBACK (update_buttons), self);
   g_signal_connect_swapped (self->user_entry, "changed", G_CALLBACK (update_buttons), self);

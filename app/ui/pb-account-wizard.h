@@ -24,10 +24,21 @@ G_BEGIN_DECLS
  * an HTTPS source failed) is shown on "confirm", naming it and why, and nothing is
  * sent to it before the user chooses "Use This Server".
  *
+ * A provider that signs in with OAuth2 (its server in the provider list with an
+ * oauth2-provider, or <authentication>OAuth2</authentication> in its document, or
+ * a provider chosen on the manual page) gets "sign-in" instead of a password
+ * where it takes only that or no password was typed: "Sign In with Google…"
+ * opens its page in the browser (pb_oauth2_browser_sign_in_async), GNOME Online
+ * Accounts signs in where it has the Google account, and without a client ID
+ * the page says so and offers what works instead (Online Accounts, an app
+ * password, the provider's help). The test then logs in with the access token,
+ * and the sign-in is saved instead of a password.
+ *
  * Pages (GtkStack child names): "address", "finding", "confirm", "manual",
- * "checking", "password", "trust", "problem", "done".
+ * "checking", "password", "sign-in", "trust", "problem", "done".
  * Widget actions: "wizard.next" (the header bar's main button: Continue, Try
- * Again, Done), "wizard.back", "wizard.manual", "wizard.retry". */
+ * Again, Sign In with…, Done), "wizard.back", "wizard.manual", "wizard.retry",
+ * "wizard.app-password". */
 #define PB_TYPE_ACCOUNT_WIZARD (pb_account_wizard_get_type ())
 G_DECLARE_FINAL_TYPE (PbAccountWizard, pb_account_wizard, PB, ACCOUNT_WIZARD, GtkWindow)
 
