@@ -477,6 +477,40 @@ test_disable_and_enable (Fixture       *fixture,
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (enabled)));
 }
 
+/* An account that signs in says with whom, and its editor signs it in again
+ * instead of asking for a password. */
+static void
+test_oauth2_account (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(PbAccount) work = account_new ("work", "Work", "pop.example.org", 995);
+  PbAccount *accounts[] = { work, NULL };
+  GtkWindow *editor;
+  GtkWidget *widget;
+
+  if (!need_display ())
+    return;
+
+  pb_account_set_oauth2_provider (work, "microsoft");
+  write_accounts (accounts);
+  start (fixture);
+  g_assert_nonnull (shown_label (GTK_WIDGET (fixture->window),
+                                 "alice@example.org at pop.example.org:995 · signs in with "
+                                 "Microsoft · every 5 minutes"));
+
+  activate (in_row (fixture, "Work", "edit-button"));
+  editor = window_over (fixture);
+  g_assert_nonnull (editor);
+  pb_test_gtk_wait_mapped (GTK_WIDGET (editor));
+  widget = pb_test_gtk_find_widget (GTK_WIDGET (editor), has_name, "password-button");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (widget)), ==, "Sign In _Again…");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), ==,
+                   "app." PB_ACTION_SIGN_IN);
+  g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (
+    GTK_ACTIONABLE (widget)), NULL), ==, "work");
+  gtk_window_destroy (editor);
+}
+
 static void
 test_edit_saves (Fixture       *fixture,
                  gconstpointer  data)
@@ -943,6 +977,7 @@ main (int    argc,
   ADD ("lists-accounts", test_lists_accounts);
   ADD ("disable-and-enable", test_disable_and_enable);
   ADD ("edit-saves", test_edit_saves);
+  ADD ("oauth2-account-says-how-it-signs-in", test_oauth2_account);
   ADD ("remove-cleans-up-everything", test_remove_cleans_up_everything);
   ADD ("trusted-certificates", test_trusted_certificates);
   ADD ("controls-are-named-and-focusable", test_controls_are_named_and_focusable);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "app/core/pb-actions.h"
 #include "pb-accessible.h"
 #include "pb-account-editor.h"
 
@@ -179,6 +180,13 @@ fill (PbAccountEditor *self,
   on_notify_new_toggled (self);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->password_button), "s",
                                     self->account_id);
+  /* An account that signs in has no password to change: it signs in again. */
+  if (pb_account_get_oauth2_provider (account) != NULL)
+    {
+      gtk_button_set_label (GTK_BUTTON (self->password_button), _("Sign In _Again…"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->password_button),
+                                      "app." PB_ACTION_SIGN_IN);
+    }
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "app/core/pb-error.h"
+#include "app/core/pb-oauth2-provider.h"
 #include "app/core/pb-secret-store.h"
 #include "app/core/pb-seen-store.h"
 #include "app/core/pb-settings.h"
@@ -431,6 +432,22 @@ update_account_row (PbPreferencesWindow *self,
   else
     when = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "every minute", "every %u minutes",
                                          interval), interval);
+  /* How it signs in, where it is not a password. */
+  if (pb_account_get_oauth2_provider (account) != NULL)
+    {
+      g_autoptr(PbOAuth2Provider) provider =
+        pb_oauth2_provider_lookup (pb_account_get_oauth2_provider (account), NULL);
+      g_autofree char *how = NULL;
+      char *joined;
+
+      /* Translators: a provider such as "Google". */
+      how = g_strdup_printf (_("signs in with %s"), provider != NULL
+                                                    ? provider->name
+                                                    : pb_account_get_oauth2_provider (account));
+      joined = pb_describe_join (where, how);
+      g_free (where);
+      where = joined;
+    }
   subtitle = pb_describe_join (where, when);
 
   gtk_label_set_text (g_object_get_data (G_OBJECT (row), "pb-title"),
