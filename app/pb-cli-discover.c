@@ -71,6 +71,8 @@ print_discovery_json (const char              *address,
   add_nullable_string (builder, "username", pop3 ? c->user : NULL);
   add_nullable_string (builder, "authentication",
                        !pop3 ? NULL : c->oauth2_only ? "oauth2" : "password");
+  /* Who signs in to the server with OAuth2 (popbell --add-account --oauth=…). */
+  add_nullable_string (builder, "oauth2_provider", pop3 ? c->oauth2_provider : NULL);
   json_builder_set_member_name (builder, "app_password");
   json_builder_add_boolean_value (builder, pop3 && c->needs_app_password);
   json_builder_set_member_name (builder, "min_interval_minutes");
@@ -131,11 +133,32 @@ print_discovery_text (const char              *address,
       print_discovery_line (_("Server:"), server);
       print_discovery_line (_("User name:"), c->user != NULL ? c->user
                             : _("not part of the address: the wizard asks for it"));
-      if (c->oauth2_only)
+      if (c->oauth2_only && c->oauth2_provider != NULL)
+        {
+          g_autofree char *how = NULL;
+
+          /* Translators: the provider to sign in with (microsoft), twice. */
+          how = g_strdup_printf (_("OAuth2 only: sign in with %s (popbell --add-account … "
+                                   "--oauth=%s); a password or an app password would be "
+                                   "refused."), c->oauth2_provider, c->oauth2_provider);
+          print_discovery_line (_("Sign-in:"), how);
+        }
+      else if (c->oauth2_only)
         print_discovery_line (_("Sign-in:"),
-                              _("OAuth2 only. Popbell can’t sign in this way yet, and a password "
-                                "or an app password would be refused: have the provider forward "
-                                "your mail to a mailbox that takes a password."));
+                              _("OAuth2 only, with no provider Popbell knows to sign in with; a "
+                                "password or an app password would be refused: have the "
+                                "provider forward your mail to a mailbox that takes a "
+                                "password."));
+      else if (c->needs_app_password && c->oauth2_provider != NULL)
+        {
+          g_autofree char *how = NULL;
+
+          /* Translators: the provider to sign in with (google), twice. */
+          how = g_strdup_printf (_("a sign-in with %s (--oauth=%s), or an app password (a "
+                                   "separate password made for mail programs), not your usual "
+                                   "password"), c->oauth2_provider, c->oauth2_provider);
+          print_discovery_line (_("Sign-in:"), how);
+        }
       else if (c->needs_app_password)
         print_discovery_line (_("Sign-in:"),
                               _("an app password (a separate password made for mail programs), "

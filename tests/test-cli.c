@@ -907,7 +907,8 @@ test_discover_text (Fixture       *fixture,
   run_popbell (fixture, &outlook, NULL, "--discover=someone@hotmail.co.jp", "--offline", NULL);
   g_assert_cmpint (outlook.status, ==, 0);
   g_assert_nonnull (strstr (outlook.out, "outlook.office365.com:995 (TLS)"));
-  g_assert_nonnull (strstr (outlook.out, "OAuth2 only. Popbell can’t sign in this way yet"));
+  g_assert_nonnull (strstr (outlook.out, "OAuth2 only: sign in with microsoft"));
+  g_assert_nonnull (strstr (outlook.out, "--oauth=microsoft"));
 
   run_popbell (fixture, &asahi, NULL, "--discover=taro@asahi-net.or.jp", "--offline", NULL);
   g_assert_cmpint (asahi.status, ==, 0);
@@ -957,6 +958,8 @@ test_discover_json (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (webde, "source"), ==, "built-in");
 
   g_assert_cmpstr (json_object_get_string_member (outlook, "authentication"), ==, "oauth2");
+  g_assert_cmpstr (json_object_get_string_member (outlook, "oauth2_provider"), ==, "microsoft");
+  assert_member_null (webde, "oauth2_provider");
   g_assert_false (json_object_get_boolean_member (outlook, "app_password"));
   assert_member_null (outlook, "min_interval_minutes");
 

@@ -514,11 +514,18 @@ oauth2_only_error (PbAccount *account)
   provider = pb_autoconfig_lookup_provider_by_host (pb_account_get_host (account));
   if (provider == NULL || !provider->oauth2_only)
     return NULL;
+  if (provider->oauth2_provider != NULL)
+    /* Translators: %s is a provider such as "Outlook.com". */
+    return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
+                        _("%s takes only an OAuth2 sign-in, so your password was not sent. "
+                          "Sign in instead to check this account."),
+                        provider->provider_name != NULL ? provider->provider_name
+                                                        : pb_account_get_host (account));
   /* Translators: %s is a provider such as "Outlook.com". */
   return g_error_new (PB_POP3_ERROR, PB_POP3_ERROR_NO_AUTH_MECHANISM,
-                      _("%s takes only an OAuth2 sign-in, which Popbell can’t do yet, so your "
-                        "password was not sent. Until then, have the provider forward your "
-                        "mail to a mailbox that takes a password."),
+                      _("%s takes only an OAuth2 sign-in, and Popbell knows no provider to sign "
+                        "in with there, so your password was not sent. Have the provider "
+                        "forward your mail to a mailbox that takes a password."),
                       provider->provider_name != NULL ? provider->provider_name
                                                       : pb_account_get_host (account));
 }
