@@ -87,8 +87,10 @@ test_user_file (void)
 {
   g_autoptr(PbOAuth2Provider) google = NULL;
   g_autoptr(PbOAuth2Provider) own = NULL;
+  g_autoptr(PbOAuth2Provider) tenant = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) ids = NULL;
+  g_autofree char *url = NULL;
 
   write_oauth2_ini ("# A client ID of the user's own for Google, and a provider of theirs.\n"
                     "[google]\nclient-id=1234.apps.googleusercontent.com\n"
@@ -100,7 +102,19 @@ test_user_file (void)
                     "ca-file=/etc/ssl/home-ca.pem\n"
                     "[broken]\ntoken-endpoint=http://id.example.org/token\nscope=mail\n"
                     "authorization-endpoint=https://id.example.org/authorize\n"
-                    "[incomplete]\nclient-id=x\n");
+                    "[incomplete]\nclient-id=x\n"
+                    /* RFC 6749 §3.1: no fragment, where the request's parameters would go. */
+                    "[fragment]\ntoken-endpoint=https://id.example.org/token\nscope=mail\n"
+                    "authorization-endpoint=https://id.example.org/authorize#top\n"
+                    /* A second state or redirect_uri would change what the request means. */
+                    "[sneaky]\ntoken-endpoint=https://id.example.org/token\nscope=mail\n"
+                    "authorization-endpoint=https://id.example.org/authorize\n"
+                    "authorization-parameters=prompt=login&redirect_uri=https%3A%2F%2Fevil.example\n"
+                    "[sneaky-query]\ntoken-endpoint=https://id.example.org/token\nscope=mail\n"
+                    "authorization-endpoint=https://id.example.org/authorize?state=fixed\n"
+                    "[tenant]\ntoken-endpoint=https://id.example.org/token\nscope=mail\n"
+                    "authorization-endpoint=https://id.example.org/authorize?tenant=contoso\n"
+                    "authorization-parameters=prompt=select_account\nclient-id=popbell\n");
 
   google = pb_oauth2_provider_lookup ("google", &error);
   g_assert_no_error (error);
@@ -123,9 +137,28 @@ test_user_file (void)
   g_clear_error (&error);
   g_assert_null (pb_oauth2_provider_lookup ("incomplete", &error));
   g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+  g_assert_null (pb_oauth2_provider_lookup ("fragment", &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+  g_assert_null (pb_oauth2_provider_lookup ("sneaky", &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+  g_assert_null (pb_oauth2_provider_lookup ("sneaky-query", &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+
+  /* An endpoint with a query of its own: the request's parameters follow it. */
+  tenant = pb_oauth2_provider_lookup ("tenant", &error);
+  g_assert_no_error (error);
+  url = pb_oauth2_authorization_url (tenant, "http://127.0.0.1:4000/", "st4te", "ch4llenge", NULL);
+  g_assert_cmpstr (url, ==, "https://id.example.org/authorize?tenant=contoso&response_type=code"
+                            "&client_id=popbell&redirect_uri=http%3A%2F%2F127.0.0.1%3A4000%2F"
+                            "&scope=mail&state=st4te&code_challenge=ch4llenge"
+                            "&code_challenge_method=S256&prompt=select_account");
 
   ids = pb_oauth2_provider_list ();
-  g_assert_cmpuint (g_strv_length (ids), ==, 5);
+  g_assert_cmpuint (g_strv_length (ids), ==, 9);
   g_assert_true (g_strv_contains ((const char * const *) ids, "home"));
   write_oauth2_ini (NULL);
 }

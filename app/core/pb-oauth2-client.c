@@ -139,7 +139,7 @@ append_param (GString    *out,
 {
   g_autofree char *escaped = g_uri_escape_string (value, NULL, FALSE);
 
-  if (out->len > 0 && out->str[out->len - 1] != '?')
+  if (out->len > 0 && out->str[out->len - 1] != '?' && out->str[out->len - 1] != '&')
     g_string_append_c (out, '&');
   g_string_append (out, name);
   g_string_append_c (out, '=');
@@ -160,7 +160,8 @@ pb_oauth2_authorization_url (const PbOAuth2Provider *provider,
   g_return_val_if_fail (redirect_uri != NULL && state != NULL && code_challenge != NULL, NULL);
 
   url = g_string_new (provider->authorization_endpoint);
-  g_string_append_c (url, strchr (provider->authorization_endpoint, '?') != NULL ? '&' : '?');
+  if (strchr (provider->authorization_endpoint, '?') == NULL)
+    g_string_append_c (url, '?');
   append_param (url, "response_type", "code");
   append_param (url, "client_id", provider->client_id);
   append_param (url, "redirect_uri", redirect_uri);
@@ -172,7 +173,8 @@ pb_oauth2_authorization_url (const PbOAuth2Provider *provider,
     append_param (url, "login_hint", login_hint);
   if (provider->authorization_parameters != NULL && *provider->authorization_parameters != '\0')
     {
-      g_string_append_c (url, '&');
+      if (provider->authorization_parameters[0] != '&')
+        g_string_append_c (url, '&');
       g_string_append (url, provider->authorization_parameters);
     }
   return g_string_free (url, FALSE);

@@ -175,6 +175,55 @@ is_https_url (const char *text)
          g_uri_get_userinfo (uri) == NULL;
 }
 
+/* An endpoint without a fragment (RFC 6749 §3.1): what follows "#" would hold
+ * the parameters the authorization request appends, never sent. */
+static gboolean
+is_endpoint (const char *text)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (!is_https_url (text))
+    return FALSE;
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  return g_uri_get_fragment (uri) == NULL;
+}
+
+/* The parameters the authorization request sets itself; neither the
+ * endpoint's own query nor authorization-parameters may set them again (a
+ * second state or redirect_uri would make the request mean something else). */
+static const char *const request_parameters[] = {
+  "response_type", "client_id", "redirect_uri", "scope", "state",
+  "code_challenge", "code_challenge_method", "login_hint",
+};
+
+/* TRUE when @query (name=value&…, percent-encoded) reads as parameters and
+ * sets none of request_parameters. */
+static gboolean
+is_extra_query (const char *query)
+{
+  g_autoptr(GHashTable) params = NULL;
+
+  if (query == NULL)
+    return TRUE;
+  if (strchr (query, '#') != NULL)
+    return FALSE;
+  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  if (params == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (request_parameters); i++)
+    if (g_hash_table_contains (params, request_parameters[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static const char *
+endpoint_query (const char *endpoint)
+{
+  const char *mark = endpoint != NULL ? strchr (endpoint, '?') : NULL;
+
+  return mark != NULL ? mark + 1 : NULL;
+}
+
 gboolean
 pb_oauth2_provider_exists (const char *id)
 {
@@ -258,13 +307,24 @@ pb_oauth2_provider_lookup (const char  *id,
                      "and an authorization-endpoint or a device-authorization-endpoint."), id);
       return NULL;
     }
-  if (!is_https_url (provider->token_endpoint) ||
+  if (!is_endpoint (provider->token_endpoint) ||
       (provider->authorization_endpoint != NULL &&
-       !is_https_url (provider->authorization_endpoint)) ||
-      (provider->device_endpoint != NULL && !is_https_url (provider->device_endpoint)))
+       !is_endpoint (provider->authorization_endpoint)) ||
+      (provider->device_endpoint != NULL && !is_endpoint (provider->device_endpoint)))
     {
       g_set_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER,
-                   _("Every endpoint of the OAuth2 provider “%s” must be an https:// address."),
+                   _("Every endpoint of the OAuth2 provider “%s” must be an https:// address "
+                     "(without “#”)."),
+                   id);
+      return NULL;
+    }
+  if (!is_extra_query (provider->authorization_parameters) ||
+      !is_extra_query (endpoint_query (provider->authorization_endpoint)))
+    {
+      g_set_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_INVALID_PROVIDER,
+                   _("The authorization-parameters of the OAuth2 provider “%s” must be "
+                     "name=value pairs joined by “&”, and may not set the ones Popbell sets "
+                     "(such as state or redirect_uri)."),
                    id);
       return NULL;
     }

@@ -28,7 +28,9 @@ G_BEGIN_DECLS
  *   ca-file=/path                     CAs trusted for its endpoints, beside the
  *                                     system's (a private provider) (optional)
  *
- * Every endpoint must be an https:// URL. */
+ * Every endpoint must be an https:// URL without a fragment; neither the
+ * authorization endpoint's query nor authorization-parameters may set a
+ * parameter of the request itself (state, redirect_uri, scope, …). */
 
 typedef struct
 {
