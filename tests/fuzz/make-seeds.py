@@ -282,7 +282,58 @@ def text_seeds():
           b"\x00" + "pay\u200bpal\u200d\u2060\ufeff\u00ad\U000e0041".encode())
 
 
+def b64json(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def sasl_seeds():
+    # Byte 0 bit 0 clear: a server's error challenge (the text after "+ ").
+    write("sasl", "google-error", "\x00" + b64json(
+        '{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}'))
+    write("sasl", "rfc7628-error", "\x00" + b64json(
+        '{"status":"invalid_token","scope":"example_scope",'
+        '"openid-configuration":"https://example.com/.well-known/openid-configuration"}'))
+    write("sasl", "not-an-object", "\x00" + b64json('["invalid_token"]'))
+    write("sasl", "escapes", "\x00" + b64json(
+        '{"status":"inv\\u0000alid\\n\\u001b[31m","scope":"\\ud83d\\ude00 \\u202e"}'))
+    write("sasl", "deep", "\x00" + b64json('{"status":' + "[" * 200 + "]" * 200 + "}"))
+    write("sasl", "not-base64", "\x00{\"status\":\"401\"}")
+    # Bit 0 set: a user name, a NUL, a token.
+    write("sasl", "message", b"\x01taro@example.jp\x00ya29.a0AfH6SMB-token_~+/==")
+    write("sasl", "saslname", b"\x01a,b=c@example.jp\x00tok3n")
+    write("sasl", "separator-in-token", b"\x01user\x00tok\x01en")
+
+
+def oauth2_providers_seeds():
+    write("oauth2-providers", "own-client-id",
+          "[google]\nclient-id=1234.apps.googleusercontent.com\n"
+          "[microsoft]\nclient-id=00000000-0000-0000-0000-000000000000\n")
+    write("oauth2-providers", "own-provider",
+          "[example]\nname=Example Mail\nname[ja]=例のメール\n"
+          "authorization-endpoint=https://id.example.org/authorize?tenant=contoso\n"
+          "token-endpoint=https://id.example.org:8443/token\n"
+          "device-authorization-endpoint=https://id.example.org/device\n"
+          "client-id=popbell\nscope=mail offline_access\n"
+          "authorization-parameters=prompt=select_account&access_type=offline\n"
+          "device-grant=false\nca-file=/etc/ssl/example-ca.pem\n")
+    write("oauth2-providers", "refused",
+          "[plain]\ntoken-endpoint=http://id.example.org/token\nscope=mail\n"
+          "authorization-endpoint=https://id.example.org/authorize\n"
+          "[fragment]\ntoken-endpoint=https://id.example.org/token\nscope=mail\n"
+          "authorization-endpoint=https://id.example.org/authorize#x\nclient-id=a\n"
+          "[second-state]\ntoken-endpoint=https://id.example.org/token\nscope=mail\n"
+          "authorization-endpoint=https://id.example.org/authorize?state=1\nclient-id=a\n"
+          "authorization-parameters=redirect_uri=https%3A%2F%2Fevil.example&scope=x\n"
+          "[userinfo]\ntoken-endpoint=https://me:pw@id.example.org/token\nscope=mail\n"
+          "device-authorization-endpoint=https://id.example.org/device\n"
+          "[relative]\ntoken-endpoint=https://id.example.org/token\nscope=mail\n"
+          "device-authorization-endpoint=https://id.example.org/device\nca-file=ca.pem\n"
+          "[empty]\nscope=\ntoken-endpoint=\n")
+
+
 if __name__ == "__main__":
+    sasl_seeds()
+    oauth2_providers_seeds()
     autoconfig_seeds()
     srv_seeds()
     text_seeds()
