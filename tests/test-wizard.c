@@ -2096,6 +2096,80 @@ test_sign_in_with_browser (Fixture       *f,
   sign_in_servers_stop (&servers);
 }
 
+/* A server typed by hand, with a provider of the user's own from oauth2.ini
+ * chosen under "Sign in with": no password asked, the browser sign-in, and
+ * the account saved with that provider. Then "A password" again asks for one. */
+static void
+test_sign_in_chosen_by_hand (Fixture       *f,
+                             gconstpointer  data)
+{
+  SignInServers servers = { 0 };
+  GtkDropDown *dropdown;
+  GListModel *names;
+  guint home = GTK_INVALID_LIST_POSITION;
+  g_autofree char *page = NULL;
+  g_autofree char *stored = NULL;
+  PbAccount *account;
+
+  if (!pb_test_gtk_need_display ())
+    return;
+
+  sign_in_servers_start (&servers, "home", "gmail", "alice@example.org");
+  /* Only oauth2.ini: localhost is no provider of the list. */
+  remove_user_providers ();
+  open_wizard (f, TRUE);
+  type (f, "name_entry", "Home");
+  press (f, "manual_button");
+  wait_page (f, "manual");
+  type (f, "host_entry", "localhost");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (child (f, "port_spin")),
+                             pb_dovecot_get_pop3s_port (servers.dovecot));
+  type (f, "user_entry", "alice@example.org");
+  g_assert_false (can_press (f, "primary_button"));
+
+  dropdown = GTK_DROP_DOWN (child (f, "sign_in_dropdown"));
+  names = gtk_drop_down_get_model (dropdown);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), 0), ==, "A password");
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "Test Provider") == 0)
+      home = i;
+  g_assert_cmpuint (home, !=, GTK_INVALID_LIST_POSITION);
+  gtk_drop_down_set_selected (dropdown, home);
+  pb_test_gtk_settle (50);
+  /* No password for a sign-in. */
+  g_assert_false (gtk_widget_get_sensitive (child (f, "manual_password_entry")));
+  g_assert_true (can_press (f, "primary_button"));
+
+  /* "A password" instead asks for one again. */
+  gtk_drop_down_set_selected (dropdown, 0);
+  pb_test_gtk_settle (50);
+  g_assert_true (gtk_widget_get_sensitive (child (f, "manual_password_entry")));
+  g_assert_false (can_press (f, "primary_button"));
+  gtk_drop_down_set_selected (dropdown, home);
+  pb_test_gtk_settle (50);
+
+  press (f, "primary_button");
+  wait_page (f, "sign-in");
+  g_assert_cmpstr (label_text (f, "sign_in_title"), ==, "Sign In with Test Provider");
+  press (f, "primary_button");
+  page = pb_test_browser_wait_page (servers.browser_log, WAIT_SECONDS);
+  g_assert_nonnull (strstr (page, "Signed in to Popbell"));
+  wait_page (f, "done");
+  press_done (f);
+
+  account = pb_monitor_lookup_account (f->monitor, "home");
+  g_assert_nonnull (account);
+  g_assert_cmpstr (pb_account_get_host (account), ==, "localhost");
+  g_assert_cmpstr (pb_account_get_user (account), ==, "alice@example.org");
+  g_assert_cmpstr (pb_account_get_oauth2_provider (account), ==, "home");
+  g_assert_cmpuint (count_keyring_items (f, "home"), ==, 0);
+  stored = stored_sign_in ("home");
+  g_assert_nonnull (stored);
+  pb_secret_free (g_steal_pointer (&stored));
+  wait_state (f, "home", PB_ACCOUNT_STATE_OK);
+  sign_in_servers_stop (&servers);
+}
+
 /* Gmail, no password, and no client ID: said plainly, with Online Accounts
  * and an app password offered instead. */
 static void
@@ -2243,6 +2317,8 @@ main (int    argc,
        test_oauth2_only);
   ADD ("/pb/wizard/oauth2/signs-in-in-the-browser-and-saves-the-sign-in", NULL,
        test_sign_in_with_browser);
+  ADD ("/pb/wizard/oauth2/manual/provider-chosen-by-hand-signs-in-without-password", NULL,
+       test_sign_in_chosen_by_hand);
   ADD ("/pb/wizard/oauth2/no-client-id-offers-online-accounts-and-an-app-password", NULL,
        test_sign_in_without_client_id);
   ADD ("/pb/wizard/oauth2/online-accounts-signs-in", NULL, test_sign_in_through_online_accounts);
