@@ -229,6 +229,7 @@ fixture_teardown (Fixture       *fixture,
                   gconstpointer  user_data)
 {
   pb_oauth2_forget_access_token (NULL);
+  pb_oauth2_forget_session_sign_in (NULL);
   g_clear_pointer (&fixture->keyring, pb_test_keyring_free);
   g_clear_pointer (&fixture->provider, pb_oauth2_provider_free);
   g_clear_pointer (&fixture->idp, pb_test_idp_free);
@@ -946,6 +947,46 @@ test_account_refresh_refused (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "Test Provider"));
 }
 
+/* No keyring: a sign-in kept for the session makes the access tokens, a
+ * rotated refresh token replaces it there, and a refused one is dropped. */
+static void
+test_account_session_sign_in (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autoptr(PbAccount) account = oauth2_account ();
+  g_autoptr(JsonObject) issued = pb_test_idp_issue (fixture->idp, USER);
+  g_autoptr(GError) error = NULL;
+  char *first;
+  char *second;
+
+  pb_oauth2_keep_session_sign_in (account, json_object_get_string_member (issued,
+                                                                          "refresh_token"));
+  first = get_token (account, PB_OAUTH2_TOKEN_FRESH, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 1);
+
+  /* The provider rotated the refresh token and refuses the old one now. */
+  second = get_token (account, PB_OAUTH2_TOKEN_FRESH, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (second);
+  g_assert_cmpstr (first, !=, second);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 2);
+  pb_oauth2_token_free (first);
+  pb_oauth2_token_free (second);
+
+  pb_test_idp_revoke_refresh (fixture->idp);
+  g_assert_null (get_token (account, PB_OAUTH2_TOKEN_FRESH, NULL, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_clear_error (&error);
+
+  /* Dropped: the next one asks the keyring, where this test has nothing. */
+  fixture->keyring = pb_test_keyring_new ();
+  g_assert_null (get_token (account, PB_OAUTH2_TOKEN_FRESH, NULL, &error));
+  g_assert_error (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 3);
+}
+
 /* Without a refresh token Popbell can't stay signed in: said at once. */
 static void
 test_sign_in_without_refresh_token (Fixture       *fixture,
@@ -1237,6 +1278,7 @@ main (int argc, char **argv)
   ADD ("/pb/oauth2/account/tokens-from-memory-and-keyring", test_account_tokens);
   ADD ("/pb/oauth2/account/refreshed-before-expiry", test_account_token_near_expiry);
   ADD ("/pb/oauth2/account/refused-refresh-needs-sign-in", test_account_refresh_refused);
+  ADD ("/pb/oauth2/account/session-sign-in-without-keyring", test_account_session_sign_in);
   ADD ("/pb/oauth2/account/no-refresh-token-is-an-error", test_sign_in_without_refresh_token);
   ADD ("/pb/oauth2/account/delete-takes-the-sign-in", test_delete_takes_sign_in);
   ADD ("/pb/oauth2/admin/add-sign-in-again-and-remove", test_admin_sign_in);

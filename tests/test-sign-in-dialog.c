@@ -24,6 +24,9 @@
 
 #define USER "alice@example.org"
 
+/* The fixture's data for a session without a keyring (provider "test"). */
+static const char no_keyring[] = "no-keyring";
+
 typedef struct
 {
   PbTestKeyring  *keyring;
@@ -47,7 +50,10 @@ fixture_setup (Fixture       *fixture,
   g_autofree char *ca = pb_test_cert_path ("ca.crt");
   g_autoptr(PbAccount) account = pb_account_new ("mail");
 
-  fixture->keyring = pb_test_keyring_new ();
+  fixture->keyring = data == no_keyring ? pb_test_keyring_new_no_service ()
+                                        : pb_test_keyring_new ();
+  if (data == no_keyring)
+    data = NULL;
   fixture->idp = pb_test_idp_new (NULL);
   url = pb_test_idp_url (fixture->idp, "/introspect");
   fixture->dovecot = pb_dovecot_new_oauth2 (url, "xoauth2", PB_DOVECOT_FLAGS_NONE, &error);
@@ -83,6 +89,7 @@ fixture_teardown (Fixture       *fixture,
   g_clear_object (&fixture->accounts);
   g_clear_object (&fixture->pins);
   pb_oauth2_forget_access_token (NULL);
+  pb_oauth2_forget_session_sign_in (NULL);
   g_clear_pointer (&fixture->dovecot, pb_dovecot_free);
   g_clear_pointer (&fixture->idp, pb_test_idp_free);
   g_clear_pointer (&fixture->keyring, pb_test_keyring_free);
@@ -154,6 +161,65 @@ test_signs_in (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (stored, "rt-"));
   pb_secret_free (g_steal_pointer (&stored));
+}
+
+static gboolean
+label_contains (GtkWidget  *widget,
+                const char *text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget) &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
+}
+
+/* No keyring: the sign-in is kept for the session (the dialog says so), the
+ * account works, and its next access token is made from that sign-in. */
+static void
+test_signs_in_for_the_session (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  GtkWindow *dialog;
+  GtkWidget *button;
+  g_autofree char *page = NULL;
+
+  if (!pb_test_gtk_need_display ())
+    return;
+
+  pb_monitor_start (fixture->monitor);
+  pb_monitor_check_now (fixture->monitor, "mail");
+  wait_state (fixture, PB_ACCOUNT_STATE_NO_KEYRING);
+
+  dialog = GTK_WINDOW (pb_sign_in_dialog_new (NULL, fixture->monitor, "mail"));
+  g_object_ref (dialog);
+  gtk_window_present (dialog);
+  pb_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  g_assert_nonnull (pb_test_gtk_find_widget (GTK_WIDGET (dialog),
+                                             label_contains,
+                                             "lasts only until Popbell quits"));
+  button = pb_test_gtk_shown_actionable (GTK_WIDGET (dialog), "sign-in.start", NULL);
+  g_assert_nonnull (button);
+  pb_test_gtk_activate (button);
+
+  page = pb_test_browser_wait_page (fixture->browser_log, 30);
+  g_assert_nonnull (strstr (page, "Signed in to Popbell"));
+  pb_test_gtk_wait_unmapped (GTK_WIDGET (dialog));
+  g_object_unref (dialog);
+  wait_state (fixture, PB_ACCOUNT_STATE_OK);
+  g_assert_cmpint (pb_test_idp_count_grants (fixture->idp, "refresh_token"), ==, 0);
+
+  /* The next check's token comes from the session's sign-in. */
+  pb_oauth2_forget_access_token ("mail");
+  pb_monitor_check_now (fixture->monitor, "mail");
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (pb_test_idp_count_grants (fixture->idp, "refresh_token") < 1)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+  }
+  wait_state (fixture, PB_ACCOUNT_STATE_OK);
 }
 
 /* Google without a client ID and without Online Accounts: said plainly, with
@@ -228,6 +294,8 @@ main (int    argc,
 
   g_test_add ("/pb/sign-in-dialog/signs-in-in-the-browser-and-checks", Fixture, NULL,
               fixture_setup, test_signs_in, fixture_teardown);
+  g_test_add ("/pb/sign-in-dialog/without-keyring-signs-in-for-the-session", Fixture,
+              no_keyring, fixture_setup, test_signs_in_for_the_session, fixture_teardown);
   g_test_add ("/pb/sign-in-dialog/no-client-id-says-what-works", Fixture, "google",
               fixture_setup, test_no_client_id, fixture_teardown);
   g_test_add ("/pb/sign-in-dialog/online-accounts-signs-in", Fixture, "google",

@@ -12,6 +12,7 @@
 #include "pb-files.h"
 #include "pb-monitor.h"
 #include "pb-oauth2-provider.h"
+#include "pb-oauth2-tokens.h"
 #include "pb-secret-watch.h"
 #include "pb-seen-store.h"
 
@@ -683,6 +684,10 @@ adopt_accounts (PbMonitor *self)
       const char *gone_id = g_ptr_array_index (gone, i);
 
       g_debug ("%s: removed", gone_id);
+      /* Its tokens in memory go with it: an account added again under
+       * this ID signs in afresh. */
+      pb_oauth2_forget_access_token (gone_id);
+      pb_oauth2_forget_session_sign_in (gone_id);
       remove_entry (self, gone_id);
       g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0, gone_id);
     }

@@ -114,6 +114,60 @@ pb_oauth2_forget_access_token (const char *account_id)
     g_hash_table_remove (cache, account_id);
 }
 
+/* ---- Sign-ins for the session (no keyring) --------------------------------- */
+
+static GHashTable *session_sign_ins; /* account ID → Entry* (its token: the refresh token) */
+
+void
+pb_oauth2_keep_session_sign_in (PbAccount  *account,
+                                const char *refresh_token)
+{
+  Entry *entry;
+
+  g_return_if_fail (PB_IS_ACCOUNT (account));
+  g_return_if_fail (pb_account_get_oauth2_provider (account) != NULL);
+  g_return_if_fail (refresh_token != NULL);
+
+  if (session_sign_ins == NULL)
+    session_sign_ins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) entry_free);
+  entry = g_new0 (Entry, 1);
+  entry->provider = g_strdup (pb_account_get_oauth2_provider (account));
+  entry->user = g_strdup (pb_account_get_user (account));
+  entry->token = g_strdup (refresh_token);
+  g_hash_table_replace (session_sign_ins, g_strdup (pb_account_get_id (account)), entry);
+}
+
+void
+pb_oauth2_forget_session_sign_in (const char *account_id)
+{
+  if (session_sign_ins == NULL)
+    return;
+  if (account_id == NULL)
+    g_hash_table_remove_all (session_sign_ins);
+  else
+    g_hash_table_remove (session_sign_ins, account_id);
+}
+
+/* The session's refresh token of @account, while it is for the same provider and user. */
+static const char *
+session_sign_in (PbAccount *account)
+{
+  Entry *entry = session_sign_ins != NULL
+                   ? g_hash_table_lookup (session_sign_ins, pb_account_get_id (account))
+                   : NULL;
+
+  if (entry == NULL)
+    return NULL;
+  if (g_strcmp0 (entry->provider, pb_account_get_oauth2_provider (account)) != 0 ||
+      g_strcmp0 (entry->user, pb_account_get_user (account)) != 0)
+    {
+      g_hash_table_remove (session_sign_ins, pb_account_get_id (account));
+      return NULL;
+    }
+  return entry->token;
+}
+
 /* ---- Getting an access token --------------------------------------------- */
 
 typedef struct
@@ -121,7 +175,8 @@ typedef struct
   PbAccount        *account;
   PbOAuth2Provider *provider;
   PbOAuth2TokenFlags flags;
-  char             *refresh_token;   /* from the keyring: pb_secret_free */
+  char             *refresh_token;   /* from the keyring or the session: pb_secret_free */
+  gboolean          session;         /* the session's sign-in, not the keyring's */
   PbOAuth2Tokens   *tokens;
 } GetData;
 
@@ -130,7 +185,9 @@ get_data_free (GetData *data)
 {
   g_clear_object (&data->account);
   pb_oauth2_provider_free (data->provider);
-  if (data->refresh_token != NULL)
+  if (data->refresh_token != NULL && data->session)
+    wipe_free (data->refresh_token);
+  else if (data->refresh_token != NULL)
     pb_secret_free (data->refresh_token);
   pb_oauth2_tokens_free (data->tokens);
   g_free (data);
@@ -175,8 +232,12 @@ on_refreshed (GObject      *source,
   if (data->tokens == NULL)
     {
       if (g_error_matches (error, PB_OAUTH2_ERROR, PB_OAUTH2_ERROR_NEEDS_SIGN_IN))
-        g_debug ("%s refused the sign-in of “%s”", data->provider->name,
-                 pb_account_get_id (data->account));
+        {
+          g_debug ("%s refused the sign-in of “%s”", data->provider->name,
+                   pb_account_get_id (data->account));
+          if (data->session)
+            pb_oauth2_forget_session_sign_in (pb_account_get_id (data->account));
+        }
       g_task_return_error (task, error);
       return;
     }
@@ -186,7 +247,10 @@ on_refreshed (GObject      *source,
   remember (data->account, data->tokens->access_token, data->tokens->expires_in);
 
   if (data->tokens->refresh_token != NULL &&
-      strcmp (data->tokens->refresh_token, data->refresh_token) != 0)
+      strcmp (data->tokens->refresh_token, data->refresh_token) != 0 && data->session)
+    pb_oauth2_keep_session_sign_in (data->account, data->tokens->refresh_token);
+  else if (data->tokens->refresh_token != NULL &&
+           strcmp (data->tokens->refresh_token, data->refresh_token) != 0)
     {
       /* Not cancellable: a new refresh token must not be lost halfway. */
       pb_secret_store_token_async (data->account, data->provider->id,
@@ -318,6 +382,16 @@ get_own_token (GTask *task)
                                _("This copy of Popbell has no client ID for signing in with "
                                  "%s."), data->provider->name);
       g_object_unref (task);
+      return;
+    }
+
+  /* Signed in for this session only (no keyring): that sign-in, not the keyring's. */
+  if (session_sign_in (account) != NULL)
+    {
+      data->refresh_token = g_strdup (session_sign_in (account));
+      data->session = TRUE;
+      pb_oauth2_refresh_async (data->provider, data->refresh_token, cancellable,
+                               on_refreshed, task);
       return;
     }
 

@@ -61,4 +61,13 @@ void      pb_oauth2_remember_access_token   (PbAccount            *account,
 /* Drops (and wipes) the access token in memory of @account_id (NULL: all). */
 void      pb_oauth2_forget_access_token     (const char           *account_id);
 
+/* Where there is no keyring: @refresh_token is kept in (wiped) memory for
+ * @account until Popbell quits, the provider refuses it, or the account's
+ * provider or user changes; access tokens are made from it instead of the
+ * keyring's. A rotated refresh token replaces it there. */
+void      pb_oauth2_keep_session_sign_in    (PbAccount            *account,
+                                             const char           *refresh_token);
+/* Drops (and wipes) the session's sign-in of @account_id (NULL: all). */
+void      pb_oauth2_forget_session_sign_in  (const char           *account_id);
+
 G_END_DECLS

@@ -170,6 +170,16 @@ on_goa_lookup (GObject      *source,
     show_online_accounts (self, account);
 }
 
+/* TRUE when accounts.ini has the account signing in with @provider_id already. */
+static gboolean
+is_signing_in_with (PbSignInDialog *self,
+                    const char     *provider_id)
+{
+  PbAccount *account = pb_monitor_lookup_account (self->monitor, self->account_id);
+
+  return account != NULL && g_strcmp0 (pb_account_get_oauth2_provider (account), provider_id) == 0;
+}
+
 static void
 on_stored (GObject      *source,
            GAsyncResult *result,
@@ -179,7 +189,17 @@ on_stored (GObject      *source,
   PbSignInDialog *self = sign_in->self;
   g_autoptr(GError) error = NULL;
 
-  if (!pb_account_admin_set_sign_in_finish (PB_ACCOUNT_ADMIN (source), result, &error))
+  if (!pb_account_admin_set_sign_in_finish (PB_ACCOUNT_ADMIN (source), result, &error) &&
+      g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NO_SERVICE) &&
+      is_signing_in_with (self, self->provider->id))
+    {
+      /* No keyring: signed in for this session, as a password can be typed
+       * for it (the account already names this provider). */
+      g_debug ("%s: no keyring: signed in for this session", self->account_id);
+      pb_oauth2_keep_session_sign_in (sign_in->account, sign_in->tokens->refresh_token);
+      g_clear_error (&error);
+    }
+  if (error != NULL)
     {
       g_debug ("%s: could not store the sign-in: %s", self->account_id, error->message);
       if (still_open (self))
@@ -334,6 +354,15 @@ update (PbSignInDialog *self)
       text = g_strdup_printf (_("%s asks you to sign in on its own page. Popbell opens it in your "
                                 "browser; your password goes only to %s, never to Popbell."),
                               self->provider->name, self->provider->name);
+      if (pb_monitor_get_state (self->monitor, self->account_id) == PB_ACCOUNT_STATE_NO_KEYRING)
+        {
+          g_autofree char *sign_in_text = g_steal_pointer (&text);
+
+          /* Translators: after the text above. */
+          text = g_strconcat (sign_in_text, " ",
+                              _("No keyring is available, so the sign-in lasts only until "
+                                "Popbell quits."), NULL);
+        }
       gtk_label_set_text (self->text, text);
       set_mode (self, MODE_SIGN_IN);
     }
