@@ -480,6 +480,53 @@ test_fix_buttons (void)
     }
 }
 
+/* An account that signs in is never asked for a password: where the keyring
+ * is locked or missing, signing in is what mends it. */
+static void
+test_fix_buttons_of_sign_in_accounts (void)
+{
+  static const struct
+  {
+    PbAccountState state;
+    gboolean       oauth2;
+    const char    *label;
+    const char    *action;
+  } cases[] = {
+    { PB_ACCOUNT_STATE_NEEDS_PASSWORD, TRUE, "Sign In…", PB_ACTION_SIGN_IN },
+    { PB_ACCOUNT_STATE_KEYRING_LOCKED, TRUE, "Sign In…", PB_ACTION_SIGN_IN },
+    { PB_ACCOUNT_STATE_NO_KEYRING, TRUE, "Sign In…", PB_ACTION_SIGN_IN },
+    { PB_ACCOUNT_STATE_NEEDS_SIGN_IN, TRUE, "Sign In Again…", PB_ACTION_SIGN_IN },
+    { PB_ACCOUNT_STATE_NEEDS_TRUST, TRUE, "Review Certificate…", PB_ACTION_REVIEW_CERTIFICATE },
+    { PB_ACCOUNT_STATE_FAILING, TRUE, "Try Again", PB_ACTION_CHECK_NOW },
+    { PB_ACCOUNT_STATE_OK, TRUE, NULL, NULL },
+    { PB_ACCOUNT_STATE_NEEDS_PASSWORD, FALSE, "Enter Password…", PB_ACTION_ENTER_PASSWORD },
+    { PB_ACCOUNT_STATE_KEYRING_LOCKED, FALSE, "Enter Password…", PB_ACTION_ENTER_PASSWORD },
+    { PB_ACCOUNT_STATE_NO_KEYRING, FALSE, "Enter Password…", PB_ACTION_ENTER_PASSWORD },
+    { PB_ACCOUNT_STATE_NEEDS_SIGN_IN, FALSE, "Sign In Again…", PB_ACTION_SIGN_IN },
+  };
+  g_autoptr(PbAccount) password = pb_account_new ("work");
+  g_autoptr(PbAccount) oauth2 = pb_account_new ("mail");
+
+  pb_account_set_oauth2_provider (oauth2, "microsoft");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      PbAccount *account = cases[i].oauth2 ? oauth2 : password;
+      const char *label = "unset";
+      const char *action = "unset";
+      gboolean has_fix = pb_describe_account_fix (account, cases[i].state, &label, &action);
+
+      g_test_message ("state %d, %s", cases[i].state, cases[i].oauth2 ? "sign-in" : "password");
+      g_assert_cmpint (has_fix, ==, cases[i].action != NULL);
+      g_assert_cmpstr (label, ==, cases[i].label);
+      g_assert_cmpstr (action, ==, cases[i].action);
+      g_assert_cmpint (pb_describe_fix_is_sign_in (account, cases[i].state), ==,
+                       g_strcmp0 (cases[i].action, PB_ACTION_SIGN_IN) == 0);
+    }
+  /* Without an account (none known), the state alone. */
+  g_assert_true (pb_describe_account_fix (NULL, PB_ACCOUNT_STATE_NO_KEYRING, NULL, NULL));
+  g_assert_false (pb_describe_fix_is_sign_in (NULL, PB_ACCOUNT_STATE_NO_KEYRING));
+}
+
 static void
 test_new_count_plurals (void)
 {
@@ -556,6 +603,8 @@ main (int    argc,
   g_test_add_func ("/pb/describe/state/one-sentence-per-state", test_state_sentences);
   g_test_add_func ("/pb/describe/state/read-from-the-monitor", test_state_from_monitor);
   g_test_add_func ("/pb/describe/fix/button-per-state", test_fix_buttons);
+  g_test_add_func ("/pb/describe/fix/sign-in-accounts-are-never-asked-for-a-password",
+                   test_fix_buttons_of_sign_in_accounts);
   g_test_add_func ("/pb/describe/new-count/plurals", test_new_count_plurals);
   g_test_add_func ("/pb/describe/join/second-part-optional", test_join);
 

@@ -581,6 +581,45 @@ test_attention (Fixture       *fixture,
   g_assert_cmpstr (fixture->activations->pdata[1], ==, expected_activation);
 }
 
+/* An account that signs in is never asked for a password when the keyring
+ * fails it: the notification offers the sign-in. */
+static void
+test_attention_sign_in_account_keyring (Fixture       *fixture,
+                                        gconstpointer  user_data)
+{
+  const char *actions[] = { "default", "Sign in…", PB_ACTION_SIGN_IN, "Sign in…", NULL };
+  g_autoptr(GPtrArray) calls = NULL;
+  GVariant *call;
+
+  add_account (fixture, "mail", "Mail", "outlook.office365.com");
+  pb_account_set_oauth2_provider (pb_account_store_lookup (fixture->accounts, "mail"),
+                                  "microsoft");
+  emit_attention (fixture, "mail", PB_ACCOUNT_STATE_NO_KEYRING, PB_SECRET_ERROR,
+                  PB_SECRET_ERROR_NO_SERVICE, "No Secret Service");
+  emit_attention (fixture, "mail", PB_ACCOUNT_STATE_KEYRING_LOCKED, PB_SECRET_ERROR,
+                  PB_SECRET_ERROR_LOCKED, "Locked");
+
+  calls = notify_calls (fixture);
+  g_assert_cmpuint (calls->len, ==, 2);
+  call = calls->pdata[0];
+  g_assert_cmpstr (summary_of (call), ==, "No keyring available");
+  g_assert_cmpstr (body_of (call), ==,
+                   "Sign in for Mail for this session; the sign-in won't be saved.");
+  assert_actions (call, actions);
+  call = calls->pdata[1];
+  g_assert_cmpstr (summary_of (call), ==, "The keyring is locked");
+  g_assert_cmpstr (body_of (call), ==,
+                   "Popbell can't read the sign-in for Mail. Unlock the keyring, "
+                   "or sign in again.");
+  assert_actions (call, actions);
+
+  /* The second replaced the first: one notification, the same id. */
+  pb_test_notifications_invoke_action (fixture->server, 1, PB_ACTION_SIGN_IN);
+  settle ();
+  g_assert_cmpuint (fixture->activations->len, ==, 1);
+  g_assert_cmpstr (fixture->activations->pdata[0], ==, PB_ACTION_SIGN_IN "('mail')");
+}
+
 static void
 test_attention_escaped_for_markup (Fixture       *fixture,
                                    gconstpointer  user_data)
@@ -986,6 +1025,8 @@ main (int    argc,
   ADD ("/pb/notifier/attention/no-keyring", &attention_cases[4], test_attention);
   ADD ("/pb/notifier/attention/failing", &attention_cases[5], test_attention);
   ADD ("/pb/notifier/attention/needs-sign-in", &attention_cases[6], test_attention);
+  ADD ("/pb/notifier/attention/sign-in-account-keyring-offers-the-sign-in", &full,
+       test_attention_sign_in_account_keyring);
   ADD ("/pb/notifier/attention/escaped-for-body-markup", &full, test_attention_escaped_for_markup);
   ADD ("/pb/notifier/attention/plain-without-body-markup", &plain,
        test_attention_plain_without_markup);

@@ -466,11 +466,21 @@ pb_describe_state (PbMonitor  *monitor,
     guint interval = account != NULL ? pb_account_get_interval (account) : 0;
     guint delay_minutes = (delay + 59) / 60;
 
-    state = pb_describe_state_full (pb_monitor_get_state (monitor, account_id),
-                                    pb_monitor_get_error (monitor, account_id),
-                                    pb_monitor_get_last_success_time (monitor, account_id),
-                                    pb_monitor_get_next_check_time (monitor, account_id),
-                                    now);
+    PbAccountState account_state = pb_monitor_get_state (monitor, account_id);
+
+    /* An account that signs in keeps a sign-in in the keyring, not a password. */
+    if (account != NULL && pb_account_get_oauth2_provider (account) != NULL &&
+        account_state == PB_ACCOUNT_STATE_KEYRING_LOCKED)
+      state = g_strdup (_("The keyring is locked, so the sign-in can't be read"));
+    else if (account != NULL && pb_account_get_oauth2_provider (account) != NULL &&
+             account_state == PB_ACCOUNT_STATE_NO_KEYRING)
+      state = g_strdup (_("No keyring is available to keep the sign-in"));
+    else
+      state = pb_describe_state_full (account_state,
+                                      pb_monitor_get_error (monitor, account_id),
+                                      pb_monitor_get_last_success_time (monitor, account_id),
+                                      pb_monitor_get_next_check_time (monitor, account_id),
+                                      now);
     /* The interval grew to what the server allows: say why. */
     if (account != NULL && delay_minutes > interval)
       {
@@ -535,6 +545,37 @@ pb_describe_fix (PbAccountState  state,
   if (action_name != NULL)
     *action_name = action;
   return action != NULL;
+}
+
+gboolean
+pb_describe_fix_is_sign_in (PbAccount      *account,
+                            PbAccountState  state)
+{
+  if (state == PB_ACCOUNT_STATE_NEEDS_SIGN_IN)
+    return TRUE;
+  return account != NULL && pb_account_get_oauth2_provider (account) != NULL &&
+         (state == PB_ACCOUNT_STATE_NEEDS_PASSWORD ||
+          state == PB_ACCOUNT_STATE_KEYRING_LOCKED ||
+          state == PB_ACCOUNT_STATE_NO_KEYRING);
+}
+
+gboolean
+pb_describe_account_fix (PbAccount       *account,
+                         PbAccountState   state,
+                         const char     **label,
+                         const char     **action_name)
+{
+  g_return_val_if_fail (account == NULL || PB_IS_ACCOUNT (account), FALSE);
+
+  if (state != PB_ACCOUNT_STATE_NEEDS_SIGN_IN && pb_describe_fix_is_sign_in (account, state))
+    {
+      if (label != NULL)
+        *label = _("Sign In…");
+      if (action_name != NULL)
+        *action_name = PB_ACTION_SIGN_IN;
+      return TRUE;
+    }
+  return pb_describe_fix (state, label, action_name);
 }
 
 char *

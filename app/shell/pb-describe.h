@@ -65,6 +65,18 @@ char     *pb_describe_state          (PbMonitor      *monitor,
 gboolean  pb_describe_fix            (PbAccountState  state,
                                       const char    **label,
                                       const char    **action_name);
+/* The same for @account: one that signs in with an OAuth2 provider is never
+ * asked for a password. Where the keyring is locked or missing, or no
+ * sign-in is stored, what mends it is signing in ("Sign In…", the sign-in
+ * action; the sign-in unlocks the keyring, or lasts for the session where
+ * there is none). */
+gboolean  pb_describe_account_fix    (PbAccount      *account,
+                                      PbAccountState  state,
+                                      const char    **label,
+                                      const char    **action_name);
+/* TRUE when pb_describe_account_fix () gives the sign-in action. */
+gboolean  pb_describe_fix_is_sign_in (PbAccount      *account,
+                                      PbAccountState  state);
 
 /* A message as every face shows it: text from the server on one clean line,
  * cut to @max_chars (0: no limit). The sender's name (or address), or

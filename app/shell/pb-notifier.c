@@ -543,6 +543,14 @@ on_attention (PbMonitor    *monitor,
       break;
 
     case PB_ACCOUNT_STATE_NEEDS_PASSWORD:
+      if (pb_describe_fix_is_sign_in (account, state))
+        {
+          summary = g_strdup_printf (_("Sign in to check %s"), name);
+          body = g_strdup_printf (_("Popbell stopped checking %s until you sign in."), name);
+          label = _("Sign in…");
+          action = PB_ACTION_SIGN_IN;
+          break;
+        }
       if (g_error_matches (error, PB_SECRET_ERROR, PB_SECRET_ERROR_NOT_FOUND))
         {
           summary = g_strdup_printf (_("No password is stored for %s"), name);
@@ -559,6 +567,15 @@ on_attention (PbMonitor    *monitor,
       break;
 
     case PB_ACCOUNT_STATE_KEYRING_LOCKED:
+      if (pb_describe_fix_is_sign_in (account, state))
+        {
+          summary = g_strdup (_("The keyring is locked"));
+          body = g_strdup_printf (_("Popbell can't read the sign-in for %s. Unlock the keyring, "
+                                    "or sign in again."), name);
+          label = _("Sign in…");
+          action = PB_ACTION_SIGN_IN;
+          break;
+        }
       summary = g_strdup (_("The keyring is locked"));
       body = g_strdup_printf (_("Popbell can't read the password for %s. Unlock the keyring, "
                                 "or type the password for this session."), name);
@@ -567,6 +584,15 @@ on_attention (PbMonitor    *monitor,
       break;
 
     case PB_ACCOUNT_STATE_NO_KEYRING:
+      if (pb_describe_fix_is_sign_in (account, state))
+        {
+          summary = g_strdup (_("No keyring available"));
+          body = g_strdup_printf (_("Sign in for %s for this session; the sign-in won't be "
+                                    "saved."), name);
+          label = _("Sign in…");
+          action = PB_ACTION_SIGN_IN;
+          break;
+        }
       summary = g_strdup (_("No keyring available"));
       body = g_strdup_printf (_("Type the password for %s for this session; "
                                 "it won't be saved."), name);

@@ -281,6 +281,12 @@ pb_tray_model_build_menu (PbTrayModel *self)
           label = g_strdup_printf (_("Review certificate for %s…"), name);
           action = PB_ACTION_REVIEW_CERTIFICATE;
         }
+      else if (pb_describe_fix_is_sign_in (account, state))
+        {
+          /* Translators: %s is the account's name. */
+          label = g_strdup_printf (_("Sign in for %s…"), name);
+          action = PB_ACTION_SIGN_IN;
+        }
       else if (pb_account_state_needs_user (state))
         {
           label = g_strdup_printf (_("Enter password for %s…"), name);

@@ -200,6 +200,10 @@ on_review_certificate (GSimpleAction *action,
     pb_trust_dialog_review_account (NULL, GTK_APPLICATION (self), self->monitor, id);
 }
 
+static void on_sign_in (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data);
+
 static void
 on_enter_password (GSimpleAction *action,
                    GVariant      *parameter,
@@ -208,9 +212,17 @@ on_enter_password (GSimpleAction *action,
   PbApplication *self = user_data;
   const char *id = account_parameter (parameter);
   GtkWindow *window = NULL;
+  PbAccount *account;
 
-  if (self->monitor == NULL || id == NULL || pb_monitor_lookup_account (self->monitor, id) == NULL)
+  if (self->monitor == NULL || id == NULL ||
+      (account = pb_monitor_lookup_account (self->monitor, id)) == NULL)
     return;
+  /* An account that signs in has no password to ask for. */
+  if (pb_account_get_oauth2_provider (account) != NULL)
+    {
+      on_sign_in (action, parameter, user_data);
+      return;
+    }
 
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     if (PB_IS_PASSWORD_DIALOG (l->data) &&

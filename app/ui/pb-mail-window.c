@@ -423,7 +423,8 @@ section_update (PbMailWindow *self,
   set_line (section->protection_box, section->protection_label, protection);
 
   /* A problem stands out: an icon, and text that is not dimmed. */
-  attention = state == PB_ACCOUNT_STATE_FAILING || pb_describe_fix (state, NULL, NULL);
+  attention = state == PB_ACCOUNT_STATE_FAILING ||
+              pb_describe_account_fix (account, state, NULL, NULL);
   gtk_widget_set_visible (section->status_icon, attention);
   if (attention)
     {
@@ -436,7 +437,7 @@ section_update (PbMailWindow *self,
       gtk_widget_add_css_class (section->status_label, "dim-label");
     }
 
-  if (pb_describe_fix (state, &fix_label, &fix_action))
+  if (pb_describe_account_fix (account, state, &fix_label, &fix_action))
     {
       g_autofree char *action = g_strconcat ("app.", fix_action, NULL);
 
