@@ -282,7 +282,6 @@ static void
 update_buttons (PbAccountWizard *self)
 {
   const char *page = gtk_stack_get_visible_child_name (self->stack);
-  g_autofree char *sign_in_label = NULL;
   const char *label = NULL;
   gboolean enabled = FALSE;
 
@@ -315,9 +314,9 @@ update_buttons (PbAccountWizard *self)
     {
       if (self->sign_in_mode == SIGN_IN_OWN)
         {
-          /* Translators: a provider such as "Google". */
-          sign_in_label = g_strdup_printf (_("_Sign In with %s…"), self->sign_in_provider->name);
-          label = sign_in_label;
+          /* Translators: the page's title says with whom ("Sign In with
+           * Google"); the header bar has no room to say it again. */
+          label = _("_Sign In…");
         }
       else if (self->sign_in_mode == SIGN_IN_ONLINE_ACCOUNTS)
         label = _("C_ontinue");
