@@ -90,6 +90,26 @@ load_accounts (PbAccountAdmin  *self,
   return g_steal_pointer (&store);
 }
 
+/* accounts.ini read afresh, and the account @account_id in it (transfer
+ * none: *@store holds it), or NULL with PB_STORE_ERROR_NOT_FOUND. */
+static PbAccount *
+load_account (PbAccountAdmin  *self,
+              const char      *account_id,
+              PbAccountStore **store,
+              GError         **error)
+{
+  PbAccount *account;
+
+  *store = load_accounts (self, error);
+  if (*store == NULL)
+    return NULL;
+  account = pb_account_store_lookup (*store, account_id);
+  if (account == NULL)
+    g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
+                 _("There is no account “%s”."), account_id);
+  return account;
+}
+
 static PbTrustStore *
 load_pins (PbAccountAdmin  *self,
            GError         **error)
@@ -338,34 +358,142 @@ pin_used_by (PbAccountStore *store,
 
 /* ---- Add ---------------------------------------------------------------- */
 
+/* ---- Work in a thread ------------------------------------------------------ */
+
+/* The _async forms run the blocking ones in a worker thread, each with a
+ * copy of its arguments in one Job: the caller's strings and objects may
+ * change or go while the thread works. */
+typedef enum
+{
+  JOB_ADD,
+  JOB_SET_PASSWORD,
+  JOB_SET_SIGN_IN,
+  JOB_REMOVE,
+} JobKind;
+
 typedef struct
 {
+  JobKind          kind;
+  char            *account_id;
   PbAccount       *account;
   char            *password;       /* wiped when freed */
+  char            *provider;
   char            *refresh_token;  /* wiped when freed */
   gboolean         allow_session_only;
   GTlsCertificate *certificate;
   Baseline        *baseline;
   gboolean         session_only;   /* out */
-} AddTask;
+} Job;
 
 static void
-add_task_free (AddTask *task)
+free_secret (char *secret)
 {
-  g_clear_object (&task->account);
-  if (task->password != NULL)
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+static void
+job_free (Job *job)
+{
+  g_free (job->account_id);
+  g_clear_object (&job->account);
+  free_secret (job->password);
+  g_free (job->provider);
+  free_secret (job->refresh_token);
+  g_clear_object (&job->certificate);
+  baseline_free (job->baseline);
+  g_free (job);
+}
+
+static Job *
+job_new (JobKind     kind,
+         const char *account_id)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = kind;
+  job->account_id = g_strdup (account_id);
+  return job;
+}
+
+static gboolean add_run (PbAccountAdmin  *self,
+                         PbAccount       *account,
+                         const char      *password,
+                         const char      *refresh_token,
+                         gboolean         allow_session_only,
+                         GTlsCertificate *certificate,
+                         const Baseline  *baseline,
+                         gboolean        *session_only,
+                         GCancellable    *cancellable,
+                         GError         **error);
+
+static void
+job_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  PbAccountAdmin *self = source;
+  Job *job = task_data;
+  GError *error = NULL;
+  gboolean ok = FALSE;
+
+  switch (job->kind)
     {
-      explicit_bzero (task->password, strlen (task->password));
-      g_free (task->password);
+    case JOB_ADD:
+      ok = add_run (self, job->account, job->password, job->refresh_token,
+                    job->allow_session_only, job->certificate, job->baseline,
+                    &job->session_only, cancellable, &error);
+      break;
+    case JOB_SET_PASSWORD:
+      ok = pb_account_admin_set_password (self, job->account_id, job->password, cancellable,
+                                          &error);
+      break;
+    case JOB_SET_SIGN_IN:
+      ok = pb_account_admin_set_sign_in (self, job->account_id, job->provider,
+                                         job->refresh_token, cancellable, &error);
+      break;
+    case JOB_REMOVE:
+      ok = pb_account_admin_remove (self, job->account_id, NULL, cancellable, &error);
+      break;
     }
-  if (task->refresh_token != NULL)
-    {
-      explicit_bzero (task->refresh_token, strlen (task->refresh_token));
-      g_free (task->refresh_token);
-    }
-  g_clear_object (&task->certificate);
-  baseline_free (task->baseline);
-  g_free (task);
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Takes @job. @tag is the _async function, for its _finish to check. */
+static void
+job_start (PbAccountAdmin      *self,
+           Job                 *job,
+           gpointer             tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, job_thread);
+}
+
+static gboolean
+job_finish (PbAccountAdmin  *self,
+            GAsyncResult    *result,
+            gpointer         tag,
+            Job            **job,
+            GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tag, FALSE);
+
+  if (job != NULL)
+    *job = g_task_get_task_data (G_TASK (result));
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static gboolean
@@ -488,23 +616,6 @@ pb_account_admin_add (PbAccountAdmin          *self,
                   addition->certificate, baseline, session_only, cancellable, error);
 }
 
-static void
-add_thread (GTask        *task,
-            gpointer      source,
-            gpointer      task_data,
-            GCancellable *cancellable)
-{
-  AddTask *add = task_data;
-  GError *error = NULL;
-
-  if (add_run (source, add->account, add->password, add->refresh_token, add->allow_session_only,
-               add->certificate,
-               add->baseline, &add->session_only, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 pb_account_admin_add_async (PbAccountAdmin          *self,
                             const PbAccountAddition *addition,
@@ -512,25 +623,19 @@ pb_account_admin_add_async (PbAccountAdmin          *self,
                             GAsyncReadyCallback      callback,
                             gpointer                 user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  AddTask *add;
+  Job *job;
 
   g_return_if_fail (PB_IS_ACCOUNT_ADMIN (self));
   g_return_if_fail (addition != NULL && PB_IS_ACCOUNT (addition->account));
 
-  add = g_new0 (AddTask, 1);
-  /* A copy: the caller's object may change while the thread works. */
-  add->account = pb_account_copy (addition->account, NULL);
-  add->password = g_strdup (addition->password);
-  add->refresh_token = g_strdup (addition->refresh_token);
-  add->allow_session_only = addition->allow_session_only;
-  add->certificate = addition->certificate ? g_object_ref (addition->certificate) : NULL;
-  add->baseline = baseline_new (addition->baseline);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pb_account_admin_add_async);
-  g_task_set_task_data (task, add, (GDestroyNotify) add_task_free);
-  g_task_run_in_thread (task, add_thread);
+  job = job_new (JOB_ADD, NULL);
+  job->account = pb_account_copy (addition->account, NULL);
+  job->password = g_strdup (addition->password);
+  job->refresh_token = g_strdup (addition->refresh_token);
+  job->allow_session_only = addition->allow_session_only;
+  job->certificate = addition->certificate ? g_object_ref (addition->certificate) : NULL;
+  job->baseline = baseline_new (addition->baseline);
+  job_start (self, job, pb_account_admin_add_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -539,16 +644,12 @@ pb_account_admin_add_finish (PbAccountAdmin  *self,
                              gboolean        *session_only,
                              GError         **error)
 {
-  AddTask *add;
+  Job *job = NULL;
+  gboolean ok = job_finish (self, result, pb_account_admin_add_async, &job, error);
 
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_account_admin_add_async,
-                        FALSE);
-
-  add = g_task_get_task_data (G_TASK (result));
   if (session_only != NULL)
-    *session_only = add->session_only;
-  return g_task_propagate_boolean (G_TASK (result), error);
+    *session_only = job != NULL && job->session_only;
+  return ok;
 }
 
 /* ---- Edit --------------------------------------------------------------- */
@@ -597,16 +698,9 @@ pb_account_admin_edit (PbAccountAdmin       *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   id = pb_account_get_id (edited);
-  store = load_accounts (self, error);
-  if (store == NULL)
-    return FALSE;
-  old = pb_account_store_lookup (store, id);
+  old = load_account (self, id, &store, error);
   if (old == NULL)
-    {
-      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
-                   _("There is no account “%s”."), id);
-      return FALSE;
-    }
+    return FALSE;
   if (pb_account_equal (old, edited))
     return TRUE;
 
@@ -647,19 +741,12 @@ change_one (PbAccountAdmin  *self,
             guint            minutes,
             GError         **error)
 {
-  g_autoptr(PbAccountStore) store = load_accounts (self, error);
+  g_autoptr(PbAccountStore) store = NULL;
   g_autoptr(PbAccount) edited = NULL;
-  PbAccount *account;
+  PbAccount *account = load_account (self, account_id, &store, error);
 
-  if (store == NULL)
-    return FALSE;
-  account = pb_account_store_lookup (store, account_id);
   if (account == NULL)
-    {
-      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
-                   _("There is no account “%s”."), account_id);
-      return FALSE;
-    }
+    return FALSE;
 
   edited = pb_account_copy (account, NULL);
   if (set_enabled)
@@ -720,53 +807,15 @@ pb_account_admin_set_password (PbAccountAdmin  *self,
   g_return_val_if_fail (account_id != NULL && password != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  store = load_accounts (self, error);
-  if (store == NULL)
-    return FALSE;
-  account = pb_account_store_lookup (store, account_id);
+  account = load_account (self, account_id, &store, error);
   if (account == NULL)
-    {
-      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
-                   _("There is no account “%s”."), account_id);
-      return FALSE;
-    }
+    return FALSE;
   if (!pb_secret_store_sync (account, password, cancellable, error))
     {
       g_prefix_error (error, _("Could not store the password in the keyring: "));
       return FALSE;
     }
   return TRUE;
-}
-
-typedef struct
-{
-  char *account_id;
-  char *password;
-} PasswordTask;
-
-static void
-password_task_free (PasswordTask *task)
-{
-  g_free (task->account_id);
-  explicit_bzero (task->password, strlen (task->password));
-  g_free (task->password);
-  g_free (task);
-}
-
-static void
-password_thread (GTask        *task,
-                 gpointer      source,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  PasswordTask *data = task_data;
-  GError *error = NULL;
-
-  if (pb_account_admin_set_password (source, data->account_id, data->password, cancellable,
-                                     &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
 }
 
 void
@@ -777,19 +826,14 @@ pb_account_admin_set_password_async (PbAccountAdmin      *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  PasswordTask *data;
+  Job *job;
 
   g_return_if_fail (PB_IS_ACCOUNT_ADMIN (self));
   g_return_if_fail (account_id != NULL && password != NULL);
 
-  data = g_new0 (PasswordTask, 1);
-  data->account_id = g_strdup (account_id);
-  data->password = g_strdup (password);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pb_account_admin_set_password_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) password_task_free);
-  g_task_run_in_thread (task, password_thread);
+  job = job_new (JOB_SET_PASSWORD, account_id);
+  job->password = g_strdup (password);
+  job_start (self, job, pb_account_admin_set_password_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -797,11 +841,7 @@ pb_account_admin_set_password_finish (PbAccountAdmin  *self,
                                       GAsyncResult    *result,
                                       GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (
-    g_task_get_source_tag (G_TASK (result)) == pb_account_admin_set_password_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return job_finish (self, result, pb_account_admin_set_password_async, NULL, error);
 }
 
 /* ---- OAuth2 sign-in -------------------------------------------------------- */
@@ -822,16 +862,9 @@ pb_account_admin_set_sign_in (PbAccountAdmin  *self,
   g_return_val_if_fail (account_id != NULL && provider != NULL && refresh_token != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  store = load_accounts (self, error);
-  if (store == NULL)
-    return FALSE;
-  account = pb_account_store_lookup (store, account_id);
+  account = load_account (self, account_id, &store, error);
   if (account == NULL)
-    {
-      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
-                   _("There is no account “%s”."), account_id);
-      return FALSE;
-    }
+    return FALSE;
 
   signed_in = pb_account_copy (account, NULL);
   pb_account_set_oauth2_provider (signed_in, provider);
@@ -851,39 +884,6 @@ pb_account_admin_set_sign_in (PbAccountAdmin  *self,
   return TRUE;
 }
 
-typedef struct
-{
-  char *account_id;
-  char *provider;
-  char *refresh_token;
-} SignInTask;
-
-static void
-sign_in_task_free (SignInTask *task)
-{
-  g_free (task->account_id);
-  g_free (task->provider);
-  explicit_bzero (task->refresh_token, strlen (task->refresh_token));
-  g_free (task->refresh_token);
-  g_free (task);
-}
-
-static void
-sign_in_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  SignInTask *data = task_data;
-  GError *error = NULL;
-
-  if (pb_account_admin_set_sign_in (source, data->account_id, data->provider,
-                                    data->refresh_token, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 pb_account_admin_set_sign_in_async (PbAccountAdmin      *self,
                                     const char          *account_id,
@@ -893,20 +893,15 @@ pb_account_admin_set_sign_in_async (PbAccountAdmin      *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  SignInTask *data;
+  Job *job;
 
   g_return_if_fail (PB_IS_ACCOUNT_ADMIN (self));
   g_return_if_fail (account_id != NULL && provider != NULL && refresh_token != NULL);
 
-  data = g_new0 (SignInTask, 1);
-  data->account_id = g_strdup (account_id);
-  data->provider = g_strdup (provider);
-  data->refresh_token = g_strdup (refresh_token);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pb_account_admin_set_sign_in_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) sign_in_task_free);
-  g_task_run_in_thread (task, sign_in_thread);
+  job = job_new (JOB_SET_SIGN_IN, account_id);
+  job->provider = g_strdup (provider);
+  job->refresh_token = g_strdup (refresh_token);
+  job_start (self, job, pb_account_admin_set_sign_in_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -914,11 +909,7 @@ pb_account_admin_set_sign_in_finish (PbAccountAdmin  *self,
                                      GAsyncResult    *result,
                                      GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (
-    g_task_get_source_tag (G_TASK (result)) == pb_account_admin_set_sign_in_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return job_finish (self, result, pb_account_admin_set_sign_in_async, NULL, error);
 }
 
 /* ---- Remove ------------------------------------------------------------- */
@@ -945,15 +936,8 @@ pb_account_admin_remove (PbAccountAdmin  *self,
   g_return_val_if_fail (account_id != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  store = load_accounts (self, error);
-  if (store == NULL)
+  if (load_account (self, account_id, &store, error) == NULL)
     return FALSE;
-  if (pb_account_store_lookup (store, account_id) == NULL)
-    {
-      g_set_error (error, PB_STORE_ERROR, PB_STORE_ERROR_NOT_FOUND,
-                   _("There is no account “%s”."), account_id);
-      return FALSE;
-    }
   account = g_object_ref (pb_account_store_lookup (store, account_id));
   host = pb_account_get_host (account);
   port = pb_account_get_port (account);
@@ -1010,20 +994,6 @@ undo:
   return FALSE;
 }
 
-static void
-remove_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (pb_account_admin_remove (source, task_data, NULL, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 pb_account_admin_remove_async (PbAccountAdmin      *self,
                                const char          *account_id,
@@ -1031,15 +1001,11 @@ pb_account_admin_remove_async (PbAccountAdmin      *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (PB_IS_ACCOUNT_ADMIN (self));
   g_return_if_fail (account_id != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pb_account_admin_remove_async);
-  g_task_set_task_data (task, g_strdup (account_id), g_free);
-  g_task_run_in_thread (task, remove_thread);
+  job_start (self, job_new (JOB_REMOVE, account_id), pb_account_admin_remove_async,
+             cancellable, callback, user_data);
 }
 
 gboolean
@@ -1047,11 +1013,7 @@ pb_account_admin_remove_finish (PbAccountAdmin  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pb_account_admin_remove_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return job_finish (self, result, pb_account_admin_remove_async, NULL, error);
 }
 
 /* ---- Trust -------------------------------------------------------------- */
