@@ -658,6 +658,37 @@ on_delete_done (GObject      *source,
     op->step (g_steal_pointer (&task));
 }
 
+static void
+on_searched_for_deletion (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GTask *task = user_data;
+  GList *items;
+
+  items = op_search_finish (task, result);
+  if (g_task_had_error (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  delete_items (task, items);
+  g_list_free_full (items, g_object_unref);
+}
+
+/* Finds the items of op->account_id (locked ones too: deleting those fails
+ * with "locked" rather than reporting success while the secret stays),
+ * deletes them as delete_items does, then runs @then. Takes @task. */
+static void
+search_and_delete (GTask  *task,
+                   OpStep  then)
+{
+  Op *op = g_task_get_task_data (task);
+
+  op->step = then;
+  op_search (task, SECRET_SEARCH_ALL, on_searched_for_deletion);
+}
+
 /* Store */
 
 static void
@@ -688,32 +719,11 @@ store_write_step (GTask *task)
 }
 
 static void
-on_store_searched (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  GTask *task = user_data;
-  Op *op = g_task_get_task_data (task);
-  GList *items;
-
-  items = op_search_finish (task, result);
-  if (g_task_had_error (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-
-  /* Items of this account with another user, server or port go first, so
-   * that an edited account leaves no stale password behind. */
-  op->step = store_write_step;
-  delete_items (task, items);
-  g_list_free_full (items, g_object_unref);
-}
-
-static void
 store_step (GTask *task)
 {
-  op_search (task, SECRET_SEARCH_ALL, on_store_searched);
+  /* Items of this account with another user, server or port go first, so
+   * that an edited account leaves no stale password behind. */
+  search_and_delete (task, store_write_step);
 }
 
 static void
@@ -863,30 +873,9 @@ token_delete_done (GTask *task)
 }
 
 static void
-on_token_delete_searched (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  GTask *task = user_data;
-  GList *items;
-
-  items = op_search_finish (task, result);
-  if (g_task_had_error (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-  delete_items (task, items);
-  g_list_free_full (items, g_object_unref);
-}
-
-static void
 token_delete_step (GTask *task)
 {
-  Op *op = g_task_get_task_data (task);
-
-  op->step = token_delete_done;
-  op_search (task, SECRET_SEARCH_ALL, on_token_delete_searched);
+  search_and_delete (task, token_delete_done);
 }
 
 void
@@ -939,32 +928,9 @@ delete_done_step (GTask *task)
 }
 
 static void
-on_delete_searched (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  GTask *task = user_data;
-  Op *op = g_task_get_task_data (task);
-  GList *items;
-
-  items = op_search_finish (task, result);
-  if (g_task_had_error (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-
-  op->step = delete_done_step;
-  delete_items (task, items);
-  g_list_free_full (items, g_object_unref);
-}
-
-static void
 delete_step (GTask *task)
 {
-  /* Locked items too: their deletion fails with "locked" rather than
-   * reporting success while the password stays. */
-  op_search (task, SECRET_SEARCH_ALL, on_delete_searched);
+  search_and_delete (task, delete_done_step);
 }
 
 static void
