@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include <glib/gstdio.h>
+
 #include "pb-test-applet.h"
 #include "pb-test-notifications.h"
 #include "pb-test-util.h"
@@ -121,15 +123,16 @@ start_notifications (PbTestApplet *self)
     }
 }
 
-PbTestApplet *
-pb_test_applet_new (const char *display)
+static PbTestApplet *
+applet_new (const char *display,
+            const char *service_dir)
 {
   PbTestApplet *self = g_new0 (PbTestApplet, 1);
   g_autoptr(GError) error = NULL;
 
   self->display = g_strdup (display);
   self->home = pb_test_mkdtemp ("home");
-  self->keyring = pb_test_keyring_new ();
+  self->keyring = pb_test_keyring_new_with_services (service_dir);
   self->connection =
     g_dbus_connection_new_for_address_sync (pb_test_keyring_get_bus_address (self->keyring),
                                             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
@@ -140,10 +143,78 @@ pb_test_applet_new (const char *display)
   return self;
 }
 
+PbTestApplet *
+pb_test_applet_new (const char *display)
+{
+  return applet_new (display, NULL);
+}
+
+PbTestApplet *
+pb_test_applet_new_activatable (const char *display)
+{
+  g_autofree char *services = pb_test_mkdtemp ("services");
+  g_autofree char *wrapper = g_build_filename (services, "popbell-applet-service", NULL);
+  g_autofree char *service = g_build_filename (services, APP_ID ".service", NULL);
+  g_autofree char *applet = g_shell_quote (g_getenv ("PB_POPBELL_APPLET"));
+  g_autofree char *log = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *service_text = NULL;
+  g_autoptr(GVariantBuilder) environment = g_variant_builder_new (G_VARIANT_TYPE ("a{ss}"));
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *dirs[][2] = {
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_STATE_HOME", "state" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+  };
+  PbTestApplet *self;
+
+  g_assert_nonnull (g_getenv ("PB_POPBELL_APPLET"));
+  /* The installed file's Exec, run through a shell only to keep the output
+   * and the exit status, which the bus would otherwise swallow. */
+  log = g_build_filename (services, "applet.log", NULL);
+  {
+    g_autofree char *quoted_log = g_shell_quote (log);
+
+    script = g_strdup_printf ("#!/bin/sh\n"
+                              "%s --gapplication-service >>%s 2>&1\n"
+                              "echo \"popbell-applet exited with status $?\" >>%s\n",
+                              applet, quoted_log, quoted_log);
+  }
+  g_file_set_contents (wrapper, script, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (wrapper, 0755), ==, 0);
+  service_text = g_strdup_printf ("[D-BUS Service]\nName=%s\nExec=%s\n", APP_ID, wrapper);
+  g_file_set_contents (service, service_text, -1, &error);
+  g_assert_no_error (error);
+
+  self = applet_new (display, services);
+  self->activatable = TRUE;
+  self->log_path = g_steal_pointer (&log);
+
+  /* What a desktop session puts there for the programs it starts. */
+  g_variant_builder_add (environment, "{ss}", "HOME", self->home);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (self->home, dirs[i][1], NULL);
+      g_variant_builder_add (environment, "{ss}", dirs[i][0], path);
+    }
+  g_variant_builder_add (environment, "{ss}", "DISPLAY", self->display);
+  g_variant_builder_add (environment, "{ss}", "G_MESSAGES_DEBUG", "all");
+  reply = g_dbus_connection_call_sync (self->connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "UpdateActivationEnvironment",
+                                       g_variant_new ("(a{ss})", environment), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  return self;
+}
+
 void
 pb_test_applet_free (PbTestApplet *self)
 {
-  if (self->applet != NULL)
+  if (self->applet != NULL || (self->activatable && pb_test_applet_name_has_owner (self, APP_ID)))
     pb_test_applet_stop (self);
   g_subprocess_send_signal (self->notifications, SIGTERM);
   g_subprocess_wait (self->notifications, NULL, NULL);
@@ -261,6 +332,12 @@ pb_test_applet_start (PbTestApplet *self)
   pb_test_applet_wait_until (self, applet_is_up, self, "the applet owns its name");
 }
 
+static gboolean
+log_says_it_exited (gpointer data)
+{
+  return pb_test_applet_log_mentions (data, "popbell-applet exited with status");
+}
+
 void
 pb_test_applet_stop (PbTestApplet *self)
 {
@@ -269,6 +346,19 @@ pb_test_applet_stop (PbTestApplet *self)
 
   g_assert_cmpint (pb_test_applet_run_popbell (self, NULL, NULL, "--quit", NULL), ==, 0);
   g_assert_false (pb_test_applet_name_has_owner (self, APP_ID));
+
+  if (self->applet == NULL && self->activatable)
+    {
+      pb_test_applet_wait_until (self, log_says_it_exited, self, "the applet exits");
+      if (!pb_test_applet_log_mentions (self, "popbell-applet exited with status 0\n"))
+        {
+          pb_test_applet_print_log (self);
+          g_error ("The applet did not exit cleanly");
+        }
+      /* Logs of later starts by the bus follow in the same file. */
+      g_unlink (self->log_path);
+      return;
+    }
 
   g_subprocess_wait_async (self->applet, NULL, pb_test_store_result, &result);
   pb_test_wait_result (&result, PB_TEST_APPLET_WAIT_SECONDS);

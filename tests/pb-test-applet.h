@@ -22,6 +22,7 @@ typedef struct
   char            *log_path;      /* the log of the latest start */
   char            *home;          /* HOME, with config/, state/, data/, cache/ */
   char            *display;
+  gboolean         activatable;   /* the bus starts the applet (below) */
 } PbTestApplet;
 
 #define PB_TEST_APPLET_WAIT_SECONDS 30
@@ -29,6 +30,14 @@ typedef struct
 /* Everything but the applet itself, which pb_test_applet_start runs with
  * DISPLAY=@display. */
 PbTestApplet *pb_test_applet_new          (const char   *display);
+/* The same, but nothing starts the applet except the bus, when something
+ * calls it (D-Bus activation, as a desktop's launcher does for an
+ * application with DBusActivatable=true): a service file for APP_ID runs
+ * the build's applet with --gapplication-service, as the installed
+ * io.github.popbell.Popbell.service does, with the applet's home, DISPLAY
+ * and G_MESSAGES_DEBUG=all in the bus's activation environment and its
+ * output in log_path. pb_test_applet_stop stops it like one it started. */
+PbTestApplet *pb_test_applet_new_activatable (const char *display);
 /* Quits the applet if it still runs (popbell --quit), then stops the rest. */
 void          pb_test_applet_free         (PbTestApplet *self);
 

@@ -64,7 +64,7 @@ set_cloexec_on_inherited_fds (void)
 }
 
 static PbTestKeyring *
-keyring_new_bus (void)
+keyring_new_bus (const char *service_dir)
 {
   PbTestKeyring *self = g_new0 (PbTestKeyring, 1);
 
@@ -76,6 +76,8 @@ keyring_new_bus (void)
 
   set_cloexec_on_inherited_fds ();
   self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  if (service_dir != NULL)
+    g_test_dbus_add_service_dir (self->bus, service_dir);
   g_test_dbus_up (self->bus);
   restore_runtime_dir (self);
 
@@ -85,7 +87,7 @@ keyring_new_bus (void)
 PbTestKeyring *
 pb_test_keyring_new_no_service (void)
 {
-  return keyring_new_bus ();
+  return keyring_new_bus (NULL);
 }
 
 static void
@@ -246,7 +248,13 @@ pb_test_keyring_start_daemon (PbTestKeyring *self)
 PbTestKeyring *
 pb_test_keyring_new (void)
 {
-  PbTestKeyring *self = keyring_new_bus ();
+  return pb_test_keyring_new_with_services (NULL);
+}
+
+PbTestKeyring *
+pb_test_keyring_new_with_services (const char *service_dir)
+{
+  PbTestKeyring *self = keyring_new_bus (service_dir);
 
   pb_test_keyring_start_daemon (self);
   return self;

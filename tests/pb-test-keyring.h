@@ -27,6 +27,9 @@ typedef struct _PbTestKeyring PbTestKeyring;
 /* Bus + gnome-keyring-daemon; aborts the test if the daemon isn't ready
  * within 10 s. */
 PbTestKeyring *pb_test_keyring_new            (void);
+/* The same, and the bus starts the services of @service_dir (D-Bus service
+ * files) when they are called, as a session bus does. */
+PbTestKeyring *pb_test_keyring_new_with_services (const char *service_dir);
 /* A private bus with no Secret Service on it and none activatable. */
 PbTestKeyring *pb_test_keyring_new_no_service (void);
 void           pb_test_keyring_free           (PbTestKeyring *self);

@@ -30,12 +30,12 @@ deliver (const char *user,
   g_assert_no_error (error);
 }
 
-/* A running applet with one account "home" ("Home") on Dovecot user @user,
- * its mailbox taken as read by --add-account. */
-static PbTestApplet *
-start_with_account (const char *user)
+/* Adds the account "home" ("Home") on Dovecot user @user, its mailbox
+ * taken as read by --add-account. */
+static void
+add_home_account (PbTestApplet *e2e,
+                  const char   *user)
 {
-  PbTestApplet *e2e = pb_test_applet_new (pb_test_xvfb_get_display (xvfb));
   g_autoptr(GError) error = NULL;
   g_autofree char *user_arg = g_strdup_printf ("--user=%s", user);
   g_autofree char *port = g_strdup_printf ("--port=%u", pb_dovecot_get_pop3s_port (dovecot));
@@ -47,6 +47,15 @@ start_with_account (const char *user)
   g_assert_cmpint (pb_test_applet_run_popbell (e2e, PB_TEST_APPLET_PASSWORD "\n", NULL,
                                                "--add-account=home", "--host=localhost",
                                                user_arg, port, ca, "--name=Home", NULL), ==, 0);
+}
+
+/* A running applet with that account. */
+static PbTestApplet *
+start_with_account (const char *user)
+{
+  PbTestApplet *e2e = pb_test_applet_new (pb_test_xvfb_get_display (xvfb));
+
+  add_home_account (e2e, user);
   pb_test_applet_start (e2e);
   return e2e;
 }
@@ -898,6 +907,52 @@ test_waybar_snippet_names_every_class (void)
     g_assert_true (json_object_has_member (icons, classes[i]));
 }
 
+/* ---- Started by the bus ------------------------------------------------------ */
+
+static gboolean
+owns_its_name (gpointer data)
+{
+  return pb_test_applet_name_has_owner (data, APP_ID);
+}
+
+static gboolean
+showed_the_mail_window (gpointer data)
+{
+  return pb_test_applet_log_mentions (data, "Showing the mail window");
+}
+
+/* Nothing runs the applet but the bus, from a service file, as on a
+ * desktop: a call from another program starts it and is answered; the
+ * launcher's Activate (the desktop file says DBusActivatable=true) starts
+ * it and shows its window. */
+static void
+test_started_by_the_bus (void)
+{
+  g_autoptr(PbTestApplet) e2e = pb_test_applet_new_activatable (pb_test_xvfb_get_display (xvfb));
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_home_account (e2e, "activated");
+  g_assert_false (pb_test_applet_name_has_owner (e2e, APP_ID));
+
+  /* gdbus, like any program, lets the bus start the service. */
+  g_assert_cmpuint (get_unread_count (), ==, 0);
+  g_assert_true (pb_test_applet_name_has_owner (e2e, APP_ID));
+  g_assert_true (pb_test_applet_log_mentions (e2e, "Loaded 1 accounts"));
+  /* Started as a service, it stays after the call. */
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_assert_true (pb_test_applet_name_has_owner (e2e, APP_ID));
+  pb_test_applet_stop (e2e);
+
+  reply = g_dbus_connection_call_sync (e2e->connection, APP_ID, OBJECT_PATH,
+                                       "org.freedesktop.Application", "Activate",
+                                       g_variant_new ("(@a{sv})", g_variant_new ("a{sv}", NULL)),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+  g_assert_no_error (error);
+  pb_test_applet_wait_until (e2e, owns_its_name, e2e, "the bus starts the applet");
+  pb_test_applet_wait_until (e2e, showed_the_mail_window, e2e, "the mail window is shown");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -923,6 +978,7 @@ main (int    argc,
                    test_do_not_disturb_counts_without_a_notification);
   g_test_add_func ("/pb/interface/no-tray/notifications-lead-to-the-window-and-fix-problems",
                    test_without_a_tray);
+  g_test_add_func ("/pb/interface/dbus/started-by-the-bus", test_started_by_the_bus);
   g_test_add_func ("/pb/interface/waybar/snippet-names-every-class",
                    test_waybar_snippet_names_every_class);
 
