@@ -32,6 +32,51 @@
 
 G_DEFINE_BOXED_TYPE (PbMessage, pb_message, pb_message_copy, pb_message_free)
 
+/* glibc loads a converter's module (CP932.so, ISO-2022-JP.so …) at
+ * iconv_open and unloads it again soon after the last iconv_close, and GMime
+ * opens and closes one for every charset it tries on every header: each
+ * preview loaded the same modules again (about 40 system calls a module).
+ * One descriptor kept open for each charset Japanese and Western mail comes
+ * in keeps them loaded; convert () uses them for the conversions done here.
+ * Never closed: one each for the life of the process. */
+static const char *const kept_charsets[] = {
+  "EUC-JP", "EUC-JP-MS", "CP932", "SHIFT_JIS", "ISO-2022-JP", "ISO-2022-JP-2",
+  "ISO-2022-JP-3", "WINDOWS-1252", "ISO-8859-1",
+};
+static GIConv kept_converters[G_N_ELEMENTS (kept_charsets)];
+/* A descriptor holds its conversion state: one conversion at a time. */
+static GMutex kept_lock;
+
+static void
+keep_converters_loaded (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kept_charsets); i++)
+    kept_converters[i] = g_iconv_open ("UTF-8", kept_charsets[i]);
+}
+
+/* g_convert (@text, @len, "UTF-8", @charset, …) through the kept descriptor
+ * of @charset when there is one. */
+static char *
+convert (const char *text,
+         gssize      len,
+         const char *charset,
+         gsize      *written)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kept_charsets); i++)
+    {
+      if (g_ascii_strcasecmp (charset, kept_charsets[i]) == 0 &&
+          kept_converters[i] != (GIConv) -1)
+        {
+          g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&kept_lock);
+
+          /* Back to the initial shift state, whatever the last text left. */
+          g_iconv (kept_converters[i], NULL, NULL, NULL, NULL);
+          return g_convert_with_iconv (text, len, kept_converters[i], NULL, written, NULL);
+        }
+    }
+  return g_convert (text, len, "UTF-8", charset, NULL, written, NULL);
+}
+
 static GMimeParserOptions *
 get_parser_options (void)
 {
@@ -51,6 +96,7 @@ get_parser_options (void)
       GMimeParserOptions *new_options;
 
       g_mime_init ();
+      keep_converters_loaded ();
 
       new_options = g_mime_parser_options_new ();
       g_mime_parser_options_set_fallback_charsets (new_options, charsets);
@@ -336,7 +382,7 @@ jis_to_utf8 (const char *text)
   for (guint i = 0; i < G_N_ELEMENTS (charsets); i++)
     {
       gsize written = 0;
-      char *utf8 = g_convert (text, len, "UTF-8", charsets[i], NULL, &written, NULL);
+      char *utf8 = convert (text, len, charsets[i], &written);
 
       /* glibc passes escape sequences it does not know through as text. */
       if (utf8 != NULL && memchr (utf8, ESC, written) == NULL)
@@ -406,7 +452,7 @@ raw_8bit_to_utf8 (const char *text)
 
   for (guint i = 0; charsets[i] != NULL; i++)
     {
-      char *utf8 = g_convert (text, -1, "UTF-8", charsets[i], NULL, NULL, NULL);
+      char *utf8 = convert (text, -1, charsets[i], NULL);
 
       if (utf8 != NULL)
         return utf8;
