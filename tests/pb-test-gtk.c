@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <locale.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "pb-test-gtk.h"
@@ -147,6 +149,41 @@ pb_test_gtk_save_screenshot (GtkWidget  *widget,
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("Screenshot: %s", path);
+}
+
+gboolean
+pb_test_gtk_in_japanese (void)
+{
+  g_autofree char *locale_dir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *mo = g_build_filename (locale_dir, "ja", "LC_MESSAGES", GETTEXT_PACKAGE ".mo",
+                                          NULL);
+  g_autofree char *previous = g_strdup (setlocale (LC_ALL, NULL));
+  gboolean have_locale;
+
+  if (g_test_subprocess ())
+    {
+      bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+      return TRUE;
+    }
+
+  have_locale = setlocale (LC_ALL, "ja_JP.UTF-8") != NULL;
+  setlocale (LC_ALL, previous);
+  if (!g_file_test (mo, G_FILE_TEST_EXISTS) || !have_locale)
+    {
+      g_test_skip (!have_locale ? "The ja_JP.UTF-8 locale is not available"
+                                : "The build has no Japanese translation");
+      return FALSE;
+    }
+
+  g_setenv ("LANGUAGE", "ja", TRUE);
+  g_setenv ("LC_ALL", "ja_JP.UTF-8", TRUE);
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_unsetenv ("LANGUAGE");
+  g_test_trap_assert_passed ();
+  return FALSE;
 }
 
 void

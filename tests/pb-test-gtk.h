@@ -54,5 +54,12 @@ void        pb_test_gtk_activate      (GtkWidget  *widget);
 /* Renders @widget into tests/screenshots/@file_name (PNG) in the build folder. */
 void        pb_test_gtk_save_screenshot (GtkWidget  *widget,
                                        const char *file_name);
+/* Runs the current test again in a child process whose GTK starts in
+ * Japanese (LANGUAGE=ja, LC_ALL=ja_JP.UTF-8, the build's translation bound)
+ * and returns TRUE in that child, which then does the Japanese part. In
+ * the test itself: waits for the child, asserts that it passed, and
+ * returns FALSE; skips when the build has no translation or the system no
+ * ja_JP.UTF-8 locale (build-aux/setup generates it). */
+gboolean    pb_test_gtk_in_japanese   (void);
 
 G_END_DECLS

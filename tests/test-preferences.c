@@ -5,7 +5,6 @@
  * and a real keyring (in a private D-Bus session) hold afterwards. */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -116,29 +115,6 @@ window_over (Fixture *fixture)
         found = window;
     }
   return found;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autofree char *dir = g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
 }
 
 /* ---- Files --------------------------------------------------------------------- */
@@ -893,7 +869,7 @@ take_screenshot (Fixture    *fixture,
   start (fixture);
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 640, 930);
   pb_test_gtk_settle (400);
-  save_screenshot (GTK_WIDGET (fixture->window), name);
+  pb_test_gtk_save_screenshot (GTK_WIDGET (fixture->window), name);
   g_action_map_remove_action (G_ACTION_MAP (app), PB_ACTION_ADD_ACCOUNT);
 }
 
@@ -906,46 +882,18 @@ test_screenshot (Fixture       *fixture,
   take_screenshot (fixture, "preferences.png");
 }
 
-/* The same in Japanese, when the build has the translation and the system
- * the locale: in a child process, whose GTK starts in that locale. */
+/* The same in Japanese: in a child process, whose GTK starts in that locale. */
 static void
 test_screenshot_japanese (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autofree char *locale_dir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-  g_autofree char *mo = g_build_filename (locale_dir, "ja", "LC_MESSAGES", GETTEXT_PACKAGE ".mo",
-                                          NULL);
-  g_autofree char *previous = g_strdup (setlocale (LC_ALL, NULL));
-  gboolean have_locale;
-
   if (!need_display ())
     return;
-
-  if (g_test_subprocess ())
+  if (pb_test_gtk_in_japanese ())
     {
-      bindtextdomain (GETTEXT_PACKAGE, locale_dir);
-      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-      textdomain (GETTEXT_PACKAGE);
       g_assert_cmpstr (_("Trusted Certificates"), !=, "Trusted Certificates");
       take_screenshot (fixture, "preferences-ja.png");
-      return;
     }
-
-  have_locale = setlocale (LC_ALL, "ja_JP.UTF-8") != NULL;
-  setlocale (LC_ALL, previous);
-  if (!g_file_test (mo, G_FILE_TEST_EXISTS) || !have_locale)
-    {
-      g_test_skip (!have_locale ? "The ja_JP.UTF-8 locale is not available"
-                                : "The build has no Japanese translation");
-      return;
-    }
-
-  g_setenv ("LANGUAGE", "ja", TRUE);
-  g_setenv ("LC_ALL", "ja_JP.UTF-8", TRUE);
-  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  g_unsetenv ("LANGUAGE");
-  g_test_trap_assert_passed ();
 }
 
 int

@@ -4,7 +4,6 @@
  * and the test pressing the dialog's buttons and keys as a user would. */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -121,29 +120,6 @@ press_key (GtkWindow *window,
         }
     }
   return FALSE;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autofree char *dir = g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
 }
 
 /* ---- Certificates ------------------------------------------------------------ */
@@ -840,14 +816,14 @@ take_screenshots (Fixture    *fixture,
   window = present (fixture, "pop.example.com", 995, certificate, flags);
   activate (pb_test_gtk_find_widget (GTK_WIDGET (window), is_expander, NULL));
   pb_test_gtk_settle (300);
-  save_screenshot (GTK_WIDGET (window), first);
+  pb_test_gtk_save_screenshot (GTK_WIDGET (window), first);
   gtk_window_destroy (window);
   pb_test_gtk_settle (50);
 
   pb_trust_store_add (fixture->pins, "pop.example.com", 995, old_certificate);
   window = present (fixture, "pop.example.com", 995, certificate, flags);
   pb_test_gtk_settle (300);
-  save_screenshot (GTK_WIDGET (window), changed);
+  pb_test_gtk_save_screenshot (GTK_WIDGET (window), changed);
   gtk_window_destroy (window);
   pb_test_gtk_settle (50);
 }
@@ -861,47 +837,18 @@ test_screenshots (Fixture       *fixture,
   take_screenshots (fixture, "");
 }
 
-/* The same in Japanese, when the build has the translation and the system
- * the locale: in a child process, whose GTK starts in that locale. */
+/* The same in Japanese: in a child process, whose GTK starts in that locale. */
 static void
 test_screenshots_japanese (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autofree char *locale_dir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-  g_autofree char *mo = g_build_filename (locale_dir, "ja", "LC_MESSAGES", GETTEXT_PACKAGE ".mo",
-                                          NULL);
-  const char *saved_locale = setlocale (LC_ALL, NULL);
-  g_autofree char *previous = g_strdup (saved_locale);
-  gboolean have_locale;
-
   if (!need_display ())
     return;
-
-  if (g_test_subprocess ())
+  if (pb_test_gtk_in_japanese ())
     {
-      bindtextdomain (GETTEXT_PACKAGE, locale_dir);
-      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-      textdomain (GETTEXT_PACKAGE);
       g_assert_cmpstr (_("Certificate _Details"), !=, "Certificate _Details");
       take_screenshots (fixture, "-ja");
-      return;
     }
-
-  have_locale = setlocale (LC_ALL, "ja_JP.UTF-8") != NULL;
-  setlocale (LC_ALL, previous);
-  if (!g_file_test (mo, G_FILE_TEST_EXISTS) || !have_locale)
-    {
-      g_test_skip (!have_locale ? "The ja_JP.UTF-8 locale is not available"
-                                : "The build has no Japanese translation");
-      return;
-    }
-
-  g_setenv ("LANGUAGE", "ja", TRUE);
-  g_setenv ("LC_ALL", "ja_JP.UTF-8", TRUE);
-  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  g_unsetenv ("LANGUAGE");
-  g_test_trap_assert_passed ();
 }
 
 int
