@@ -194,6 +194,8 @@ test_names (void)
     "", "pop example.com", " pop.example.com", "pop.example.com/x", "me@pop.example.com",
     "<b>pop</b>&amp;.example.com", "pop..example.com", ".example.com", "pop.example.com:995",
     "pop\x01.example.com", "pop\xe2\x80\x8b.example.com", "pop.exa\nmple.com", "\xff\xfe",
+    /* An IPv6 zone, and one that holds colons (found by fuzz-srv). */
+    "fe80::1%eth0", "::C%:6",
   };
   const char *users[] = { "me@example.com", "山田", "user+tag", "DOMAIN\\user" };
   const char *bad_users[] = { "", "me @example.com", "me\t", "a\x7f", "\xe3\x80\x80yamada",

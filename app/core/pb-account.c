@@ -150,6 +150,12 @@ pb_host_name_normalize (const char  *text,
         goto invalid;
     }
 
+  /* GLib takes "fe80::1%<anything>" for an IPv6 address with a zone, but a
+   * zone names an interface of this machine, not a server, and whatever
+   * follows the '%' (colons included) would reach the trust key and the
+   * dialogs. */
+  if (strchr (text, '%') != NULL)
+    goto invalid;
   /* An IPv6 address has colons; nothing else may. */
   if (g_hostname_is_ip_address (text))
     return g_ascii_strdown (text, -1);
