@@ -358,144 +358,6 @@ pin_used_by (PbAccountStore *store,
 
 /* ---- Add ---------------------------------------------------------------- */
 
-/* ---- Work in a thread ------------------------------------------------------ */
-
-/* The _async forms run the blocking ones in a worker thread, each with a
- * copy of its arguments in one Job: the caller's strings and objects may
- * change or go while the thread works. */
-typedef enum
-{
-  JOB_ADD,
-  JOB_SET_PASSWORD,
-  JOB_SET_SIGN_IN,
-  JOB_REMOVE,
-} JobKind;
-
-typedef struct
-{
-  JobKind          kind;
-  char            *account_id;
-  PbAccount       *account;
-  char            *password;       /* wiped when freed */
-  char            *provider;
-  char            *refresh_token;  /* wiped when freed */
-  gboolean         allow_session_only;
-  GTlsCertificate *certificate;
-  Baseline        *baseline;
-  gboolean         session_only;   /* out */
-} Job;
-
-static void
-free_secret (char *secret)
-{
-  if (secret != NULL)
-    explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-}
-
-static void
-job_free (Job *job)
-{
-  g_free (job->account_id);
-  g_clear_object (&job->account);
-  free_secret (job->password);
-  g_free (job->provider);
-  free_secret (job->refresh_token);
-  g_clear_object (&job->certificate);
-  baseline_free (job->baseline);
-  g_free (job);
-}
-
-static Job *
-job_new (JobKind     kind,
-         const char *account_id)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->kind = kind;
-  job->account_id = g_strdup (account_id);
-  return job;
-}
-
-static gboolean add_run (PbAccountAdmin  *self,
-                         PbAccount       *account,
-                         const char      *password,
-                         const char      *refresh_token,
-                         gboolean         allow_session_only,
-                         GTlsCertificate *certificate,
-                         const Baseline  *baseline,
-                         gboolean        *session_only,
-                         GCancellable    *cancellable,
-                         GError         **error);
-
-static void
-job_thread (GTask        *task,
-            gpointer      source,
-            gpointer      task_data,
-            GCancellable *cancellable)
-{
-  PbAccountAdmin *self = source;
-  Job *job = task_data;
-  GError *error = NULL;
-  gboolean ok = FALSE;
-
-  switch (job->kind)
-    {
-    case JOB_ADD:
-      ok = add_run (self, job->account, job->password, job->refresh_token,
-                    job->allow_session_only, job->certificate, job->baseline,
-                    &job->session_only, cancellable, &error);
-      break;
-    case JOB_SET_PASSWORD:
-      ok = pb_account_admin_set_password (self, job->account_id, job->password, cancellable,
-                                          &error);
-      break;
-    case JOB_SET_SIGN_IN:
-      ok = pb_account_admin_set_sign_in (self, job->account_id, job->provider,
-                                         job->refresh_token, cancellable, &error);
-      break;
-    case JOB_REMOVE:
-      ok = pb_account_admin_remove (self, job->account_id, NULL, cancellable, &error);
-      break;
-    }
-
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-/* Takes @job. @tag is the _async function, for its _finish to check. */
-static void
-job_start (PbAccountAdmin      *self,
-           Job                 *job,
-           gpointer             tag,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
-}
-
-static gboolean
-job_finish (PbAccountAdmin  *self,
-            GAsyncResult    *result,
-            gpointer         tag,
-            Job            **job,
-            GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tag, FALSE);
-
-  if (job != NULL)
-    *job = g_task_get_task_data (G_TASK (result));
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 static gboolean
 add_run (PbAccountAdmin  *self,
          PbAccount       *account,
@@ -595,6 +457,133 @@ undo:
   if (stored && !pb_secret_delete_sync (id, NULL, &local_error))
     g_warning ("Could not delete the password of %s again: %s", id, local_error->message);
   return FALSE;
+}
+
+/* ---- Work in a thread ------------------------------------------------------ */
+
+/* The _async forms run the blocking ones in a worker thread, each with a
+ * copy of its arguments in one Job: the caller's strings and objects may
+ * change or go while the thread works. */
+typedef enum
+{
+  JOB_ADD,
+  JOB_SET_PASSWORD,
+  JOB_SET_SIGN_IN,
+  JOB_REMOVE,
+} JobKind;
+
+typedef struct
+{
+  JobKind          kind;
+  char            *account_id;
+  PbAccount       *account;
+  char            *password;       /* wiped when freed */
+  char            *provider;
+  char            *refresh_token;  /* wiped when freed */
+  gboolean         allow_session_only;
+  GTlsCertificate *certificate;
+  Baseline        *baseline;
+  gboolean         session_only;   /* out */
+} Job;
+
+static void
+free_secret (char *secret)
+{
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+static void
+job_free (Job *job)
+{
+  g_free (job->account_id);
+  g_clear_object (&job->account);
+  free_secret (job->password);
+  g_free (job->provider);
+  free_secret (job->refresh_token);
+  g_clear_object (&job->certificate);
+  baseline_free (job->baseline);
+  g_free (job);
+}
+
+static Job *
+job_new (JobKind     kind,
+         const char *account_id)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = kind;
+  job->account_id = g_strdup (account_id);
+  return job;
+}
+
+static void
+job_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  PbAccountAdmin *self = source;
+  Job *job = task_data;
+  GError *error = NULL;
+  gboolean ok = FALSE;
+
+  switch (job->kind)
+    {
+    case JOB_ADD:
+      ok = add_run (self, job->account, job->password, job->refresh_token,
+                    job->allow_session_only, job->certificate, job->baseline,
+                    &job->session_only, cancellable, &error);
+      break;
+    case JOB_SET_PASSWORD:
+      ok = pb_account_admin_set_password (self, job->account_id, job->password, cancellable,
+                                          &error);
+      break;
+    case JOB_SET_SIGN_IN:
+      ok = pb_account_admin_set_sign_in (self, job->account_id, job->provider,
+                                         job->refresh_token, cancellable, &error);
+      break;
+    case JOB_REMOVE:
+      ok = pb_account_admin_remove (self, job->account_id, NULL, cancellable, &error);
+      break;
+    }
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Takes @job. @tag is the _async function, for its _finish to check. */
+static void
+job_start (PbAccountAdmin      *self,
+           Job                 *job,
+           gpointer             tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, job_thread);
+}
+
+static gboolean
+job_finish (PbAccountAdmin  *self,
+            GAsyncResult    *result,
+            gpointer         tag,
+            Job            **job,
+            GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tag, FALSE);
+
+  if (job != NULL)
+    *job = g_task_get_task_data (G_TASK (result));
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean
