@@ -563,18 +563,60 @@ pb_cli_run_set_password (const char *id)
 
 /* ---- --list-accounts -------------------------------------------------------- */
 
+/* The running applet's accounts' last successful checks (ID → unix time),
+ * or NULL when it does not run: its own are newer than the state files,
+ * where a check that changed nothing is written at most once an hour. The
+ * applet is not started for this. */
+static GHashTable *
+applet_last_checks (void)
+{
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTable *checks;
+
+  connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (connection != NULL)
+    reply = g_dbus_connection_call_sync (connection, APP_ID, "/io/github/popbell/Popbell",
+                                         APP_ID "1", "GetAccounts", NULL,
+                                         G_VARIANT_TYPE ("(aa{sv})"),
+                                         G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, &error);
+  if (reply == NULL)
+    {
+      g_debug ("No last checks from the applet: %s", error->message);
+      return NULL;
+    }
+
+  checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  list = g_variant_get_child_value (reply, 0);
+  for (gsize i = 0; i < g_variant_n_children (list); i++)
+    {
+      g_autoptr(GVariant) dict = g_variant_get_child_value (list, i);
+      const char *id = NULL;
+      gint64 when = 0;
+
+      if (g_variant_lookup (dict, "id", "&s", &id) &&
+          g_variant_lookup (dict, "last-check", "x", &when) && when > 0)
+        g_hash_table_insert (checks, g_strdup (id), GSIZE_TO_POINTER ((gsize) when));
+    }
+  return checks;
+}
+
 /* Unix time of the account's last successful check (this or another
- * process), 0 when it was never checked. */
+ * process), 0 when it was never checked. The state file's header alone is
+ * read: listing accounts loads no UIDLs and sets no corrupt file aside. */
 static gint64
 last_check (PbAccountAdmin *admin,
+            GHashTable     *live,
             PbAccount      *account)
 {
   g_autofree char *path = pb_account_admin_state_path (admin, pb_account_get_id (account));
-  g_autoptr(PbSeenStore) seen = pb_seen_store_new (path);
+  gint64 saved = pb_seen_store_peek_last_check (path);
+  gint64 running = live != NULL ? (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (
+                                    live, pb_account_get_id (account))) : 0;
 
-  if (!pb_seen_store_load (seen, NULL))
-    return 0;
-  return pb_seen_store_get_last_check (seen);
+  return MAX (saved, running);
 }
 
 int
@@ -582,11 +624,13 @@ pb_cli_run_list_accounts (gboolean json)
 {
   g_autoptr(PbAccountAdmin) admin = pb_account_admin_new (NULL, NULL, NULL);
   g_autoptr(PbAccountStore) store = pb_cli_load_accounts ();
+  g_autoptr(GHashTable) live = NULL;
   GPtrArray *accounts;
 
   if (store == NULL)
     return 1;
   accounts = pb_account_store_get_accounts (store);
+  live = applet_last_checks ();
 
   if (json)
     {
@@ -598,7 +642,7 @@ pb_cli_run_list_accounts (gboolean json)
       for (guint i = 0; i < accounts->len; i++)
         {
           PbAccount *account = g_ptr_array_index (accounts, i);
-          gint64 checked = last_check (admin, account);
+          gint64 checked = last_check (admin, live, account);
 
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "id");
@@ -651,7 +695,7 @@ pb_cli_run_list_accounts (gboolean json)
       /* TRANSLATORS: the interval between checks */
       g_autofree char *every = g_strdup_printf (_("every %u min"), pb_account_get_interval (account));
       g_autofree char *checked = NULL;
-      gint64 when = last_check (admin, account);
+      gint64 when = last_check (admin, live, account);
 
       if (when != 0)
         {

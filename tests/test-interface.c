@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "pb-dovecot.h"
+#include "pb-seen-store.h"
 #include "pb-test-applet.h"
 #include "pb-test-notifications.h"
 #include "pb-test-util.h"
@@ -907,6 +908,71 @@ test_waybar_snippet_names_every_class (void)
     g_assert_true (json_object_has_member (icons, classes[i]));
 }
 
+/* ---- popbell --list-accounts beside the applet ----------------------------------- */
+
+static gint64
+home_last_check (void)
+{
+  g_autoptr(GVariant) accounts = get_list ("GetAccounts");
+  g_autoptr(GVariant) home = g_variant_get_child_value (accounts, 0);
+  gint64 last_check = 0;
+
+  g_assert_true (g_variant_lookup (home, "last-check", "x", &last_check));
+  return last_check;
+}
+
+static gboolean
+checked_after (gpointer data)
+{
+  return home_last_check () > *(gint64 *) data;
+}
+
+/* The "last-check" of popbell --list-accounts --json for "home". */
+static gint64
+listed_last_check (PbTestApplet *e2e)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *home;
+
+  g_assert_cmpint (pb_test_applet_run_popbell (e2e, NULL, &out, "--list-accounts", "--json",
+                                               NULL), ==, 0);
+  root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  home = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (root), "accounts"), 0);
+  return json_object_get_int_member (home, "last-check");
+}
+
+/* A check that finds nothing new does not rewrite the state file (it can
+ * hold 100,000 UIDLs), so the file's time of the last check can be an hour
+ * old: --list-accounts asks the running applet, which knows. */
+static void
+test_list_accounts_says_the_last_check (void)
+{
+  g_autoptr(PbTestApplet) e2e = start_with_account ("listing");
+  g_autofree char *state = g_build_filename (e2e->home, "state", "popbell", "home.state", NULL);
+  g_autoptr(GVariant) reply = NULL;
+  gint64 first;
+
+  pb_test_applet_wait_until (e2e, home_is_checked, NULL, "home has been checked");
+  first = home_last_check ();
+  g_assert_cmpint (listed_last_check (e2e), ==, first);
+
+  /* A second later, the same mailbox again. */
+  g_usleep (1100 * 1000);
+  reply = gdbus_call_ok ("CheckNow", "home");
+  pb_test_applet_wait_until (e2e, checked_after, &first, "a second check");
+  g_assert_cmpint (pb_seen_store_peek_last_check (state), ==, first);
+  g_assert_cmpint (listed_last_check (e2e), ==, home_last_check ());
+  g_assert_cmpint (listed_last_check (e2e), >, first);
+
+  /* Without the applet, the file's. */
+  pb_test_applet_stop (e2e);
+  g_assert_cmpint (listed_last_check (e2e), ==, pb_seen_store_peek_last_check (state));
+}
+
 /* ---- Started by the bus ------------------------------------------------------ */
 
 static gboolean
@@ -979,6 +1045,8 @@ main (int    argc,
   g_test_add_func ("/pb/interface/no-tray/notifications-lead-to-the-window-and-fix-problems",
                    test_without_a_tray);
   g_test_add_func ("/pb/interface/dbus/started-by-the-bus", test_started_by_the_bus);
+  g_test_add_func ("/pb/interface/list-accounts/says-the-last-check-of-the-applet",
+                   test_list_accounts_says_the_last_check);
   g_test_add_func ("/pb/interface/waybar/snippet-names-every-class",
                    test_waybar_snippet_names_every_class);
 

@@ -470,7 +470,7 @@ test_unchanged_not_rewritten (Fixture       *fixture,
 
   /* A check that found the same mailbox is not worth rewriting the file
    * (which may hold 100,000 UIDLs); the time of the check waits for the next
-   * change. */
+   * change, or an hour. */
   record (loaded, "a", NULL);
   save_store (loaded);
   stat_file (fixture->path, &after);
@@ -718,6 +718,87 @@ test_record_unchanged (Fixture       *fixture,
   g_assert_cmpuint (pb_seen_store_get_n_seen (loaded), ==, 2);
 }
 
+/* A state file written by hand, checked @ago seconds ago, with @n_seen UIDLs. */
+static void
+write_state (const char *path,
+             gint64      ago,
+             guint       n_seen)
+{
+  g_autoptr(GString) text = g_string_new ("popbell-state 1\ninitialized 1\n");
+  g_autoptr(GError) error = NULL;
+
+  g_string_append_printf (text, "last-total %u\nlast-check %" G_GINT64_FORMAT "\n", n_seen,
+                          g_get_real_time () / G_USEC_PER_SEC - ago);
+  for (guint i = 0; i < n_seen; i++)
+    g_string_append_printf (text, "seen uidl-%u\n", i);
+  g_string_append (text, "end\n");
+  g_file_set_contents (path, text->str, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_time_of_unchanged_check_saved_hourly (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(PbSeenStore) recent = NULL;
+  g_autoptr(PbSeenStore) old = NULL;
+  GStatBuf before, after;
+
+  /* Checked a minute ago: another check that finds the same mailbox leaves
+   * the file (which can hold 100,000 UIDLs) as it is. */
+  write_state (fixture->path, 60, 3);
+  stat_file (fixture->path, &before);
+  recent = load_store (fixture->path);
+  pb_seen_store_record_unchanged (recent, 3);
+  save_store (recent);
+  stat_file (fixture->path, &after);
+  g_assert_cmpuint (before.st_ino, ==, after.st_ino);
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), <=, now - 60);
+
+  /* Checked two hours ago: now the time is worth the rewrite, so that what
+   * other processes read of it is at most an hour old. */
+  write_state (fixture->path, 2 * 60 * 60, 3);
+  old = load_store (fixture->path);
+  pb_seen_store_record_unchanged (old, 3);
+  save_store (old);
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), >=, now);
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), ==,
+                   pb_seen_store_get_last_check (old));
+}
+
+static void
+test_peek_reads_the_header_alone (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(PbSeenStore) store = NULL;
+
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), ==, 0);
+
+  /* 100,000 UIDLs after the header are never read. */
+  write_state (fixture->path, 30, 100000);
+  store = load_store (fixture->path);
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), ==,
+                   pb_seen_store_get_last_check (store));
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), ==, now - 30);
+
+  /* Not a state file, or a last-check after the UIDLs (no writer puts it
+   * there): nothing, and the file stays where it is. */
+  g_file_set_contents (fixture->path, "last-check 5\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), ==, 0);
+  g_file_set_contents (fixture->path, "popbell-state 1\nseen a\nlast-check 5\nend\n", -1,
+                       &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), ==, 0);
+  g_file_set_contents (fixture->path, "popbell-state 1\nlast-check 77\ngarbage\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pb_seen_store_peek_last_check (fixture->path), ==, 77);
+  g_assert_true (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+}
+
 #define ADD_FIXTURE_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -746,6 +827,9 @@ main (int argc, char **argv)
   ADD_FIXTURE_TEST ("/pb/seen-store/acknowledge-all-clears-the-list", test_acknowledge_all);
   ADD_FIXTURE_TEST ("/pb/seen-store/unchanged-store-is-not-rewritten",
                     test_unchanged_not_rewritten);
+  ADD_FIXTURE_TEST ("/pb/seen-store/time-of-an-unchanged-check-is-saved-hourly",
+                    test_time_of_unchanged_check_saved_hourly);
+  ADD_FIXTURE_TEST ("/pb/seen-store/peek-reads-the-header-alone", test_peek_reads_the_header_alone);
   g_test_add_func ("/pb/seen-store/save-creates-state-folder", test_creates_state_folder);
   ADD_FIXTURE_TEST ("/pb/seen-store/write-failure-is-io-error", test_write_failure);
   ADD_FIXTURE_TEST ("/pb/seen-store/truncated-file-is-set-aside", test_truncated_save);

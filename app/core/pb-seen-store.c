@@ -3,8 +3,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "pb-account.h"
 #include "pb-error.h"
@@ -37,6 +41,15 @@
 #define STATE_VERSION   1
 #define UIDL_MAX_LENGTH 70
 
+/* The time of a check that changed nothing is worth a rewrite of the file
+ * (which can hold 100,000 UIDLs) only this often: what other processes read
+ * of it (popbell --list-accounts, a --check after the applet) is at most
+ * this old. */
+#define LAST_CHECK_SAVE_INTERVAL (60 * 60)
+
+/* The header lines come first and fit in this much. */
+#define HEADER_PEEK_BYTES 4096
+
 struct _PbSeenStore
 {
   GObject     parent_instance;
@@ -46,6 +59,7 @@ struct _PbSeenStore
   gboolean    initialized;
   gint64      last_total;     /* -1 unknown */
   gint64      last_check;     /* unix time, 0 never */
+  gint64      saved_last_check; /* last_check as the file has it */
   char       *last_uidl;      /* UIDL of the last message at the last check, or NULL */
   gint64      last_listing;   /* unix time of the last full UIDL listing, 0 never */
   GHashTable *seen;           /* char* UIDL set, keys in seen_storage */
@@ -521,6 +535,7 @@ reset (PbSeenStore *self)
   self->initialized = FALSE;
   self->last_total = -1;
   self->last_check = 0;
+  self->saved_last_check = 0;
   g_clear_pointer (&self->last_uidl, g_free);
   self->last_listing = 0;
   g_clear_pointer (&self->seen, g_hash_table_unref);
@@ -668,6 +683,7 @@ pb_seen_store_load (PbSeenStore  *self,
 
   if (parse_state (self, contents, len, &reason))
     {
+      self->saved_last_check = self->last_check;
       g_debug ("Loaded %u UIDLs and %u unacknowledged messages from %s",
                g_hash_table_size (self->seen), self->unacknowledged->len, self->path);
       return TRUE;
@@ -747,6 +763,7 @@ pb_seen_store_save (PbSeenStore  *self,
     }
 
   self->dirty = FALSE;
+  self->saved_last_check = self->last_check;
   return TRUE;
 }
 
@@ -790,6 +807,53 @@ pb_seen_store_get_last_check (PbSeenStore *self)
   g_return_val_if_fail (PB_IS_SEEN_STORE (self), 0);
 
   return self->last_check;
+}
+
+gint64
+pb_seen_store_peek_last_check (const char *path)
+{
+  static const char header[] = STATE_MAGIC " " G_STRINGIFY (STATE_VERSION) "\n";
+  char buffer[HEADER_PEEK_BYTES + 1];
+  gsize len = 0;
+  const char *line;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, 0);
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return 0;
+  while (len < HEADER_PEEK_BYTES)
+    {
+      gssize n = read (fd, buffer + len, HEADER_PEEK_BYTES - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += (gsize) n;
+    }
+  g_close (fd, NULL);
+  buffer[len] = '\0';
+  if (strncmp (buffer, header, sizeof header - 1) != 0)
+    return 0;
+
+  /* Only the header lines, which come before the first "seen" line. */
+  for (line = buffer; line != NULL && *line != '\0';)
+    {
+      const char *end = strchr (line, '\n');
+      gint64 value;
+
+      if (end == NULL)
+        break;
+      if (KEYWORD_IS (line, (gsize) (end - line), "last-check"))
+        return parse_int64 (line + 11, (gsize) (end - line) - 11, 0, &value) ? value : 0;
+      if (KEYWORD_IS (line, (gsize) (end - line), "seen") ||
+          KEYWORD_IS (line, (gsize) (end - line), "message"))
+        break;
+      line = end + 1;
+    }
+  return 0;
 }
 
 /* TRUE when @uidls (ignoring invalid ones, which are never stored) are
@@ -851,6 +915,16 @@ add_unacknowledged (PbSeenStore *self,
       if (copy->uidl != NULL)
         g_hash_table_add (listed, copy->uidl);
     }
+}
+
+/* Sets the time of a check to now; a rewrite for it alone comes at most
+ * every LAST_CHECK_SAVE_INTERVAL. */
+static void
+set_checked_now (PbSeenStore *self)
+{
+  self->last_check = g_get_real_time () / G_USEC_PER_SEC;
+  if (self->last_check - self->saved_last_check >= LAST_CHECK_SAVE_INTERVAL)
+    self->dirty = TRUE;
 }
 
 void
@@ -938,9 +1012,7 @@ pb_seen_store_record_check (PbSeenStore        *self,
 
   self->last_total = total;
   self->initialized = TRUE;
-  /* The time of the check alone is not worth a rewrite: it is saved with the
-   * next change. */
-  self->last_check = g_get_real_time () / G_USEC_PER_SEC;
+  set_checked_now (self);
   if (changed)
     self->dirty = TRUE;
 }
@@ -969,7 +1041,7 @@ pb_seen_store_record_unchanged (PbSeenStore *self,
     self->dirty = TRUE;
   self->last_total = total;
   self->initialized = TRUE;
-  self->last_check = g_get_real_time () / G_USEC_PER_SEC;
+  set_checked_now (self);
 }
 
 void
@@ -996,7 +1068,7 @@ pb_seen_store_record_appended (PbSeenStore        *self,
 
   self->last_total = total;
   self->initialized = TRUE;
-  self->last_check = g_get_real_time () / G_USEC_PER_SEC;
+  set_checked_now (self);
   self->dirty = TRUE;
 }
 

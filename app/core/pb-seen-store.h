@@ -39,6 +39,11 @@ guint        pb_seen_store_get_n_seen          (PbSeenStore  *self);
 gint64       pb_seen_store_get_last_total      (PbSeenStore  *self);
 /* Unix time of the last successful check, 0 if none. */
 gint64       pb_seen_store_get_last_check      (PbSeenStore  *self);
+/* The same as a state file at @path has it, read from its header alone
+ * (nothing is loaded, and a corrupt file stays where it is): 0 when the
+ * file is missing, unreadable or not a state file. A check that changed
+ * nothing is written there at most once an hour. */
+gint64       pb_seen_store_peek_last_check     (const char   *path);
 
 /* Records one successful check: the seen set becomes exactly @server_uidls
  * (what the server holds now, so deleted mail is forgotten); @new_messages

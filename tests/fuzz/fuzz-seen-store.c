@@ -42,6 +42,10 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(GError) error = NULL;
   GPtrArray *messages, *messages_again;
   gint64 total;
+  gint64 peeked;
+
+  /* The header read: never more than the file says, whatever it holds. */
+  peeked = pb_seen_store_peek_last_check (path);
 
   if (!pb_seen_store_load (store, &error))
     {
@@ -56,6 +60,9 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       return 0;
     }
 
+  pb_fuzz_check (peeked == 0 || peeked == pb_seen_store_get_last_check (store),
+                 "the header read another last-check than the file holds");
+
   /* Saving writes only what changed: make it a recorded check. */
   total = pb_seen_store_get_last_total (store);
   pb_seen_store_record_unchanged (store, total >= 0 && total < G_MAXUINT ? (guint) total + 1 : 1);
@@ -69,6 +76,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
                  "last-total changed");
   pb_fuzz_check (pb_seen_store_get_last_check (again) == pb_seen_store_get_last_check (store),
                  "last-check changed");
+  pb_fuzz_check (pb_seen_store_peek_last_check (path) == pb_seen_store_get_last_check (store),
+                 "a saved file's header does not give its last-check");
   pb_fuzz_check (pb_seen_store_get_n_seen (again) == pb_seen_store_get_n_seen (store),
                  "the number of seen UIDLs changed");
 
