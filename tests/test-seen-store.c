@@ -557,6 +557,8 @@ static const CorruptCase corrupt_cases[] = {
   { "bad-initialized", "popbell-state 1\ninitialized yes\nend\n", -1 },
   { "bad-last-total", "popbell-state 1\nlast-total -2\nend\n", -1 },
   { "bad-last-check", "popbell-state 1\nlast-check 12x\nend\n", -1 },
+  { "repeated-last-check", "popbell-state 1\nlast-check 3\nlast-check 1706\nend\n", -1 },
+  { "repeated-initialized", "popbell-state 1\ninitialized 1\ninitialized 0\nend\n", -1 },
   { "message-trailing-backslash", "popbell-state 1\nmessage uidl=a\tsubject=x\\\nend\n", -1 },
   { "message-unknown-escape", "popbell-state 1\nmessage subject=\\q\nend\n", -1 },
   { "message-nul-escape", "popbell-state 1\nmessage subject=a\\000b\nend\n", -1 },

@@ -366,6 +366,21 @@ keyword_is (const char *line,
 
 #define KEYWORD_IS(line, len, keyword) keyword_is (line, len, keyword, sizeof keyword - 1)
 
+static gboolean
+header_once (guint      *seen,
+             guint       bit,
+             const char *keyword,
+             char      **reason)
+{
+  if (*seen & bit)
+    {
+      *reason = g_strdup_printf ("a second %s line", keyword);
+      return FALSE;
+    }
+  *seen |= bit;
+  return TRUE;
+}
+
 /* Fills @self from @data (NUL-terminated, @len bytes). On failure @self is
  * left partly filled and *@reason says what was wrong. */
 static gboolean
@@ -380,6 +395,9 @@ parse_state (PbSeenStore  *self,
   const char *p = data;
   gboolean ended = FALSE;
   guint line_number = 0;
+  /* Each header line at most once: no writer repeats one, and a reader of
+   * the header alone (pb_seen_store_peek_last_check) takes the first. */
+  guint header_seen = 0;
 
   if (strlen (data) != len)
     {
@@ -464,6 +482,8 @@ parse_state (PbSeenStore  *self,
         }
       else if (KEYWORD_IS (line, line_len, "initialized"))
         {
+          if (!header_once (&header_seen, 1, "initialized", reason))
+            return FALSE;
           gint64 value;
 
           if (!parse_int64 (line + 12, line_len - 12, 0, &value) || value > 1)
@@ -475,6 +495,8 @@ parse_state (PbSeenStore  *self,
         }
       else if (KEYWORD_IS (line, line_len, "last-total"))
         {
+          if (!header_once (&header_seen, 2, "last-total", reason))
+            return FALSE;
           if (!parse_int64 (line + 11, line_len - 11, -1, &self->last_total))
             {
               *reason = g_strdup ("invalid last-total");
@@ -483,6 +505,8 @@ parse_state (PbSeenStore  *self,
         }
       else if (KEYWORD_IS (line, line_len, "last-uidl"))
         {
+          if (!header_once (&header_seen, 4, "last-uidl", reason))
+            return FALSE;
           g_autofree char *uidl = g_strndup (line + 10, line_len - 10);
 
           if (!uidl_is_valid (uidl))
@@ -495,6 +519,8 @@ parse_state (PbSeenStore  *self,
         }
       else if (KEYWORD_IS (line, line_len, "last-listing"))
         {
+          if (!header_once (&header_seen, 8, "last-listing", reason))
+            return FALSE;
           if (!parse_int64 (line + 13, line_len - 13, 0, &self->last_listing))
             {
               *reason = g_strdup ("invalid last-listing");
@@ -503,6 +529,8 @@ parse_state (PbSeenStore  *self,
         }
       else if (KEYWORD_IS (line, line_len, "last-check"))
         {
+          if (!header_once (&header_seen, 16, "last-check", reason))
+            return FALSE;
           if (!parse_int64 (line + 11, line_len - 11, 0, &self->last_check))
             {
               *reason = g_strdup ("invalid last-check");
