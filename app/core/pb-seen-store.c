@@ -482,10 +482,10 @@ parse_state (PbSeenStore  *self,
         }
       else if (KEYWORD_IS (line, line_len, "initialized"))
         {
-          if (!header_once (&header_seen, 1, "initialized", reason))
-            return FALSE;
           gint64 value;
 
+          if (!header_once (&header_seen, 1, "initialized", reason))
+            return FALSE;
           if (!parse_int64 (line + 12, line_len - 12, 0, &value) || value > 1)
             {
               *reason = g_strdup ("invalid initialized flag");
@@ -505,10 +505,10 @@ parse_state (PbSeenStore  *self,
         }
       else if (KEYWORD_IS (line, line_len, "last-uidl"))
         {
-          if (!header_once (&header_seen, 4, "last-uidl", reason))
-            return FALSE;
           g_autofree char *uidl = g_strndup (line + 10, line_len - 10);
 
+          if (!header_once (&header_seen, 4, "last-uidl", reason))
+            return FALSE;
           if (!uidl_is_valid (uidl))
             {
               *reason = g_strdup ("invalid last-uidl");
