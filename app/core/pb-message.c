@@ -50,8 +50,14 @@ static GMutex kept_lock;
 static void
 keep_converters_loaded (void)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (kept_charsets); i++)
-    kept_converters[i] = g_iconv_open ("UTF-8", kept_charsets[i]);
+  static gsize opened;
+
+  if (g_once_init_enter (&opened))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (kept_charsets); i++)
+        kept_converters[i] = g_iconv_open ("UTF-8", kept_charsets[i]);
+      g_once_init_leave (&opened, 1);
+    }
 }
 
 /* g_convert (@text, @len, "UTF-8", @charset, …) through the kept descriptor
@@ -62,6 +68,7 @@ convert (const char *text,
          const char *charset,
          gsize      *written)
 {
+  keep_converters_loaded ();
   for (guint i = 0; i < G_N_ELEMENTS (kept_charsets); i++)
     {
       if (g_ascii_strcasecmp (charset, kept_charsets[i]) == 0 &&
