@@ -201,6 +201,33 @@ test_authorization_url (void)
                             "&scope=https%3A%2F%2Fmail.google.com%2F&state=st4te"
                             "&code_challenge=ch4llenge&code_challenge_method=S256"
                             "&login_hint=a%2Bb%40gmail.com&access_type=offline&prompt=consent");
+
+  /* An endpoint whose own query ends in a '?' of a value, or in a '&': the
+   * request's parameters follow it with one '&' (fuzz-oauth2-providers
+   * found "?next=?" swallowing response_type into next's value). */
+  {
+    const char *endpoints[][2] = {
+      { "https://id.example.org/auth?next=?", "https://id.example.org/auth?next=?&" },
+      { "https://id.example.org/auth?a=b&", "https://id.example.org/auth?a=b&" },
+      { "https://id.example.org/auth?", "https://id.example.org/auth?" },
+    };
+
+    provider.authorization_parameters = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+      {
+        g_autofree char *with_query = NULL;
+        g_autofree char *expected = g_strconcat (endpoints[i][1], "response_type=code"
+                                                 "&client_id=id.apps&redirect_uri=http%3A%2F%2F"
+                                                 "127.0.0.1%3A4000%2F&scope=https%3A%2F%2Fmail."
+                                                 "google.com%2F&state=st4te&code_challenge="
+                                                 "ch4llenge&code_challenge_method=S256", NULL);
+
+        provider.authorization_endpoint = (char *) endpoints[i][0];
+        with_query = pb_oauth2_authorization_url (&provider, "http://127.0.0.1:4000/", "st4te",
+                                                  "ch4llenge", NULL);
+        g_assert_cmpstr (with_query, ==, expected);
+      }
+  }
 }
 
 /* ---- The token endpoint ---------------------------------------------------------- */

@@ -139,7 +139,9 @@ append_param (GString    *out,
 {
   g_autofree char *escaped = g_uri_escape_string (value, NULL, FALSE);
 
-  if (out->len > 0 && out->str[out->len - 1] != '?' && out->str[out->len - 1] != '&')
+  /* @out holds only parameters: the endpoint's own query may end in '?' or
+   * '&' inside a value ("?next=a?"), which says nothing about separators. */
+  if (out->len > 0)
     g_string_append_c (out, '&');
   g_string_append (out, name);
   g_string_append_c (out, '=');
@@ -153,30 +155,39 @@ pb_oauth2_authorization_url (const PbOAuth2Provider *provider,
                              const char             *code_challenge,
                              const char             *login_hint)
 {
+  g_autoptr(GString) params = NULL;
+  const char *query;
   GString *url;
 
   g_return_val_if_fail (provider != NULL && provider->authorization_endpoint != NULL, NULL);
   g_return_val_if_fail (provider->client_id != NULL, NULL);
   g_return_val_if_fail (redirect_uri != NULL && state != NULL && code_challenge != NULL, NULL);
 
-  url = g_string_new (provider->authorization_endpoint);
-  if (strchr (provider->authorization_endpoint, '?') == NULL)
-    g_string_append_c (url, '?');
-  append_param (url, "response_type", "code");
-  append_param (url, "client_id", provider->client_id);
-  append_param (url, "redirect_uri", redirect_uri);
-  append_param (url, "scope", provider->scope);
-  append_param (url, "state", state);
-  append_param (url, "code_challenge", code_challenge);
-  append_param (url, "code_challenge_method", "S256");
+  params = g_string_new (NULL);
+  append_param (params, "response_type", "code");
+  append_param (params, "client_id", provider->client_id);
+  append_param (params, "redirect_uri", redirect_uri);
+  append_param (params, "scope", provider->scope);
+  append_param (params, "state", state);
+  append_param (params, "code_challenge", code_challenge);
+  append_param (params, "code_challenge_method", "S256");
   if (login_hint != NULL && *login_hint != '\0')
-    append_param (url, "login_hint", login_hint);
+    append_param (params, "login_hint", login_hint);
   if (provider->authorization_parameters != NULL && *provider->authorization_parameters != '\0')
     {
       if (provider->authorization_parameters[0] != '&')
-        g_string_append_c (url, '&');
-      g_string_append (url, provider->authorization_parameters);
+        g_string_append_c (params, '&');
+      g_string_append (params, provider->authorization_parameters);
     }
+
+  /* After the endpoint's own query, if it has one, and its last parameter. */
+  query = strchr (provider->authorization_endpoint, '?');
+  url = g_string_new (provider->authorization_endpoint);
+  if (query == NULL)
+    g_string_append_c (url, '?');
+  else if (query[1] != '\0' && url->str[url->len - 1] != '&')
+    g_string_append_c (url, '&');
+  g_string_append_len (url, params->str, params->len);
   return g_string_free (url, FALSE);
 }
 
