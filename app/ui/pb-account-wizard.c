@@ -579,6 +579,10 @@ show_trust (PbAccountWizard *self,
   GtkWidget *child;
   PbTrustDialog *dialog;
 
+  /* The certificate asked about before may still hold the focus (its "Don't
+   * Trust"): GTK 4.8 keeps pointing at a focused widget removed under it,
+   * and a later focus change asks whether the freed widget is an ancestor. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   while ((child = gtk_widget_get_first_child (self->trust_box)) != NULL)
     gtk_box_remove (GTK_BOX (self->trust_box), child);
 
